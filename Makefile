@@ -1,0 +1,49 @@
+# Two commands: `make run` (embedded default: SQLite, in-process jobs, demo data) and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+export PYTHONDONTWRITEBYTECODE=1
+
+TEST_PG ?= postgresql://postgres@127.0.0.1:5432/wx_test
+TEST_REDIS ?= redis://127.0.0.1:6379/15
+PYTEST_ARGS ?=
+
+.PHONY: run test test-pg test-sqlite install system-deps services lint bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+system-deps:
+	@bash .ci/system-deps.sh
+
+services:
+	@bash .ci/services.sh
+
+run: install system-deps
+	$(BIN)/flask --app wxbackend db-upgrade
+	$(BIN)/flask --app wxbackend demo-data
+	@echo "Serving on http://127.0.0.1:5000 (console: /console/login, API: /api/v1/docs)"
+	$(BIN)/flask --app wxbackend run --host 127.0.0.1 --port 5000
+
+test: install system-deps services
+	$(MAKE) test-pg
+	$(MAKE) test-sqlite
+
+test-pg:
+	TEST_DATABASE_URL=$(TEST_PG) TEST_REDIS_URL=$(TEST_REDIS) $(BIN)/pytest -q $(PYTEST_ARGS)
+
+test-sqlite:
+	TEST_DATABASE_URL= TEST_REDIS_URL= $(BIN)/pytest -q $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check wxbackend jobs tests bench
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,67 @@
+"""Core plumbing: migrations, time, audit append-only, error shape, OpenAPI, config parsing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DatabaseError
+
+from wxbackend.config import ConfigError, Settings
+from wxbackend.core import audit, timeutil
+from wxbackend.core.db import db
+
+
+def test_config_rejects_bad_values() -> None:
+    with pytest.raises(ConfigError, match="API_TOKEN_HOURS"):
+        Settings.from_env({"API_TOKEN_HOURS": "soon"})
+    with pytest.raises(ConfigError, match="JOBS_MODE"):
+        Settings.from_env({"JOBS_MODE": "celery"})
+    with pytest.raises(ConfigError, match="CAS_SERVER_URL"):
+        Settings.from_env({"IDENTITY_PROVIDER": "cas"})
+    assert Settings.from_env({"REDIS_URL": "redis://x"}).jobs_mode == "rq"
+    assert Settings.from_env({}).jobs_mode == "thread"
+
+
+def test_times_are_shanghai_and_round_trip(app, make_school) -> None:
+    school = make_school()
+    db.session.expire_all()
+    assert str(school.created_at.tzinfo) == "Asia/Shanghai"
+    assert timeutil.now().utcoffset().total_seconds() == 8 * 3600
+
+
+def test_naive_datetimes_are_refused(app, make_school) -> None:
+    school = make_school()
+    school.created_at = datetime(2026, 1, 1)
+    with pytest.raises(Exception, match="naive"):
+        db.session.commit()
+    db.session.rollback()
+
+
+def test_audit_events_are_append_only(app) -> None:
+    event = audit.record(audit.SYSTEM, "test.happened", object_type="thing", object_id=1, detail="x")
+    db.session.commit()
+    with pytest.raises(DatabaseError, match="append-only"):
+        db.session.execute(text("UPDATE audit_event SET action='tampered' WHERE id=:id"), {"id": event.id})
+    db.session.rollback()
+    with pytest.raises(DatabaseError, match="append-only"):
+        db.session.execute(text("DELETE FROM audit_event WHERE id=:id"), {"id": event.id})
+    db.session.rollback()
+    assert db.session.get(audit.AuditEvent, event.id).action == "test.happened"
+
+
+def test_api_errors_use_the_one_shape(client) -> None:
+    res = client.get("/api/v1/no-such-thing")
+    assert res.status_code == 404
+    body = res.get_json()
+    assert set(body["error"]) == {"code", "message", "fields"}
+    assert body["error"]["code"] == "not_found"
+
+
+def test_openapi_document_is_generated(client) -> None:
+    res = client.get("/api/v1/openapi.json")
+    assert res.status_code == 200
+    spec = res.get_json()
+    assert spec["openapi"].startswith("3.")
+    assert spec["info"]["title"].startswith("全国高校毕业生")

@@ -1,0 +1,2 @@
+"""API: auth."""
+from wxbackend.api import bp  # noqa: F401

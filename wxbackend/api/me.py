@@ -1,0 +1,2 @@
+"""API: me."""
+from wxbackend.api import bp  # noqa: F401

@@ -1,0 +1,2 @@
+"""API: public."""
+from wxbackend.api import bp  # noqa: F401

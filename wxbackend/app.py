@@ -1,0 +1,118 @@
+"""The application factory: read top to bottom, it is the table of contents of the platform."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from apiflask import APIFlask
+
+from wxbackend.config import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict[str, Any] | None = None, settings: Settings | None = None) -> APIFlask:
+    settings = settings or Settings.from_env()
+    app = APIFlask(
+        __name__,
+        title="全国高校毕业生毕业去向登记与网上签约平台 API",
+        version="1",
+        spec_path="/api/v1/openapi.json",
+        docs_path="/api/v1/docs",
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "templates" / "static"),
+        instance_path=str(Path(os.environ.get("WX_INSTANCE", ROOT / "instance")).resolve()),
+    )
+    configure(app, settings, test_config)
+    configure_db(app)
+    configure_security(app)
+    configure_jobs(app)
+    add_blueprints(app)
+    add_cli(app)
+    return app
+
+
+def configure(app: APIFlask, settings: Settings, test_config: dict[str, Any] | None) -> None:
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(settings.flask_config())
+    if not settings.SECRET_KEY:
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///") and not app.config[
+        "SQLALCHEMY_DATABASE_URI"
+    ].startswith("sqlite:////"):
+        rel = app.config["SQLALCHEMY_DATABASE_URI"][len("sqlite:///"):]
+        path = (ROOT / rel).resolve()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+    app.config.update(
+        {
+            "SPEC_FORMAT": "json",
+            "VALIDATION_ERROR_STATUS_CODE": 422,
+            "AUTO_404_RESPONSE": True,
+            "SYNC_LOCAL_SPEC": False,
+            "DESCRIPTION": "毕业生小程序使用的 JSON API。所有错误均为 {\"error\": {\"code\", \"message\", \"fields\"}}。",
+        }
+    )
+    if test_config:
+        app.config.update(test_config)
+    logging.basicConfig(level=logging.INFO)
+
+
+def _instance_secret(instance: Path) -> str:
+    """A stable secret for the embedded default, so sessions survive restarts."""
+    path = instance / "secret_key"
+    if not path.exists():
+        import secrets
+
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def configure_db(app: APIFlask) -> None:
+    from wxbackend.core.db import db
+
+    engine_options: dict[str, Any] = {"pool_pre_ping": True}
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        engine_options["connect_args"] = {"check_same_thread": False, "timeout": 30}
+    else:
+        engine_options.update(pool_size=10, max_overflow=20)
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options)
+    db.init_app(app)
+    # every model module, so metadata and relationships are complete
+    from wxbackend import models  # noqa: F401
+
+
+def configure_security(app: APIFlask) -> None:
+    from wxbackend.auth import principals
+    from wxbackend.core import errors
+
+    errors.init_app(app)
+    principals.init_app(app)
+
+
+def configure_jobs(app: APIFlask) -> None:
+    from wxbackend.core import jobs
+
+    jobs.init_app(app)
+
+
+def add_blueprints(app: APIFlask) -> None:
+    from wxbackend.api import bp as api_bp
+    from wxbackend.auth.views import bp as auth_bp
+    from wxbackend.console.views import bp as console_bp
+    from wxbackend.home.views import bp as home_bp
+
+    app.register_blueprint(home_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(console_bp, url_prefix="/console")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+
+
+def add_cli(app: APIFlask) -> None:
+    from wxbackend import cli
+
+    cli.init_app(app)

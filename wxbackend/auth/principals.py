@@ -1,0 +1,138 @@
+"""Who is asking: console/portal sessions (flask-login), graduate web sessions, API tokens.
+
+flask-login holds one id per session. Staff and employer accounts are ``u:<id>:<version>``
+(the version ends every session when a password changes or an account is disabled);
+graduates who signed in on the web are ``g:<id>``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Flask, abort, flash, redirect, request, url_for
+from flask_login import AnonymousUserMixin, LoginManager, current_user
+from flask_wtf.csrf import CSRFProtect
+
+from wxbackend.accounts.models import Graduate, User
+from wxbackend.core.audit import Actor
+from wxbackend.core.db import db
+
+login_manager = LoginManager()
+csrf = CSRFProtect()
+
+
+class StaffPrincipal:
+    """A logged-in staff or employer account, as flask-login sees it."""
+
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+    kind = "staff"
+
+    def __init__(self, user: User) -> None:
+        self.user = user
+
+    def get_id(self) -> str:
+        return f"u:{self.user.id}:{self.user.session_version}"
+
+    @property
+    def actor(self) -> Actor:
+        role = self.user.role
+        return Actor("employer" if role == "employer" else "staff", self.user.id, role, self.user.display_name)
+
+
+class GraduatePrincipal:
+    """A graduate signed in through the web path (§1 way 2)."""
+
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+    kind = "graduate"
+
+    def __init__(self, graduate: Graduate) -> None:
+        self.graduate = graduate
+
+    def get_id(self) -> str:
+        return f"g:{self.graduate.id}"
+
+    @property
+    def actor(self) -> Actor:
+        return graduate_actor(self.graduate)
+
+
+class Anonymous(AnonymousUserMixin):
+    kind = "anonymous"
+
+
+def graduate_actor(graduate: Graduate) -> Actor:
+    return Actor("graduate", graduate.id, "graduate", graduate.name)
+
+
+def _load(session_id: str) -> Any:
+    kind, _, rest = session_id.partition(":")
+    if kind == "u":
+        uid, _, version = rest.partition(":")
+        user = db.session.get(User, int(uid))
+        if user is None or not user.active or str(user.session_version) != version:
+            return None
+        return StaffPrincipal(user)
+    if kind == "g":
+        graduate = db.session.get(Graduate, int(rest))
+        if graduate is None or graduate.deleted_at is not None:
+            return None
+        return GraduatePrincipal(graduate)
+    return None
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.user_loader(_load)
+    login_manager.anonymous_user = Anonymous
+    login_manager.session_protection = "strong"
+    login_manager.login_view = "console.login"
+    login_manager.login_message = "请先登录"
+    csrf.init_app(app)
+
+
+def current_staff() -> User | None:
+    if getattr(current_user, "kind", None) == "staff":
+        return current_user.user  # type: ignore[no-any-return]
+    return None
+
+
+def current_graduate_web() -> Graduate | None:
+    if getattr(current_user, "kind", None) == "graduate":
+        return current_user.graduate  # type: ignore[no-any-return]
+    return None
+
+
+def staff_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Require a logged-in account with one of *roles* (any staff role when empty)."""
+
+    def deco(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            user = current_staff()
+            if user is None:
+                flash("请先登录", "warning")
+                return redirect(url_for("console.login", next=request.full_path))
+            allowed = roles or ("admin", "school", "department")
+            if user.role not in allowed:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return deco
+
+
+def graduate_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if current_graduate_web() is None:
+            return redirect(url_for("auth.graduate_login", next=request.full_path))
+        return view(*args, **kwargs)
+
+    return wrapped

@@ -1,0 +1,130 @@
+"""Typed settings read from environment variables, parsed strictly.
+
+A bad value raises ``ConfigError`` at start-up naming the variable, rather than
+surfacing later as an odd failure in a request.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+
+class ConfigError(ValueError):
+    """An environment variable holds a value we cannot use."""
+
+
+def _bool(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise ConfigError(f"{name} must be a boolean (1/0, true/false), got {raw!r}")
+
+
+def _int(name: str, raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting the platform reads; names match the environment variables."""
+
+    #: SQLAlchemy URL; the embedded default is a SQLite file under ./instance.
+    DATABASE_URL: str = "sqlite:///instance/wx.sqlite3"
+    #: Redis URL for RQ. Unset: jobs run in-process (JOBS_MODE=thread).
+    REDIS_URL: str = ""
+    #: rq | thread | eager. Derived from REDIS_URL when unset.
+    JOBS_MODE: str = ""
+    SECRET_KEY: str = ""
+    #: Public origin used to build absolute links (CAS service URL, SMS links).
+    PUBLIC_URL: str = "http://127.0.0.1:5000"
+    #: Graduate identity provider: local (built-in accounts) or cas (学信网 CHSI).
+    IDENTITY_PROVIDER: str = "local"
+    CAS_SERVER_URL: str = ""
+    #: CAS attribute that carries the 身份证号 of a CHSI account bound to a student record.
+    CAS_ID_NUMBER_ATTRIBUTE: str = "idNumber"
+    CAS_NAME_ATTRIBUTE: str = "name"
+    CAS_PHONE_ATTRIBUTE: str = "mobile"
+    CAS_EMAIL_ATTRIBUTE: str = "email"
+    WECHAT_APPID: str = ""
+    WECHAT_SECRET: str = ""
+    WECHAT_MINI_APPID: str = ""
+    WECHAT_MINI_SECRET: str = ""
+    WECHAT_TOKEN: str = ""
+    #: Origin of the WeChat API; anything but the default routes wechatpy's HTTP session there.
+    WECHAT_API_ORIGIN: str = "https://api.weixin.qq.com"
+    SMS_API_URL: str = ""
+    SMS_API_KEY: str = ""
+    SMS_SIGN_NAME: str = ""
+    #: Lifetime of a mini-program API token, in hours.
+    API_TOKEN_HOURS: int = 72
+    #: Largest request body accepted, in megabytes.
+    MAX_UPLOAD_MB: int = 20
+    #: Imports with more rows than this run as a background job.
+    IMPORT_INLINE_MAX_ROWS: int = 500
+    #: Folder for uploaded and generated files.
+    STORAGE_DIR: str = "instance/files"
+    SESSION_COOKIE_SECURE: bool = False
+    DEBUG_SQL: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name == "extra" or f.name not in env:
+                continue
+            raw = env[f.name]
+            if f.type in ("bool", bool):
+                values[f.name] = _bool(f.name, raw)
+            elif f.type in ("int", int):
+                values[f.name] = _int(f.name, raw)
+            else:
+                values[f.name] = raw.strip()
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        if self.JOBS_MODE not in {"", "rq", "thread", "eager"}:
+            raise ConfigError(f"JOBS_MODE must be rq, thread or eager, got {self.JOBS_MODE!r}")
+        if self.JOBS_MODE == "rq" and not self.REDIS_URL:
+            raise ConfigError("JOBS_MODE=rq needs REDIS_URL")
+        if self.IDENTITY_PROVIDER not in {"local", "cas"}:
+            raise ConfigError(f"IDENTITY_PROVIDER must be local or cas, got {self.IDENTITY_PROVIDER!r}")
+        if self.IDENTITY_PROVIDER == "cas" and not self.CAS_SERVER_URL:
+            raise ConfigError("IDENTITY_PROVIDER=cas needs CAS_SERVER_URL")
+        if not self.DATABASE_URL.startswith(("sqlite", "postgresql")):
+            raise ConfigError("DATABASE_URL must be a sqlite:// or postgresql:// URL")
+        if self.API_TOKEN_HOURS <= 0 or self.MAX_UPLOAD_MB <= 0:
+            raise ConfigError("API_TOKEN_HOURS and MAX_UPLOAD_MB must be positive")
+
+    @property
+    def jobs_mode(self) -> str:
+        return self.JOBS_MODE or ("rq" if self.REDIS_URL else "thread")
+
+    def flask_config(self) -> dict[str, Any]:
+        url = self.DATABASE_URL
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        return {
+            "SETTINGS": self,
+            "SECRET_KEY": self.SECRET_KEY or secrets.token_hex(32),
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SQLALCHEMY_ECHO": self.DEBUG_SQL,
+            "MAX_CONTENT_LENGTH": self.MAX_UPLOAD_MB * 1024 * 1024,
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_COOKIE_SECURE": self.SESSION_COOKIE_SECURE,
+            "REMEMBER_COOKIE_SECURE": self.SESSION_COOKIE_SECURE,
+            "WTF_CSRF_TIME_LIMIT": None,
+            "JSON_AS_ASCII": False,
+        }

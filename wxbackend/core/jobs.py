@@ -1,0 +1,201 @@
+"""Background jobs: one place that names every queue and decides how a job runs.
+
+Three modes (``Settings.jobs_mode``):
+
+- ``rq``: jobs go to Redis queues and an ``rq worker`` runs them (production, and the
+  PostgreSQL test run with a real Redis);
+- ``thread``: no Redis configured — the embedded default of ``make run``. Jobs run in a
+  small in-process thread pool, with the same retries;
+- ``eager``: jobs run inline at commit (handy in a shell).
+
+Jobs are enqueued *after the commit succeeds* (never for a rolled-back change) and
+receive ids, not objects. The functions themselves live in ``jobs/``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
+
+#: Every queue, named once. Workers listen to all of them in this order.
+QUEUES = ("default", "imports", "images", "pdf", "messages", "expiry")
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    func: Callable[..., Any]
+    queue: str
+    timeout: int
+    retries: int
+    retry_intervals: tuple[int, ...]
+
+    @property
+    def path(self) -> str:
+        return f"{self.func.__module__}.{self.func.__qualname__}"
+
+
+def job(queue: str, *, timeout: int = 300, retries: int = 3, intervals: tuple[int, ...] = (10, 60, 300)):
+    """Declare a job entry point: ``@job("imports", timeout=1800)``.
+
+    The decorated function runs inside an application context (the worker's own app
+    when run by ``rq worker``), so it may use the database directly.
+    """
+    if queue not in QUEUES:
+        raise ValueError(f"unknown queue {queue!r}")
+
+    def wrap(func: Callable[..., Any]) -> Callable[..., Any]:
+        def runner(*args: Any) -> Any:
+            if has_app_context():
+                return func(*args)
+            with _worker_app().app_context():
+                return func(*args)
+
+        runner.__name__ = func.__name__
+        runner.__qualname__ = func.__qualname__
+        runner.__module__ = func.__module__
+        runner.__doc__ = func.__doc__
+        runner.spec = JobSpec(runner, queue, timeout, retries, intervals)  # type: ignore[attr-defined]
+        return runner
+
+    return wrap
+
+
+_app_for_worker: Flask | None = None
+
+
+def _worker_app() -> Flask:
+    global _app_for_worker
+    if _app_for_worker is None:
+        from wxbackend.app import create_app
+
+        _app_for_worker = create_app()
+    return _app_for_worker
+
+
+def enqueue(func: Callable[..., Any], *args: Any, session: Session | None = None) -> None:
+    """Queue *func(*args)* to run once the current transaction commits."""
+    from wxbackend.core.db import db
+
+    sess = session or db.session()
+    sess.info.setdefault("pending_jobs", []).append((func, args))
+
+
+def enqueue_now(func: Callable[..., Any], *args: Any) -> Any:
+    """Dispatch immediately (no transaction to wait for)."""
+    return current_app.extensions["wx_jobs"].dispatch(func, args)
+
+
+class JobRunner:
+    """Dispatches jobs according to the configured mode."""
+
+    def __init__(self, app: Flask, mode: str, redis_url: str) -> None:
+        self.app = app
+        self.mode = mode
+        self.redis_url = redis_url
+        self._executor: ThreadPoolExecutor | None = None
+        self._futures: list[Future[Any]] = []
+        self._lock = threading.Lock()
+        self._redis = None
+        if mode == "rq":
+            from redis import Redis
+
+            self._redis = Redis.from_url(redis_url)
+
+    @property
+    def redis(self):  # type: ignore[no-untyped-def]
+        return self._redis
+
+    def queue(self, name: str):  # type: ignore[no-untyped-def]
+        from rq import Queue
+
+        return Queue(name, connection=self._redis)
+
+    def dispatch(self, func: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+        spec: JobSpec = func.spec  # type: ignore[attr-defined]
+        if self.mode == "rq":
+            from rq import Retry
+
+            retry = Retry(max=spec.retries, interval=list(spec.retry_intervals)) if spec.retries else None
+            return self.queue(spec.queue).enqueue(
+                spec.path, *args, job_timeout=spec.timeout, retry=retry, result_ttl=86400, failure_ttl=7 * 86400
+            )
+        if self.mode == "eager":
+            return self._run_with_retries(spec, args, sleep=False)
+        with self._lock:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="wx-job")
+            fut = self._executor.submit(self._run_with_retries, spec, args, True)
+            self._futures = [f for f in self._futures if not f.done()] + [fut]
+        return fut
+
+    def _run_with_retries(self, spec: JobSpec, args: tuple[Any, ...], sleep: bool) -> Any:
+        attempt = 0
+        while True:
+            try:
+                with self.app.app_context():
+                    return spec.func(*args)
+            except Exception:
+                if attempt >= spec.retries:
+                    log.exception("job %s%r failed after %d attempts", spec.path, args, attempt + 1)
+                    return None
+                delay = spec.retry_intervals[min(attempt, len(spec.retry_intervals) - 1)]
+                log.warning("job %s%r failed, retry %d in %ss", spec.path, args, attempt + 1, delay)
+                attempt += 1
+                if sleep:
+                    time.sleep(min(delay, 5))
+
+    def drain(self, timeout: float = 60) -> None:
+        """Run or wait for every queued job. Tests and the CLI use it."""
+        if self.mode == "rq":
+            from rq import SimpleWorker
+
+            queues = [self.queue(name) for name in QUEUES]
+            SimpleWorker(queues, connection=self._redis).work(burst=True, with_scheduler=False)
+            return
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                pending = [f for f in self._futures if not f.done()]
+            if not pending:
+                return
+            for fut in pending:
+                fut.result(timeout=max(0.1, deadline - time.monotonic()))
+
+
+def init_app(app: Flask) -> None:
+    from wxbackend.core.db import db
+
+    settings = app.config["SETTINGS"]
+    runner = JobRunner(app, settings.jobs_mode, settings.REDIS_URL)
+    app.extensions["wx_jobs"] = runner
+
+    sess_cls = db.session.session_factory.class_  # type: ignore[attr-defined]
+    if not getattr(sess_cls, "_wx_jobs_hooked", False):
+        sess_cls._wx_jobs_hooked = True
+
+        @event.listens_for(sess_cls, "after_commit")
+        def _after_commit(session: Session) -> None:
+            pending = session.info.pop("pending_jobs", [])
+            if not pending:
+                return
+            jobs_runner = current_app.extensions["wx_jobs"] if has_app_context() else runner
+            for func, args in pending:
+                try:
+                    jobs_runner.dispatch(func, args)
+                except Exception:  # the change is committed; a lost enqueue must not fail it
+                    log.exception("could not enqueue %s%r", func, args)
+
+        @event.listens_for(sess_cls, "after_rollback")
+        def _after_rollback(session: Session) -> None:
+            session.info.pop("pending_jobs", None)

@@ -1,0 +1,19 @@
+"""Import every model module once, so SQLAlchemy's metadata is complete (Alembic reads it)."""
+
+from wxbackend.accounts.models import (  # noqa: F401
+    ApiToken,
+    Department,
+    Employer,
+    Graduate,
+    ImportBatch,
+    LocalAccount,
+    Major,
+    Notice,
+    School,
+    User,
+    WechatBinding,
+)
+from wxbackend.core.audit import AuditEvent  # noqa: F401
+from wxbackend.core.db import Base
+
+metadata = Base.metadata
