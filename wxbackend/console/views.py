@@ -1,5 +1,88 @@
-"""Reviewer web console (院系 and 学校 reviewers, platform admin)."""
+"""Reviewer web console (院系 and 学校 reviewers, platform admin): login, home.
 
-from flask import Blueprint
+Other console pages live in sibling modules that add routes to this blueprint
+(``graduates``, ``imports``, ``notices``); they are imported at the bottom.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import login_user, logout_user
+from sqlalchemy import func, select
+
+from wxbackend.accounts.models import Graduate, User
+from wxbackend.accounts.scope import graduate_filter
+from wxbackend.auth.principals import StaffPrincipal, current_staff, staff_required
+from wxbackend.core import audit, timeutil
+from wxbackend.core.audit import ANONYMOUS
+from wxbackend.core.db import db
 
 bp = Blueprint("console", __name__)
+
+STAFF_ROLES = ("admin", "school", "department")
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only follow same-site relative redirects after login."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():  # type: ignore[no-untyped-def]
+    errors: dict[str, str] = {}
+    username = ""
+    if request.method == "POST":
+        username = (request.form.get("username") or "").strip()
+        password = request.form.get("password") or ""
+        if not username:
+            errors["username"] = "请输入用户名"
+        if not password:
+            errors["password"] = "请输入密码"
+        if not errors:
+            user = db.session.scalar(select(User).where(User.username == username))
+            if user is None or not user.check_password(password) or user.role not in STAFF_ROLES:
+                audit.record(ANONYMOUS, "auth.console_login_failed", object_type="user",
+                             object_id=user.id if user else None, username=username)
+                db.session.commit()
+                errors["password"] = "用户名或密码错误"
+            elif not user.active:
+                errors["username"] = "该账号已停用，请联系学校管理员"
+            else:
+                user.last_login_at = timeutil.now()
+                principal = StaffPrincipal(user)
+                audit.record(principal.actor, "auth.console_login", object_type="user", object_id=user.id,
+                             school_id=user.school_id)
+                db.session.commit()
+                login_user(principal)
+                return redirect(safe_next(request.args.get("next"), url_for("console.home")))
+    return render_template("console/login.html", errors=errors, username=username), (400 if errors else 200)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():  # type: ignore[no-untyped-def]
+    logout_user()
+    flash("已退出登录", "success")
+    return redirect(url_for("console.login"))
+
+
+@bp.route("/")
+@staff_required()
+def home():  # type: ignore[no-untyped-def]
+    user = current_staff()
+    assert user is not None
+    scope = graduate_filter(user)
+    live = Graduate.deleted_at.is_(None)
+    total, confirmed = db.session.execute(
+        select(func.count(Graduate.id), func.count(Graduate.confirmed_at)).where(scope, live)
+    ).one()
+    return render_template("console/home.html", user=user, total=total, confirmed=confirmed)
+
+
+from wxbackend.console import graduates, imports, notices  # noqa: E402,F401
