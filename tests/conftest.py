@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, event, text
 
 from wxbackend import create_app
@@ -116,8 +117,21 @@ def app(db_url: str, settings_overrides: dict[str, Any], tmp_path: Path) -> Iter
     timeutil.freeze(None)
 
 
+class IsolatedClient(FlaskClient):
+    """Run every request in a fresh app context, as in production: its own ``g`` and DB session.
+
+    The test's own app context (used by factories) stays below it; objects the test holds
+    may be stale after a request — ``db.session.expire_all()`` or re-query them.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture()
 def client(app: Any) -> Any:
+    app.test_client_class = IsolatedClient
     return app.test_client()
 
 
