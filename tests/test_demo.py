@@ -1,0 +1,29 @@
+"""The demo data loads, is idempotent, and every demo graduate passes the import validation."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from wxbackend.accounts.models import Graduate, User
+from wxbackend.accounts.validation import FIELDS, OrgIndex, clean_graduate
+from wxbackend.core.codes import code_list, region_name
+from wxbackend.core.db import db
+from wxbackend.demo import load_demo
+
+
+def test_demo_data_loads_once_and_is_valid(app) -> None:
+    lines = list(load_demo())
+    assert any("admin" in line for line in lines)
+    list(load_demo())
+    assert db.session.scalar(select(func.count(Graduate.id))) == 200
+    assert db.session.scalar(select(func.count(User.id)).where(User.role == "department")) == 4
+    graduates = db.session.scalars(select(Graduate)).all()
+    orgs = OrgIndex.for_school(graduates[0].school_id)
+    for g in graduates:
+        raw = {k: getattr(g, k, None) for k in FIELDS}
+        raw.update(department=g.department.name, major=g.major.name,
+                   gender=code_list("gender").label(g.gender), origin_region=region_name(g.origin_region),
+                   archive_at_school="是" if g.archive_at_school else "否",
+                   hukou_at_school="是" if g.hukou_at_school else "否")
+        _, errors = clean_graduate(raw, orgs)
+        assert errors == {}, (g.name, errors)

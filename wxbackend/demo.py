@@ -1,0 +1,143 @@
+"""Demo data for the embedded default (``make run``): one school, reviewers, an employer, ~200 graduates.
+
+Idempotent: a second run changes nothing and prints the logins again.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+
+from sqlalchemy import select
+from stdnum.cn import ric
+
+from wxbackend.accounts.models import Department, Graduate, LocalAccount, Major, Notice, School, User
+from wxbackend.accounts.services import create_employer
+from wxbackend.core import audit
+from wxbackend.core.db import db
+
+SCHOOL_CODE = "10999"
+PASSWORD = "demo-pass-1"
+
+DEPARTMENTS = [
+    ("01", "计算机学院", [("080901", "计算机科学与技术"), ("080902", "软件工程"), ("080910", "数据科学与大数据技术")]),
+    ("02", "经济管理学院", [("020101", "经济学"), ("120201", "工商管理"), ("120203", "会计学")]),
+    ("03", "外国语学院", [("050201", "英语"), ("050207", "日语")]),
+    ("04", "机械工程学院", [("080202", "机械设计制造及其自动化"), ("080204", "机械电子工程")]),
+]
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+GIVEN = ["伟", "芳", "娜", "敏", "静", "磊", "洋", "勇", "艳", "杰", "涛", "明", "超", "霞", "平", "刚", "堃", "玥", "喆",
+         "昇", "子涵", "雨萱", "浩然", "梓轩", "欣怡", "思远", "一鸣", "佳琪", "宇航", "晓彤"]
+REGIONS = ["110101", "110108", "310104", "320102", "330106", "350203", "420111", "440106", "510107", "610113",
+           "370102", "410105", "430104", "500103", "130102"]
+
+
+def _id_number(rng: random.Random, region: str, gender: str) -> str:
+    birth = f"{rng.randint(2001, 2004)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
+    order = rng.randint(0, 99)
+    seq = order * 10 + (rng.choice([1, 3, 5, 7, 9]) if gender == "1" else rng.choice([0, 2, 4, 6, 8]))
+    body = f"{region}{birth}{seq:03d}"
+    return body + ric.calc_check_digit(body)
+
+
+def load_demo() -> Iterator[str]:
+    school = db.session.scalar(select(School).where(School.code == SCHOOL_CODE))
+    if school is None:
+        _create()
+    yield from _logins()
+
+
+def _create() -> None:
+    rng = random.Random(20261128)
+    actor = audit.SYSTEM
+    school = School(code=SCHOOL_CODE, name="示范大学")
+    db.session.add(school)
+    db.session.flush()
+    majors: list[Major] = []
+    for code, name, major_list in DEPARTMENTS:
+        dept = Department(school_id=school.id, code=code, name=name)
+        db.session.add(dept)
+        db.session.flush()
+        for mcode, mname in major_list:
+            major = Major(school_id=school.id, department_id=dept.id, code=mcode, name=mname)
+            db.session.add(major)
+            majors.append(major)
+    db.session.flush()
+
+    def user(username: str, name: str, role: str, **scope: int) -> None:
+        u = User(username=username, display_name=name, role=role, **scope)
+        u.set_password(PASSWORD)
+        db.session.add(u)
+
+    user("admin", "平台管理员", "admin")
+    user("school", "示范大学就业指导中心", "school", school_id=school.id)
+    depts = db.session.scalars(select(Department).where(Department.school_id == school.id)
+                               .order_by(Department.code)).all()
+    for dept in depts:
+        user(f"dept{dept.code}", f"{dept.name}就业工作组", "department", school_id=school.id, department_id=dept.id)
+
+    employer = create_employer(actor, "学信咨询服务有限公司", "91110108749352307A", unit_nature="31", industry="34",
+                               address_region="110102", address_detail="西直门外大街18号楼3层5单元301",
+                               contact_name="李经理", contact_phone="010-11111111", contact_mobile="13111111111")
+    user("employer", "学信咨询服务有限公司", "employer", employer_id=employer.id)
+
+    graduates: list[Graduate] = []
+    for i in range(200):
+        major = majors[i % len(majors)]
+        gender = rng.choice("12")
+        region = rng.choice(REGIONS)
+        directed = i % 37 == 5
+        graduates.append(Graduate(
+            school_id=school.id, department_id=major.department_id, major_id=major.id,
+            exam_no=f"22{rng.randint(10, 65)}{rng.randint(0, 10**10 - 1):010d}",
+            name=rng.choice(SURNAMES) + rng.choice(GIVEN),
+            id_number=_id_number(rng, region, gender), gender=gender,
+            education="31", ethnicity=rng.choice(["01"] * 9 + ["08", "05", "11"]),
+            political_status=rng.choice(["03", "03", "03", "01", "13"]),
+            training_mode="2" if directed else "1", sponsor_unit="示范市人民医院" if directed else None,
+            origin_region=region, enrol_ym="202209", graduate_ym="202606", student_no=f"2022{i:05d}",
+            schooling_years=4, archive_at_school=rng.random() < 0.8, hukou_at_school=rng.random() < 0.4,
+            email=f"student{i}@example.edu.cn", phone=f"138{rng.randint(0, 10**8 - 1):08d}",
+        ))
+    # a few graduates whose names carry rare characters (agreement PDFs must render them)
+    for g, name in zip(graduates[:4], ["王堃", "李玥", "张喆", "刘昇"], strict=True):
+        g.name = name
+    graduates[0].hukou_at_school = True
+    db.session.add_all(graduates)
+    db.session.flush()
+
+    def account(username: str, id_number: str | None, name: str | None) -> None:
+        a = LocalAccount(username=username, id_number=id_number, name=name, phone="13800000000")
+        a.set_password(PASSWORD)
+        db.session.add(a)
+
+    account("chsi-wangkun", graduates[0].id_number, graduates[0].name)
+    account("chsi-liyue", graduates[1].id_number, graduates[1].name)
+    account("chsi-unbound", None, None)
+    body = "110101200001010000"
+    account("chsi-nobasic", body[:17] + ric.calc_check_digit(body[:17]), "赵无信息")
+
+    db.session.add_all([
+        Notice(title="国务院办公厅《关于进一步做好高校毕业生等青年就业创业工作的通知》（国办发〔2022〕13号）",
+               body="从2023年起，教育部建立高校毕业生毕业去向登记制度，作为高校为毕业生办理离校手续的必要环节。"
+                    "教育部门根据有关部门需要和毕业生本人授权，提供毕业生离校时相应去向登记信息查询核验服务。"),
+        Notice(title="教育部办公厅《关于推荐使用全国高校毕业生网上签约平台的公告》",
+               body="为方便用人单位与毕业生网上签约，教育部已开通全国高校毕业生毕业去向登记与网上签约平台，"
+                    "推荐广大用人单位与高校毕业生实行网上签约。"),
+    ])
+    audit.record(actor, "demo.loaded", school, graduates=len(graduates))
+    db.session.commit()
+
+
+def _logins() -> Iterator[str]:
+    yield "Demo logins (password for all: %s)" % PASSWORD
+    yield "  console  http://127.0.0.1:5000/console/login"
+    yield "    admin      platform admin"
+    yield "    school     school reviewer of 示范大学 (10999)"
+    for code, name, _ in DEPARTMENTS:
+        yield f"    dept{code}     department reviewer of {name}"
+    yield "    employer   employer account of 学信咨询服务有限公司 (91110108749352307A)"
+    yield "  graduates (built-in 学信网 stand-in)  http://127.0.0.1:5000/login"
+    yield "    chsi-wangkun, chsi-liyue   bound to a graduate"
+    yield "    chsi-unbound               account not bound to a student record (L-2 refusal)"
+    yield "    chsi-nobasic               bound, but the school has not uploaded basic info (L-1 refusal)"
