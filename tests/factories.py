@@ -20,7 +20,7 @@ def id_number(birth: str = "20020315", region: str = "110101", gender: str = "1"
     n = next(_seq) if seq is None else seq
     order = (n % 50) * 2 + (1 if gender == "1" else 0)
     body = f"{region}{birth}{(n // 50) % 10}{order:02d}"
-    return body + ric.calc_check_digit(body)
+    return body + ric.calc_check_digit(body + "0")
 
 
 def credit_code(seed: int = 1) -> str:

@@ -37,7 +37,7 @@ def _id_number(rng: random.Random, region: str, gender: str) -> str:
     order = rng.randint(0, 99)
     seq = order * 10 + (rng.choice([1, 3, 5, 7, 9]) if gender == "1" else rng.choice([0, 2, 4, 6, 8]))
     body = f"{region}{birth}{seq:03d}"
-    return body + ric.calc_check_digit(body)
+    return body + ric.calc_check_digit(body + "0")
 
 
 def load_demo() -> Iterator[str]:
@@ -115,7 +115,7 @@ def _create() -> None:
     account("chsi-liyue", graduates[1].id_number, graduates[1].name)
     account("chsi-unbound", None, None)
     body = "110101200001010000"
-    account("chsi-nobasic", body[:17] + ric.calc_check_digit(body[:17]), "赵无信息")
+    account("chsi-nobasic", body[:17] + ric.calc_check_digit(body), "赵无信息")
 
     db.session.add_all([
         Notice(title="国务院办公厅《关于进一步做好高校毕业生等青年就业创业工作的通知》（国办发〔2022〕13号）",
