@@ -2,6 +2,20 @@
 
 from apiflask import APIBlueprint
 
+from wxbackend.auth.principals import csrf
+
 bp = APIBlueprint("api", __name__)
+# Bearer tokens, not cookies, authenticate the API: CSRF does not apply.
+csrf.exempt(bp)
+
+
+@bp.record_once
+def _security_scheme(state) -> None:  # type: ignore[no-untyped-def]
+    """Declare the bearer token once, so endpoints can name it in the OpenAPI document."""
+    schemes = dict(state.app.config.get("SECURITY_SCHEMES") or {})
+    schemes.setdefault("BearerAuth", {"type": "http", "scheme": "bearer",
+                                      "description": "POST /api/v1/auth/wx-login 等接口返回的 token"})
+    state.app.config["SECURITY_SCHEMES"] = schemes
+
 
 from wxbackend.api import auth, me, public  # noqa: E402,F401

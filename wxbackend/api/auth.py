@@ -1,2 +1,125 @@
-"""API: auth."""
-from wxbackend.api import bp  # noqa: F401
+"""API: mini-program sign-in (§1 way 1) — wx.login code, binding to an account (L-8), tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import current_app, g, url_for
+
+from wxbackend.accounts.models import ApiToken, Graduate
+from wxbackend.api import bp
+from wxbackend.api.schemas import (
+    BindIn,
+    ExchangeIn,
+    LogoutOut,
+    TokenOut,
+    WxLoginIn,
+    WxLoginOut,
+    error_responses,
+)
+from wxbackend.auth import service, tokens, wechat
+from wxbackend.auth.identity import InvalidCredentials, LocalProvider
+from wxbackend.auth.principals import graduate_actor
+from wxbackend.core import audit
+from wxbackend.core.db import db
+from wxbackend.core.errors import ApiError
+
+REFUSALS = {
+    "_401": "用户名或密码错误（invalid_credentials）",
+    "_403": "无法登录：学校尚未上传基本信息（basic_info_missing，L-1）"
+            "或学信网账号未绑定学籍（account_not_bound，L-2）",
+}
+
+
+def graduate_brief(graduate: Graduate) -> dict[str, Any]:
+    return {"id": graduate.id, "name": graduate.name, "school": graduate.school.name,
+            "confirmed": graduate.confirmed_at is not None}
+
+
+def token_response(graduate: Graduate) -> dict[str, Any]:
+    token, row = service.issue_token(graduate)
+    return {"token": token, "expires_at": row.expires_at, "graduate": graduate_brief(graduate)}
+
+
+def cas_bind_url(bind_ticket: str) -> str:
+    settings = current_app.config["SETTINGS"]
+    path = url_for("auth.wx_cas_start")
+    return settings.PUBLIC_URL.rstrip("/") + path + "?" + urlencode({"bind_ticket": bind_ticket})
+
+
+@bp.post("/auth/wx-login")
+@bp.input(WxLoginIn, arg_name="data")
+@bp.output(WxLoginOut)
+@bp.doc(summary="小程序登录：wx.login code 换取令牌", tags=["登录"],
+        description="微信已绑定毕业生时直接返回 token；否则返回 bind_required 与 10 分钟有效的 bind_ticket，"
+                    "用账号登录（/auth/bind 或学信网 web-view）完成绑定（L-8）。",
+        responses=error_responses(_400="code 无效或已使用（wx_code_invalid）", _502="微信服务不可用"))
+def wx_login(data: dict[str, Any]) -> dict[str, Any]:
+    session = wechat.code_to_session(data["code"])
+    graduate = service.graduate_for_openid(session.openid)
+    if graduate is not None:
+        audit.record(graduate_actor(graduate), "auth.login", graduate, provider="wechat", channel="wx")
+        out = {"bind_required": False, **token_response(graduate)}
+        db.session.commit()
+        return out
+    ticket, expires = service.make_bind_ticket(session.openid, session.unionid)
+    out = {"bind_required": True, "bind_ticket": ticket, "bind_ticket_expires_at": expires}
+    if current_app.config["SETTINGS"].IDENTITY_PROVIDER == "cas":
+        out.update(bind_method="cas", bind_url=cas_bind_url(ticket))
+    else:
+        out.update(bind_method="password")
+    return out
+
+
+@bp.post("/auth/bind")
+@bp.input(BindIn, arg_name="data")
+@bp.output(TokenOut)
+@bp.doc(summary="账号登录并绑定微信", tags=["登录"],
+        description="用账号密码登录一次，把微信绑定到该毕业生（L-8），返回 token。",
+        responses=error_responses(
+            _400="绑定凭证无效或过期，或当前平台需使用学信网登录（bind_method_cas）",
+            _409="该毕业生已绑定其他微信（graduate_bound）或该微信已绑定其他毕业生（openid_bound）",
+            **REFUSALS))
+def bind(data: dict[str, Any]) -> dict[str, Any]:
+    if current_app.config["SETTINGS"].IDENTITY_PROVIDER != "local":
+        raise ApiError("bind_method_cas", "请使用学信网账号登录完成绑定")
+    openid, unionid = service.read_bind_ticket(data["bind_ticket"])
+    try:
+        identity = LocalProvider().authenticate(data["username"], data["password"])
+    except InvalidCredentials as exc:
+        service.record_failed_login("local", data["username"], "wx", exc.code)
+        raise
+    graduate = service.login_identity(identity, channel="wx")
+    service.bind_wechat(graduate, openid, unionid)
+    out = token_response(graduate)
+    db.session.commit()
+    return out
+
+
+@bp.post("/auth/exchange")
+@bp.input(ExchangeIn, arg_name="data")
+@bp.output(TokenOut)
+@bp.doc(summary="学信网登录码换取令牌", tags=["登录"],
+        description="在 web-view 中完成学信网登录与绑定后，页面给出 60 秒内有效、只能使用一次的登录码。",
+        responses=error_responses(_400="登录码无效、已使用或已过期", _403="毕业生基本信息已删除"))
+def exchange(data: dict[str, Any]) -> dict[str, Any]:
+    graduate = service.redeem_exchange_code(data["code"])
+    audit.record(graduate_actor(graduate), "auth.exchange", graduate, channel="wx")
+    out = token_response(graduate)
+    db.session.commit()
+    return out
+
+
+@bp.post("/auth/logout")
+@bp.output(LogoutOut)
+@bp.doc(summary="退出登录（注销令牌）", tags=["登录"], security="BearerAuth",
+        responses=error_responses(_401="未登录或令牌无效"))
+@tokens.token_required
+def logout() -> dict[str, Any]:
+    graduate: Graduate = g.graduate
+    api_token: ApiToken = g.api_token
+    revoked = tokens.revoke(tokens.bearer() or "")
+    audit.record(graduate_actor(graduate), "auth.logout", graduate, token_id=api_token.id, channel="wx")
+    db.session.commit()
+    return {"revoked": revoked}

@@ -39,8 +39,9 @@ class StaffPrincipal:
 
     @property
     def actor(self) -> Actor:
-        role = self.user.role
-        return Actor("employer" if role == "employer" else "staff", self.user.id, role, self.user.display_name)
+        from wxbackend.accounts.services import actor_for
+
+        return actor_for(self.user)
 
 
 class GraduatePrincipal:

@@ -1,5 +1,175 @@
-"""Graduate web login (学信网 CAS or the built-in provider) and logout."""
+"""Graduate web login (学信网 CAS or the built-in provider), the basic-info gate and the module list.
 
-from flask import Blueprint
+Also the CAS leg of the mini-program's sign-in: the web-view opens ``/auth/wx/cas``, CHSI
+signs the graduate in, we bind their WeChat (L-8) and hand back a one-time exchange code.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import login_user, logout_user
+
+from wxbackend.accounts.basic_info import basic_info_rows
+from wxbackend.accounts.modules import module_states
+from wxbackend.auth import service
+from wxbackend.auth.identity import CasProvider, InvalidCredentials, LocalProvider, provider
+from wxbackend.auth.principals import (
+    GraduatePrincipal,
+    current_graduate_web,
+    graduate_actor,
+    graduate_required,
+)
+from wxbackend.core import audit
+from wxbackend.core.db import db
+from wxbackend.core.errors import ApiError
 
 bp = Blueprint("auth", __name__)
+
+
+def _external(endpoint: str, **params: str) -> str:
+    """An absolute URL on PUBLIC_URL (CAS needs the exact service URL twice)."""
+    base = current_app.config["SETTINGS"].PUBLIC_URL.rstrip("/") + url_for(endpoint)
+    return base + ("?" + urlencode(params) if params else "")
+
+
+def _safe_next(target: str | None) -> str:
+    from wxbackend.console.views import safe_next
+
+    return safe_next(target, url_for("auth.graduate_home"))
+
+
+def _login_page(error: ApiError | None = None, username: str = "") -> Any:
+    prov = provider()
+    cas_url = prov.login_url(_external("auth.cas_callback")) if isinstance(prov, CasProvider) else None
+    status = error.status if error else 200
+    return render_template("graduate/login.html", provider=prov.name, cas_url=cas_url, error=error,
+                           username=username), status
+
+
+def _sign_in(graduate: Any) -> Any:
+    db.session.commit()
+    login_user(GraduatePrincipal(graduate))
+    return redirect(_safe_next(request.args.get("next")))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def graduate_login():  # type: ignore[no-untyped-def]
+    """Graduate login page (§1 way 2)."""
+    if current_graduate_web() is not None and request.method == "GET":
+        return redirect(url_for("auth.graduate_home"))
+    if request.method == "GET" or current_app.config["SETTINGS"].IDENTITY_PROVIDER != "local":
+        return _login_page()
+    username = (request.form.get("username") or "").strip()
+    password = request.form.get("password") or ""
+    try:
+        try:
+            identity = LocalProvider().authenticate(username, password)
+        except InvalidCredentials as exc:
+            service.record_failed_login("local", username, "web", exc.code)
+            raise
+        graduate = service.login_identity(identity, channel="web")
+    except ApiError as err:
+        return _login_page(err, username)
+    return _sign_in(graduate)
+
+
+@bp.get("/login/cas/callback")
+def cas_callback():  # type: ignore[no-untyped-def]
+    """CHSI sends the browser back here with a service ticket."""
+    prov = provider()
+    if not isinstance(prov, CasProvider):
+        abort(404)
+    try:
+        try:
+            identity = prov.validate(request.args.get("ticket", ""), _external("auth.cas_callback"))
+        except InvalidCredentials as exc:
+            service.record_failed_login("cas", None, "web", exc.code)
+            raise
+        graduate = service.login_identity(identity, channel="web")
+    except ApiError as err:
+        return _login_page(err)
+    return _sign_in(graduate)
+
+
+@bp.post("/logout")
+def logout():  # type: ignore[no-untyped-def]
+    """退出 (L-3): end the web session."""
+    graduate = current_graduate_web()
+    if graduate is not None:
+        audit.record(graduate_actor(graduate), "auth.logout", graduate, channel="web")
+        db.session.commit()
+    logout_user()
+    flash("已退出登录", "success")
+    return redirect(url_for("auth.graduate_login"))
+
+
+@bp.get("/graduate/")
+@graduate_required
+def graduate_home():  # type: ignore[no-untyped-def]
+    """The basic-info gate until confirmed (L-3), then the five modules (L-5)."""
+    graduate = current_graduate_web()
+    assert graduate is not None
+    if graduate.confirmed_at is None:
+        return render_template("graduate/confirm.html", graduate=graduate, rows=basic_info_rows(graduate))
+    return render_template("graduate/modules.html", graduate=graduate,
+                           modules=module_states(graduate, graduate.school))
+
+
+@bp.post("/graduate/confirm")
+@graduate_required
+def graduate_confirm():  # type: ignore[no-untyped-def]
+    """"信息确认无误，进入系统" (L-3)."""
+    graduate = current_graduate_web()
+    assert graduate is not None
+    service.confirm_basic_info(graduate)
+    db.session.commit()
+    return redirect(url_for("auth.graduate_home"))
+
+
+# --- the mini-program's CAS leg --------------------------------------------------------------
+
+
+def _cas_or_404() -> CasProvider:
+    prov = provider()
+    if not isinstance(prov, CasProvider):
+        abort(404)
+    return prov
+
+
+@bp.get("/auth/wx/cas")
+def wx_cas_start():  # type: ignore[no-untyped-def]
+    """Opened in the mini-program's web-view with the bind ticket from /api/v1/auth/wx-login."""
+    prov = _cas_or_404()
+    ticket = request.args.get("bind_ticket", "")
+    try:
+        service.read_bind_ticket(ticket)
+    except ApiError as err:
+        return render_template("graduate/wx_bound.html", error=err, code=None), err.status
+    return redirect(prov.login_url(_external("auth.wx_cas_callback", bind_ticket=ticket)))
+
+
+@bp.get("/auth/wx/cas/callback")
+def wx_cas_callback():  # type: ignore[no-untyped-def]
+    """Validate the CAS ticket, bind the WeChat identity (L-8) and show a one-time exchange code."""
+    prov = _cas_or_404()
+    bind_ticket = request.args.get("bind_ticket", "")
+    try:
+        openid, unionid = service.read_bind_ticket(bind_ticket)
+        try:
+            identity = prov.validate(request.args.get("ticket", ""),
+                                     _external("auth.wx_cas_callback", bind_ticket=bind_ticket))
+        except InvalidCredentials as exc:
+            service.record_failed_login("cas", None, "wx", exc.code)
+            raise
+        graduate = service.login_identity(identity, channel="wx")
+        service.bind_wechat(graduate, openid, unionid)
+        code = service.make_exchange_code(graduate)
+        db.session.commit()
+    except ApiError as err:
+        db.session.rollback()
+        return render_template("graduate/wx_bound.html", error=err, code=None), err.status
+    return render_template("graduate/wx_bound.html", error=None, code=code, graduate=graduate,
+                           seconds=service.EXCHANGE_SECONDS)

@@ -1,0 +1,180 @@
+"""学信网 (CHSI) sign-in through CAS, against a fake CAS server, with the real python-cas client."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+from sqlalchemy import func, select
+
+from tests.auth.conftest import bearer
+from tests.auth.fakes import FakeServer
+from tests.factories import id_number
+from wxbackend.accounts.models import Graduate, WechatBinding
+from wxbackend.core.audit import AuditEvent
+from wxbackend.core.db import db
+from wxbackend.core.timeutil import SHANGHAI
+
+
+@pytest.fixture()
+def settings_overrides(fake_server: FakeServer) -> dict[str, Any]:
+    return {"IDENTITY_PROVIDER": "cas", "CAS_SERVER_URL": fake_server.url + "/cas/",
+            "WECHAT_API_ORIGIN": fake_server.url, "PUBLIC_URL": "http://testserver.local"}
+
+
+def _follow_cas(client: Any, cas_login_url: str, username: str) -> Any:
+    """Sign in at the fake CAS as *username* and follow its redirect back into the app."""
+    resp = requests.get(cas_login_url, params={"username": username}, allow_redirects=False, timeout=5)
+    assert resp.status_code == 302, resp.text
+    back = urlsplit(resp.headers["Location"])
+    assert back.netloc == "testserver.local"
+    return client.get(f"{back.path}?{back.query}")
+
+
+def _web_cas_login(client: Any, username: str) -> Any:
+    page = client.get("/login").get_data(as_text=True)
+    href = html.unescape(re.search(r'id="cas-login" href="([^"]+)"', page).group(1))
+    return _follow_cas(client, href, username)
+
+
+def test_login_page_sends_to_chsi_with_our_callback_as_service(client, fake_server):
+    page = client.get("/login").get_data(as_text=True)
+    href = html.unescape(re.search(r'id="cas-login" href="([^"]+)"', page).group(1))
+    parts = urlsplit(href)
+    assert href.startswith(fake_server.url + "/cas/login?")
+    assert parse_qs(parts.query)["service"] == ["http://testserver.local/login/cas/callback"]
+
+
+def test_cas_login_signs_in_and_syncs_contact_fields_l_4(client, fake_server, make_graduate):
+    graduate = make_graduate(phone="13800138000", email=None)
+    fake_server.add_cas_user("chen", idNumber=graduate.id_number, name="陈诚", mobile="13912345678",
+                             email="chen@example.com")
+    resp = _web_cas_login(client, "chen")
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/graduate/")
+    assert "信息确认无误，进入系统" in client.get("/graduate/").get_data(as_text=True)
+    db.session.expire_all()
+    fresh = db.session.get(Graduate, graduate.id)
+    assert (fresh.phone, fresh.email) == ("13912345678", "chen@example.com")
+    login = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "auth.login"))
+    assert login.data == {"provider": "cas", "subject": "chen", "channel": "web"}
+
+
+def test_l_2_cas_account_without_student_record_is_refused(client, fake_server):
+    fake_server.add_cas_user("nobody", name="某某")
+    resp = _web_cas_login(client, "nobody")
+    assert resp.status_code == 403
+    page = resp.get_data(as_text=True)
+    assert 'data-code="account_not_bound"' in page and "尚未绑定学籍信息" in page
+
+
+def test_l_1_cas_account_whose_school_has_not_uploaded_is_refused(client, fake_server):
+    fake_server.add_cas_user("chen", idNumber=id_number())
+    resp = _web_cas_login(client, "chen")
+    assert resp.status_code == 403
+    assert "学校尚未上传你的毕业生基本信息" in resp.get_data(as_text=True)
+
+
+def test_bad_or_replayed_ticket_is_refused(client, fake_server, make_graduate):
+    resp = client.get("/login/cas/callback?ticket=ST-forged")
+    assert resp.status_code == 401 and "学信网登录票据无效或已过期" in resp.get_data(as_text=True)
+
+    graduate = make_graduate()
+    fake_server.add_cas_user("chen", idNumber=graduate.id_number)
+    ticket = fake_server.issue_ticket("chen", "http://testserver.local/login/cas/callback")
+    assert client.get(f"/login/cas/callback?ticket={ticket}").status_code == 302
+    replay = client.application.test_client().get(f"/login/cas/callback?ticket={ticket}")
+    assert replay.status_code == 401
+
+
+def test_ticket_for_another_service_is_refused(client, fake_server, make_graduate):
+    graduate = make_graduate()
+    fake_server.add_cas_user("chen", idNumber=graduate.id_number)
+    ticket = fake_server.issue_ticket("chen", "http://evil.example/callback")
+    assert client.get(f"/login/cas/callback?ticket={ticket}").status_code == 401
+
+
+# --- the mini-program's CAS leg -------------------------------------------------------------
+
+
+def _wx_bind_via_cas(client: Any, fake: FakeServer, username: str, code: str = "c1",
+                     openid: str = "openid-1") -> Any:
+    fake.add_wx_code(code, openid)
+    body = client.post("/api/v1/auth/wx-login", json={"code": code}).get_json()
+    assert body["bind_required"] and body["bind_method"] == "cas"
+    start = urlsplit(body["bind_url"])
+    assert start.netloc == "testserver.local" and start.path == "/auth/wx/cas"
+    to_cas = client.get(f"{start.path}?{start.query}")
+    assert to_cas.status_code == 302 and to_cas.headers["Location"].startswith(fake.url + "/cas/login?")
+    return _follow_cas(client, to_cas.headers["Location"], username)
+
+
+def _exchange_code(page: Any) -> str:
+    return re.search(r'id="exchange-code">([^<]+)<', page.get_data(as_text=True)).group(1)
+
+
+def test_l_8_cas_in_web_view_binds_and_exchange_code_gives_token_once(client, fake_server, make_graduate):
+    graduate = make_graduate()
+    fake_server.add_cas_user("chen", idNumber=graduate.id_number)
+    page = _wx_bind_via_cas(client, fake_server, "chen")
+    assert page.status_code == 200, page.get_data(as_text=True)
+    code = _exchange_code(page)
+    bound = db.session.scalar(select(WechatBinding.graduate_id).where(WechatBinding.openid == "openid-1"))
+    assert bound == graduate.id
+
+    # the exchange code is not itself a bearer token
+    assert client.get("/api/v1/me", headers=bearer(code)).status_code == 401
+    resp = client.post("/api/v1/auth/exchange", json={"code": code})
+    assert resp.status_code == 200, resp.get_json()
+    token = resp.get_json()["token"]
+    assert client.get("/api/v1/me", headers=bearer(token)).get_json()["id"] == graduate.id
+    again = client.post("/api/v1/auth/exchange", json={"code": code})
+    assert again.status_code == 400 and again.get_json()["error"]["code"] == "exchange_code_used"
+
+    # from now on wx.login alone signs in
+    fake_server.add_wx_code("c2", "openid-1")
+    assert client.post("/api/v1/auth/wx-login", json={"code": "c2"}).get_json()["bind_required"] is False
+
+
+def test_exchange_code_expires_after_60_seconds(client, fake_server, make_graduate, frozen_now):
+    graduate = make_graduate()
+    fake_server.add_cas_user("chen", idNumber=graduate.id_number)
+    start = datetime(2026, 6, 1, 9, 0, tzinfo=SHANGHAI)
+    frozen_now(start)
+    code = _exchange_code(_wx_bind_via_cas(client, fake_server, "chen"))
+    frozen_now(start + timedelta(seconds=60))
+    resp = client.post("/api/v1/auth/exchange", json={"code": code})
+    assert resp.status_code == 400 and resp.get_json()["error"]["code"] == "exchange_code_expired"
+    unknown = client.post("/api/v1/auth/exchange", json={"code": "wxx_unknown"})
+    assert unknown.get_json()["error"]["code"] == "exchange_code_invalid"
+
+
+def test_l_2_cas_in_web_view_refuses_and_binds_nothing(client, fake_server):
+    fake_server.add_cas_user("nobody")
+    page = _wx_bind_via_cas(client, fake_server, "nobody")
+    assert page.status_code == 403 and "尚未绑定学籍信息" in page.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(WechatBinding.id))) == 0
+
+
+def test_l_8_cas_in_web_view_refuses_second_openid_for_bound_graduate(client, fake_server, make_graduate):
+    graduate = make_graduate()
+    fake_server.add_cas_user("chen", idNumber=graduate.id_number)
+    assert _wx_bind_via_cas(client, fake_server, "chen", "c1", "openid-1").status_code == 200
+    second = _wx_bind_via_cas(client, fake_server, "chen", "c2", "openid-2")
+    assert second.status_code == 409 and "该毕业生已绑定其他微信" in second.get_data(as_text=True)
+
+
+def test_password_bind_is_refused_when_chsi_is_the_provider(client, fake_server):
+    fake_server.add_wx_code("c1", "openid-1")
+    ticket = client.post("/api/v1/auth/wx-login", json={"code": "c1"}).get_json()["bind_ticket"]
+    resp = client.post("/api/v1/auth/bind", json={"bind_ticket": ticket, "username": "x", "password": "y"})
+    assert resp.status_code == 400 and resp.get_json()["error"]["code"] == "bind_method_cas"
+
+
+def test_web_view_start_with_bad_bind_ticket_says_why(client, fake_server):
+    resp = client.get("/auth/wx/cas?bind_ticket=forged")
+    assert resp.status_code == 400 and "绑定凭证无效" in resp.get_data(as_text=True)

@@ -1,0 +1,231 @@
+"""Graduate sign-in operations shared by the web pages and the mini-program API.
+
+- :func:`login_identity`: an identity the provider vouched for → the graduate, or a refusal (L-1, L-2);
+  contact fields follow the CHSI account (L-4).
+- :func:`bind_wechat`: tie an openid to a graduate, once each way (L-8).
+- bind tickets: a signed, 10-minute proof that WeChat vouched for an openid.
+- exchange codes: a 60-second, single-use code handed to the mini-program after a CAS sign-in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from wxbackend.accounts.models import ApiToken, Graduate, WechatBinding
+from wxbackend.accounts.validation import EMAIL, PHONE
+from wxbackend.auth import tokens
+from wxbackend.auth.identity import Identity, LoginRefused, resolve_graduate
+from wxbackend.auth.principals import graduate_actor
+from wxbackend.core import audit, timeutil
+from wxbackend.core.audit import ANONYMOUS
+from wxbackend.core.db import db
+from wxbackend.core.errors import ApiError, Conflict
+
+BIND_TICKET_MINUTES = 10
+EXCHANGE_SECONDS = 60
+
+MSG_GRADUATE_BOUND = "该毕业生已绑定其他微信，如需更换微信请联系所在院系"
+MSG_OPENID_BOUND = "该微信已绑定其他毕业生"
+
+
+# --- login ------------------------------------------------------------------------------
+
+
+def login_identity(identity: Identity, channel: str) -> Graduate:
+    """Resolve *identity* to a graduate and record the login; refusals are recorded and raised.
+
+    The refusal's audit event is committed before raising, so it survives the request.
+    """
+    try:
+        graduate = resolve_graduate(identity)
+    except LoginRefused as refused:
+        db.session.rollback()
+        audit.record(ANONYMOUS, "auth.login_refused", object_type="identity", reason=refused.code,
+                     provider=identity.provider, subject=identity.subject, channel=channel)
+        db.session.commit()
+        raise
+    sync_contact(graduate, identity)
+    audit.record(graduate_actor(graduate), "auth.login", graduate, provider=identity.provider,
+                 subject=identity.subject, channel=channel)
+    return graduate
+
+
+def record_failed_login(provider: str, subject: str | None, channel: str, reason: str) -> None:
+    """Keep a trace of a wrong password or a bad ticket (committed on its own)."""
+    db.session.rollback()
+    audit.record(ANONYMOUS, "auth.login_refused", object_type="identity", reason=reason,
+                 provider=provider, subject=subject, channel=channel)
+    db.session.commit()
+
+
+def _clean_phone(value: str | None) -> str | None:
+    if not value:
+        return None
+    phone = re.sub(r"[\s-]", "", value)
+    if phone.startswith("+86"):
+        phone = phone[3:]
+    return phone if PHONE.match(phone) else None
+
+
+def sync_contact(graduate: Graduate, identity: Identity) -> dict[str, list[Any]]:
+    """Take phone and email from the CHSI account, where graduates change them (L-4)."""
+    changes: dict[str, list[Any]] = {}
+    phone = _clean_phone(identity.phone)
+    email = (identity.email or "").strip() or None
+    if email and not EMAIL.match(email):
+        email = None
+    if phone and phone != graduate.phone:
+        changes["phone"] = [graduate.phone, phone]
+        graduate.phone = phone
+    if email and email != graduate.email:
+        changes["email"] = [graduate.email, email]
+        graduate.email = email
+    if changes:
+        audit.record(graduate_actor(graduate), "graduate.contact_sync", graduate, changes=changes,
+                     source=identity.provider)
+    return changes
+
+
+def confirm_basic_info(graduate: Graduate) -> bool:
+    """"信息确认无误，进入系统" (L-3). Idempotent; returns True when this call confirmed."""
+    now = timeutil.now()
+    result = db.session.execute(
+        update(Graduate).where(Graduate.id == graduate.id, Graduate.confirmed_at.is_(None),
+                               Graduate.deleted_at.is_(None))
+        .values(confirmed_at=now).execution_options(synchronize_session=False)
+    )
+    done = bool(result.rowcount)  # type: ignore[attr-defined]
+    db.session.refresh(graduate)
+    if done:
+        audit.record(graduate_actor(graduate), "graduate.confirm", graduate)
+    return done
+
+
+# --- WeChat binding (L-8) ------------------------------------------------------------------
+
+
+def graduate_for_openid(openid: str) -> Graduate | None:
+    """The live graduate bound to *openid*, if any."""
+    return db.session.scalar(
+        select(Graduate).join(WechatBinding, WechatBinding.graduate_id == Graduate.id)
+        .where(WechatBinding.openid == openid, Graduate.deleted_at.is_(None))
+    )
+
+
+def bind_wechat(graduate: Graduate, openid: str, unionid: str | None) -> WechatBinding:
+    """Bind *openid* to *graduate*: each at most once (L-8). Race-safe through unique constraints."""
+    existing = db.session.scalar(select(WechatBinding).where(WechatBinding.openid == openid))
+    if existing is not None:
+        if existing.graduate_id == graduate.id:
+            return existing
+        owner = db.session.get(Graduate, existing.graduate_id)
+        if owner is not None and owner.deleted_at is None:
+            raise Conflict("openid_bound", MSG_OPENID_BOUND)
+        # a leftover binding of a deleted record: it no longer identifies anyone
+        db.session.execute(delete(WechatBinding).where(WechatBinding.id == existing.id))
+    if db.session.scalar(select(WechatBinding.id).where(WechatBinding.graduate_id == graduate.id)):
+        raise Conflict("graduate_bound", MSG_GRADUATE_BOUND)
+    if unionid and db.session.scalar(select(WechatBinding.id).where(WechatBinding.unionid == unionid)):
+        raise Conflict("openid_bound", MSG_OPENID_BOUND)
+    binding = WechatBinding(graduate_id=graduate.id, openid=openid, unionid=unionid)
+    try:
+        with db.session.begin_nested():
+            db.session.add(binding)
+    except IntegrityError:
+        # a concurrent bind won; tell which side is taken
+        if db.session.scalar(select(WechatBinding.id).where(WechatBinding.graduate_id == graduate.id,
+                                                             WechatBinding.openid != openid)):
+            raise Conflict("graduate_bound", MSG_GRADUATE_BOUND) from None
+        mine = db.session.scalar(select(WechatBinding).where(WechatBinding.graduate_id == graduate.id,
+                                                             WechatBinding.openid == openid))
+        if mine is not None:
+            return mine
+        raise Conflict("openid_bound", MSG_OPENID_BOUND) from None
+    audit.record(graduate_actor(graduate), "auth.wechat_bind", graduate, openid=openid,
+                 unionid=unionid)
+    return binding
+
+
+# --- bind tickets ----------------------------------------------------------------------------
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="wx-bind-ticket")
+
+
+def make_bind_ticket(openid: str, unionid: str | None) -> tuple[str, datetime]:
+    expires = timeutil.now() + timedelta(minutes=BIND_TICKET_MINUTES)
+    data = {"o": openid, "u": unionid, "exp": int(expires.timestamp())}
+    return _serializer().dumps(data), expires
+
+
+def read_bind_ticket(ticket: str) -> tuple[str, str | None]:
+    """Return (openid, unionid) from a valid bind ticket; a clear 400 otherwise."""
+    try:
+        data = _serializer().loads(ticket or "")
+    except BadSignature:
+        raise ApiError("bind_ticket_invalid", "绑定凭证无效，请重新进入小程序登录") from None
+    if not isinstance(data, dict) or not data.get("o"):
+        raise ApiError("bind_ticket_invalid", "绑定凭证无效，请重新进入小程序登录")
+    if int(data.get("exp", 0)) <= timeutil.now().timestamp():
+        raise ApiError("bind_ticket_expired", "绑定凭证已过期（10分钟内有效），请重新进入小程序登录")
+    return str(data["o"]), data.get("u") or None
+
+
+# --- exchange codes ------------------------------------------------------------------------
+#
+# A CAS sign-in inside the mini-program's web-view ends on our page, not in the mini-program.
+# The page hands over a one-time code that the mini-program exchanges for a token. The code is
+# kept as an api_token row whose hash is domain-separated (so the code itself is never a valid
+# bearer token) and is spent by a conditional UPDATE (so it works once, even under races).
+
+
+def _exchange_hash(code: str) -> str:
+    return hashlib.sha256(("exchange:" + code).encode()).hexdigest()
+
+
+def make_exchange_code(graduate: Graduate) -> str:
+    code = "wxx_" + secrets.token_urlsafe(24)
+    db.session.add(ApiToken(token_hash=_exchange_hash(code), graduate_id=graduate.id,
+                            expires_at=timeutil.now() + timedelta(seconds=EXCHANGE_SECONDS)))
+    db.session.flush()
+    return code
+
+
+def redeem_exchange_code(code: str) -> Graduate:
+    """Spend *code* once; return its live graduate, or a clear 400."""
+    now = timeutil.now()
+    row = db.session.execute(
+        select(ApiToken.id, ApiToken.graduate_id, ApiToken.expires_at, ApiToken.revoked_at)
+        .where(ApiToken.token_hash == _exchange_hash(code or ""))
+    ).first()
+    if row is None:
+        raise ApiError("exchange_code_invalid", "登录码无效，请重新登录")
+    if row.revoked_at is not None:
+        raise ApiError("exchange_code_used", "登录码已使用，请重新登录")
+    if row.expires_at <= now:
+        raise ApiError("exchange_code_expired", "登录码已过期（60秒内有效），请重新登录")
+    spent = db.session.execute(
+        update(ApiToken).where(ApiToken.id == row.id, ApiToken.revoked_at.is_(None)).values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if not spent.rowcount:  # type: ignore[attr-defined]
+        raise ApiError("exchange_code_used", "登录码已使用，请重新登录")
+    graduate = db.session.get(Graduate, row.graduate_id)
+    if graduate is None or graduate.deleted_at is not None:
+        raise LoginRefused("basic_info_missing", "学校已删除你的毕业生基本信息，请联系所在院系")
+    return graduate
+
+
+def issue_token(graduate: Graduate) -> tuple[str, ApiToken]:
+    """A mini-program token for *graduate* (expiring, revocable)."""
+    return tokens.issue(graduate)
