@@ -30,7 +30,8 @@ IS_PG = TEST_DB.startswith("postgresql")
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    return f"database: {'PostgreSQL ' + TEST_DB if IS_PG else 'SQLite'}; jobs: {'rq ' + TEST_REDIS if TEST_REDIS else 'in-process'}"
+    database = "PostgreSQL " + TEST_DB if IS_PG else "SQLite"
+    return f"database: {database}; jobs: {'rq ' + TEST_REDIS if TEST_REDIS else 'in-process'}"
 
 
 def _pg_url(name: str) -> str:

@@ -53,7 +53,8 @@ def configure(app: APIFlask, settings: Settings, test_config: dict[str, Any] | N
             "VALIDATION_ERROR_STATUS_CODE": 422,
             "AUTO_404_RESPONSE": True,
             "SYNC_LOCAL_SPEC": False,
-            "DESCRIPTION": "毕业生小程序使用的 JSON API。所有错误均为 {\"error\": {\"code\", \"message\", \"fields\"}}。",
+            "DESCRIPTION": "毕业生小程序使用的 JSON API。"
+            "所有错误均为 {\"error\": {\"code\", \"message\", \"fields\"}}。",
         }
     )
     if test_config:
