@@ -9,7 +9,7 @@ from stdnum.cn import uscc
 from stdnum.exceptions import ValidationError
 
 from wxbackend.accounts.models import Employer, Graduate, School, User
-from wxbackend.accounts.validation import GRADUATE_COLUMNS, FIELDS, OrgIndex, clean_graduate
+from wxbackend.accounts.validation import FIELDS, GRADUATE_COLUMNS, OrgIndex, clean_graduate
 from wxbackend.core import audit, timeutil
 from wxbackend.core.audit import Actor
 from wxbackend.core.db import db

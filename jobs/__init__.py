@@ -1,0 +1,1 @@
+"""RQ job entry points: ids in, domain service calls, no business logic of their own."""
