@@ -1,10 +1,46 @@
-"""The public home page (fig. 46)."""
+"""The public home page (fig. 46): entry tiles and the platform's published notices."""
 
-from flask import Blueprint, render_template
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template
+from sqlalchemy import select
+
+from wxbackend.accounts.models import Notice
+from wxbackend.core import timeutil
+from wxbackend.core.db import db
 
 bp = Blueprint("home", __name__)
+
+#: How many notices the home page lists; the rest are on /notices.
+HOME_NOTICES = 8
+
+
+def _published():  # type: ignore[no-untyped-def]
+    return (
+        select(Notice.id, Notice.title, Notice.created_at)
+        .where(Notice.published.is_(True))
+        .order_by(Notice.created_at.desc(), Notice.id.desc())
+    )
 
 
 @bp.route("/")
 def index():  # type: ignore[no-untyped-def]
-    return render_template("home/index.html")
+    notices = db.session.execute(_published().limit(HOME_NOTICES + 1)).all()
+    return render_template("home/index.html", notices=notices[:HOME_NOTICES],
+                           more=len(notices) > HOME_NOTICES, fmt=timeutil.fmt)
+
+
+@bp.route("/notices")
+def notice_list():  # type: ignore[no-untyped-def]
+    notices = db.session.execute(_published()).all()
+    return render_template("home/notices.html", notices=notices, fmt=timeutil.fmt)
+
+
+@bp.route("/notices/<int:notice_id>")
+def notice(notice_id: int):  # type: ignore[no-untyped-def]
+    """One published notice; unpublished ones do not exist for the public."""
+    row = db.session.get(Notice, notice_id)
+    if row is None or not row.published:
+        abort(404)
+    paragraphs = [p.strip() for p in row.body.split("\n\n") if p.strip()]
+    return render_template("home/notice.html", notice=row, paragraphs=paragraphs, fmt=timeutil.fmt)

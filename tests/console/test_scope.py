@@ -1,0 +1,126 @@
+"""Acceptance: a department reviewer cannot see another department's graduates (§1, RV-4).
+
+The test walks ``app.url_map``: every console route that takes an id must be listed in
+``ID_ROUTES`` (so a new route cannot slip in untested), and every API route that takes an
+id is tried with the other department's graduate id.
+"""
+
+from __future__ import annotations
+
+from flask import url_for
+
+from wxbackend.core.audit import AuditEvent
+from wxbackend.core.db import db
+
+#: Console endpoints that take an id → the kind of object the id names.
+ID_ROUTES = {
+    "console.graduate_detail": "graduate",
+    "console.graduate_reveal_id": "graduate",
+    "console.graduate_edit": "graduate",
+    "console.graduate_delete": "graduate",
+    "console.notice_edit": "notice",
+    "console.notice_publish": "notice",
+    "console.import_detail": "import",
+    "console.import_status": "import",
+    "console.import_errors_xlsx": "import",
+}
+
+#: What a POST would carry if a check were missing, so a leak would really act.
+POST_DATA = {
+    "reason": "越权测试", "confirm": "1", "name": "越权修改", "publish": "0", "title": "越权", "body": "越权",
+}
+
+
+def _methods(rule) -> list[str]:  # type: ignore[no-untyped-def]
+    return sorted(rule.methods - {"HEAD", "OPTIONS"})
+
+
+def _request(client, method: str, url: str):  # type: ignore[no-untyped-def]
+    if method == "GET":
+        return client.get(url)
+    return client.open(url, method=method, data=POST_DATA)
+
+
+def _setup(org, make_graduate):  # type: ignore[no-untyped-def]
+    from wxbackend.accounts.models import ImportBatch, Notice
+
+    own = make_graduate(org.major_a, name="甲院学生")
+    other = make_graduate(org.major_b, name="乙院学生")
+    notice = Notice(title="通知", body="正文", published=True)
+    batch = ImportBatch(school_id=org.school.id, uploaded_by=org.school_user.id, filename="乙院.xlsx",
+                        file_kind="xlsx")
+    db.session.add_all([notice, batch])
+    db.session.commit()
+    return own, other, {"graduate": other.id, "notice": notice.id, "import": batch.id}
+
+
+def test_every_console_id_route_is_covered(app) -> None:
+    console_id_rules = {r.endpoint for r in app.url_map.iter_rules()
+                        if r.endpoint.startswith("console.") and r.arguments}
+    missing = console_id_rules - ID_ROUTES.keys()
+    assert not missing, f"add these console routes to ID_ROUTES in {__file__}: {sorted(missing)}"
+
+
+def test_department_reviewer_gets_404_or_403_for_other_departments_graduates_everywhere(
+        app, client, org, make_graduate, staff_login, csrf_off) -> None:
+    own, other, ids = _setup(org, make_graduate)
+    other_id_number, other_name = other.id_number, other.name
+    staff_login(org.dept_a_user)
+    tried = 0
+    for rule in app.url_map.iter_rules():
+        if not rule.arguments:
+            continue
+        if rule.endpoint.startswith("console."):
+            value = ids[ID_ROUTES[rule.endpoint]]
+        elif rule.rule.startswith("/api/"):
+            value = other.id
+        else:
+            continue
+        with app.test_request_context():
+            url = url_for(rule.endpoint, **{arg: value for arg in rule.arguments})
+        for method in _methods(rule):
+            res = _request(client, method, url)
+            tried += 1
+            body = res.get_data(as_text=True)
+            assert res.status_code in (401, 403, 404), (method, url, res.status_code)
+            assert other_name not in body and other_id_number not in body, (method, url)
+    assert tried >= len(ID_ROUTES)
+
+    db.session.expire_all()
+    assert other.deleted_at is None and other.name == "乙院学生"
+    assert db.session.scalar(db.select(db.func.count(AuditEvent.id)).where(
+        AuditEvent.actor_id == org.dept_a_user.id, AuditEvent.object_type == "graduate")) == 0
+    # the same reviewer does reach their own department's graduate
+    assert client.get(f"/console/graduates/{own.id}").status_code == 200
+
+
+def test_department_reviewer_never_sees_other_department_on_any_page(
+        app, client, org, make_graduate, staff_login) -> None:
+    """Every GET route without parameters (console, API, public) with the reviewer's session."""
+    _own, other, _ids = _setup(org, make_graduate)
+    staff_login(org.dept_a_user)
+    queries = ["", f"?department={org.dept_b.id}", f"?major={org.major_b.id}", "?status=deleted",
+               "?q=乙院", f"?q={other.id_number}", "?status=pending&page=2"]
+    pages = [r for r in app.url_map.iter_rules()
+             if not r.arguments and "GET" in r.methods and r.endpoint != "static"]
+    assert any(r.endpoint == "console.graduates" for r in pages)
+    for rule in pages:
+        for query in queries if rule.endpoint == "console.graduates" else [""]:
+            res = client.get(rule.rule + query)
+            body = res.get_data(as_text=True)
+            assert "乙院学生" not in body, (rule.rule, query)
+            if not query.startswith(f"?q={other.id_number}"):
+                assert other.id_number[-4:] + "</td>" not in body, (rule.rule, query)
+
+
+def test_school_reviewer_of_another_school_gets_404(client, org, make_graduate, make_major, make_user,
+                                                    staff_login, csrf_off) -> None:
+    g = make_graduate(org.major_a)
+    outsider = make_user("school", school_id=make_major().school_id)
+    staff_login(outsider)
+    for suffix in ("", "/edit", "/delete"):
+        assert client.get(f"/console/graduates/{g.id}{suffix}").status_code == 404
+    assert client.post(f"/console/graduates/{g.id}/reveal-id").status_code == 404
+    assert client.post(f"/console/graduates/{g.id}/delete", data=POST_DATA).status_code == 404
+    db.session.expire_all()
+    assert g.deleted_at is None
