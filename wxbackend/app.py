@@ -57,6 +57,7 @@ def configure(app: APIFlask, settings: Settings, test_config: dict[str, Any] | N
             "所有错误均为 {\"error\": {\"code\", \"message\", \"fields\"}}。",
         }
     )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
     if test_config:
         app.config.update(test_config)
     logging.basicConfig(level=logging.INFO)

@@ -126,5 +126,4 @@ class Settings:
             "SESSION_COOKIE_SECURE": self.SESSION_COOKIE_SECURE,
             "REMEMBER_COOKIE_SECURE": self.SESSION_COOKIE_SECURE,
             "WTF_CSRF_TIME_LIMIT": None,
-            "JSON_AS_ASCII": False,
         }

@@ -224,3 +224,49 @@ def test_l_7_department_reviewer_cannot_delete(client, org, make_graduate, staff
     res = client.post(f"/console/graduates/{g.id}/delete", data={"reason": "x", "confirm": "1"})
     assert res.status_code == 403
     assert _count(Graduate.deleted_at.is_(None)) == 1
+
+
+def test_l_7_two_simultaneous_deletions_delete_once(app, make_graduate, make_user) -> None:
+    """Two reviewers deleting the same graduate at the same moment: one succeeds, the other is told."""
+    import threading
+
+    import pytest
+
+    from tests.conftest import IS_PG
+    from wxbackend.accounts.models import Graduate, User
+    from wxbackend.accounts.services import actor_for, delete_graduate
+    from wxbackend.core.audit import AuditEvent
+    from wxbackend.core.db import db
+    from wxbackend.core.errors import Conflict
+
+    if not IS_PG:
+        pytest.skip("concurrent writers need PostgreSQL")
+    graduate = make_graduate()
+    reviewers = [make_user("school", school_id=graduate.school_id) for _ in range(2)]
+    ids = [(r.id, graduate.id) for r in reviewers]
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def attempt(user_id: int, graduate_id: int) -> None:
+        with app.app_context():
+            user = db.session.get(User, user_id)
+            target = db.session.get(Graduate, graduate_id)
+            barrier.wait()
+            try:
+                delete_graduate(actor_for(user), user, target, reason="重复录入")
+                db.session.commit()
+                outcomes.append("deleted")
+            except Conflict:
+                db.session.rollback()
+                outcomes.append("conflict")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=attempt, args=pair) for pair in ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["conflict", "deleted"]
+    events = db.session.query(AuditEvent).filter_by(action="graduate.delete", object_id=graduate.id).count()
+    assert events == 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from stdnum.cn import uscc
 from stdnum.exceptions import ValidationError
 
@@ -91,9 +91,14 @@ def delete_graduate(actor: Actor, user: User, graduate: Graduate, reason: str = 
 
     if user.role != "school" or graduate.school_id != user.school_id:
         raise Forbidden("只有本校学校管理员可以删除毕业生基本信息")
-    if graduate.deleted_at is not None:
-        raise Conflict("already_deleted", "该毕业生信息已删除")
     now = timeutil.now()
+    # conditional update: of two deletions racing, exactly one marks the row
+    marked = db.session.execute(
+        update(Graduate).where(Graduate.id == graduate.id, Graduate.deleted_at.is_(None))
+        .values(deleted_at=now).execution_options(synchronize_session=False)
+    )
+    if not marked.rowcount:  # type: ignore[attr-defined]
+        raise Conflict("already_deleted", "该毕业生信息已删除")
     graduate.deleted_at = now
     db.session.execute(
         ApiToken.__table__.update()
