@@ -15,5 +15,7 @@ from wxbackend.accounts.models import (  # noqa: F401
 )
 from wxbackend.core.audit import AuditEvent  # noqa: F401
 from wxbackend.core.db import Base
+from wxbackend.files.models import StoredFile  # noqa: F401
+from wxbackend.review.models import NotificationOutbox, ReviewEvent, ReviewItem  # noqa: F401
 
 metadata = Base.metadata

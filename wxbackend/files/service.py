@@ -1,0 +1,105 @@
+"""Storing uploads and compressing them later (FS-5).
+
+``store_upload`` validates and normalises the image, stores it, and — when it is over
+300 KB — leaves it ``pending`` and queues ``jobs.images.compress_image`` after commit.
+The record that refers to the file can be submitted at once; compression does not block it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+
+from wxbackend.core import audit, timeutil
+from wxbackend.core.audit import Actor
+from wxbackend.core.db import db
+from wxbackend.core.errors import Forbidden
+from wxbackend.core.jobs import enqueue
+from wxbackend.files.images import COMPRESS_LIMIT, compress_to_limit, validate_and_normalise
+from wxbackend.files.models import StoredFile
+from wxbackend.files.storage import get_storage
+
+log = logging.getLogger(__name__)
+
+_USER_ACTORS = ("staff", "employer")
+
+
+def _new_key(suffix: str = "") -> str:
+    now = timeutil.now()
+    return f"images/{now:%Y/%m}/{uuid.uuid4().hex}{suffix}.jpg"
+
+
+def store_upload(
+    actor: Actor, data: bytes, filename: str | None, owner_graduate_id: int | None = None
+) -> StoredFile:
+    """Validate, normalise and store an uploaded image; commit; queue compression if needed.
+
+    Raises ``ApiError`` (nothing stored) for a refused file. A graduate may only upload
+    for themselves.
+    """
+    if actor.actor_type == "graduate":
+        if owner_graduate_id is not None and owner_graduate_id != actor.actor_id:
+            raise Forbidden("只能为本人上传材料")
+        owner_graduate_id = actor.actor_id
+    image = validate_and_normalise(data, filename)
+    storage = get_storage()
+    key = _new_key()
+    storage.put(key, image.data)
+    needs_compression = len(image.data) > COMPRESS_LIMIT
+    row = StoredFile(
+        key=key,
+        content_type=image.content_type,
+        size=len(image.data),
+        sha256=hashlib.sha256(image.data).hexdigest(),
+        width=image.width,
+        height=image.height,
+        original_name=(filename or "")[:200] or None,
+        owner_graduate_id=owner_graduate_id,
+        uploaded_by_user_id=actor.actor_id if actor.actor_type in _USER_ACTORS else None,
+        compression_state="pending" if needs_compression else "not_needed",
+    )
+    try:
+        db.session.add(row)
+        db.session.flush()
+        audit.record(
+            actor, "file.upload", row, size=row.size, width=row.width, height=row.height,
+            source_format=image.source_format, original_size=len(data),
+        )
+        if needs_compression:
+            from jobs.images import compress_image
+
+            enqueue(compress_image, row.id)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        storage.delete(key)
+        raise
+    return row
+
+
+def compress_stored(file_id: int) -> bool:
+    """Compress file *file_id* if it is pending; True when it did. Safe to run twice."""
+    row = db.session.get(StoredFile, file_id, with_for_update=True, populate_existing=True)
+    if row is None or row.compression_state != "pending":
+        db.session.rollback()
+        return False
+    storage = get_storage()
+    result = compress_to_limit(storage.get(row.key))
+    old_key = row.key
+    new_key = _new_key("-c")
+    storage.put(new_key, result.data)
+    row.key = new_key
+    row.size = len(result.data)
+    row.sha256 = hashlib.sha256(result.data).hexdigest()
+    row.width, row.height = result.width, result.height
+    row.compression_state = "done"
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        storage.delete(new_key)
+        raise
+    storage.delete(old_key)
+    log.info("compressed file %s to %d bytes (%dx%d q%d)", file_id, row.size, row.width, row.height, result.quality)
+    return True

@@ -1,0 +1,39 @@
+"""Two-level review (院系 → 学校) shared by every module (DOMAIN.md §3)."""
+
+from wxbackend.review.engine import (
+    KIND_LABELS,
+    OUTCOMES,
+    Outcome,
+    decide,
+    history,
+    is_waiting_for,
+    latest_item,
+    on_outcome,
+    open_item,
+    record_edit,
+    resubmit,
+    submit,
+    waiting_for,
+    withdraw,
+)
+from wxbackend.review.models import NotificationOutbox, ReviewEvent, ReviewItem
+
+__all__ = [
+    "KIND_LABELS",
+    "OUTCOMES",
+    "NotificationOutbox",
+    "Outcome",
+    "ReviewEvent",
+    "ReviewItem",
+    "decide",
+    "history",
+    "is_waiting_for",
+    "latest_item",
+    "on_outcome",
+    "open_item",
+    "record_edit",
+    "resubmit",
+    "submit",
+    "waiting_for",
+    "withdraw",
+]
