@@ -6,6 +6,8 @@ Create Date: 2026-11-29 10:00:00+08:00
 """
 
 from alembic import op
+
+from wxbackend.migrations.helpers import drop_append_only, make_append_only
 import sqlalchemy as sa
 import wxbackend.core.db
 from sqlalchemy import Text
@@ -99,35 +101,11 @@ def upgrade() -> None:
                               sqlite_where=sa.text('sent_at IS NULL'),
                               postgresql_where=sa.text('sent_at IS NULL'))
 
-    _review_event_append_only()
-
-
-def _review_event_append_only() -> None:
-    """Refuse UPDATE and DELETE on review_event in the database itself (RV-6)."""
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(
-            "CREATE FUNCTION review_event_append_only() RETURNS trigger AS $$ BEGIN "
-            "RAISE EXCEPTION 'review_event is append-only'; END; $$ LANGUAGE plpgsql"
-        )
-        op.execute(
-            "CREATE TRIGGER review_event_no_change BEFORE UPDATE OR DELETE ON review_event "
-            "FOR EACH ROW EXECUTE FUNCTION review_event_append_only()"
-        )
-    else:
-        for verb in ("UPDATE", "DELETE"):
-            op.execute(
-                f"CREATE TRIGGER review_event_no_{verb.lower()} BEFORE {verb} ON review_event "
-                "BEGIN SELECT RAISE(ABORT, 'review_event is append-only'); END"
-            )
+    make_append_only("review_event")
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP TRIGGER IF EXISTS review_event_no_change ON review_event")
-        op.execute("DROP FUNCTION IF EXISTS review_event_append_only()")
-    else:
-        for verb in ("update", "delete"):
-            op.execute(f"DROP TRIGGER IF EXISTS review_event_no_{verb}")
+    drop_append_only("review_event")
     with op.batch_alter_table('notification_outbox', schema=None) as batch_op:
         batch_op.drop_index('ix_notification_outbox_unsent', sqlite_where=sa.text('sent_at IS NULL'),
                             postgresql_where=sa.text('sent_at IS NULL'))
