@@ -29,6 +29,7 @@ from stdnum.cn import ric
 
 from wxbackend.accounts.models import Department, Graduate, ImportBatch, Major, User
 from wxbackend.accounts.validation import (
+    CODED_FIELDS,
     FIELDS,
     GRADUATE_COLUMNS,
     REQUIRED,
@@ -60,15 +61,7 @@ EXAMPLE_ID_NUMBER = "11010120020315001" + ric.calc_check_digit("1101012002031500
 EXAMPLE_NAME = "张三（示例）"
 
 #: List-valued fields and the code list behind each, for the template's code sheet.
-CODE_FIELDS = {
-    "education": "education",
-    "gender": "gender",
-    "ethnicity": "ethnicity",
-    "political_status": "political_status",
-    "training_mode": "training_mode",
-    "archive_at_school": "yes_no",
-    "hukou_at_school": "yes_no",
-}
+CODE_FIELDS = {**CODED_FIELDS, "archive_at_school": "yes_no", "hukou_at_school": "yes_no"}
 YM_FIELDS = ("enrol_ym", "graduate_ym")
 
 HINTS = {

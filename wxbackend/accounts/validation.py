@@ -42,6 +42,15 @@ LABEL_TO_FIELD = {v: k for k, v in FIELDS.items()}
 REQUIRED = ("name", "id_number", "education", "gender", "ethnicity", "political_status", "training_mode",
             "origin_region", "enrol_ym", "graduate_ym", "department", "major", "schooling_years")
 
+#: Fields of fig. 4 held as codes, and the code list behind each.
+CODED_FIELDS = {
+    "education": "education",
+    "gender": "gender",
+    "ethnicity": "ethnicity",
+    "political_status": "political_status",
+    "training_mode": "training_mode",
+}
+
 PHONE = re.compile(r"^1[3-9]\d{9}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 YM = re.compile(r"^(19|20)\d{2}(0[1-9]|1[0-2])$")
@@ -134,8 +143,7 @@ def clean_graduate(raw: dict[str, Any], orgs: OrgIndex) -> tuple[dict[str, Any],
         errs["exam_no"] = "考生号应为14位数字"
     out["exam_no"] = v["exam_no"] or None
 
-    for key, list_name in (("education", "education"), ("gender", "gender"), ("ethnicity", "ethnicity"),
-                           ("political_status", "political_status"), ("training_mode", "training_mode")):
+    for key, list_name in CODED_FIELDS.items():
         if v[key]:
             code = code_list(list_name).resolve(v[key])
             if code is None:

@@ -16,7 +16,7 @@ from sqlalchemy import func, or_, select
 from wxbackend.accounts import services
 from wxbackend.accounts.models import Department, Graduate, Major, User
 from wxbackend.accounts.scope import can_manage_basic_info, get_visible_graduate, graduate_filter
-from wxbackend.accounts.validation import FIELDS, LABEL_TO_FIELD, mask_id_number, mask_phone
+from wxbackend.accounts.validation import CODED_FIELDS, FIELDS, LABEL_TO_FIELD, mask_id_number, mask_phone
 from wxbackend.auth.principals import current_staff, staff_required
 from wxbackend.console.views import bp
 from wxbackend.core import audit, timeutil
@@ -30,14 +30,6 @@ REVIEWERS = ("school", "department")
 #: Status filter value → label. The default (empty) is every graduate not deleted.
 STATUSES = {"pending": "待核对", "confirmed": "已核对", "deleted": "已删除"}
 
-#: Code list behind each coded field of fig. 4.
-CODED_FIELDS = {
-    "education": "education",
-    "gender": "gender",
-    "ethnicity": "ethnicity",
-    "political_status": "political_status",
-    "training_mode": "training_mode",
-}
 
 ROLE_LABELS = {
     "graduate": "毕业生",
