@@ -111,3 +111,172 @@ class ConfirmOut(Schema):
     confirmed = Boolean(required=True)
     confirmed_at = DateTime(required=True)
     modules = List(Nested(ModuleSchema), required=True)
+
+
+# --- destinations (§4, §4.5) -------------------------------------------------------------------
+
+
+class SubKindEntrySchema(Schema):
+    key = String(required=True)
+    label = String(required=True)
+    code = String(allow_none=True, metadata={"description": "国家毕业去向代码；由字段决定时为空"})
+    available = Boolean(required=True)
+    reason = String(allow_none=True)
+
+
+class EntrySchema(Schema):
+    key = String(required=True, metadata={"description": "agreement / other_employment / further_study / unemployed"})
+    label = String(required=True)
+    available = Boolean(required=True)
+    reason = String(allow_none=True, metadata={"description": "不可登记的原因"})
+    subkinds = List(Nested(SubKindEntrySchema), required=True)
+
+
+class DecisionSchema(Schema):
+    action = String(required=True, metadata={"description": "pass / return / reject"})
+    label = String(required=True)
+    by = String(required=True, metadata={"description": "院系 / 学校"})
+    at = DateTime(required=True)
+    reason = String(allow_none=True)
+
+
+class RecordActionsSchema(Schema):
+    edit = Boolean(required=True)
+    submit = Boolean(required=True)
+    withdraw = Boolean(required=True, metadata={"description": "审核人员处理前可撤回（RV-3）"})
+    void = Boolean(required=True, metadata={"description": "审核通过后可作废（OD-4）"})
+
+
+class RecordSummarySchema(Schema):
+    type = String(required=True, metadata={"description": "other_destination（网上签约邀约等后续加入）"})
+    id = Integer(required=True)
+    group = String(required=True)
+    group_label = String(required=True)
+    subkind = String(required=True)
+    subkind_label = String(required=True)
+    destination_code = String(allow_none=True)
+    title = String(required=True)
+    status = String(required=True, metadata={"description": "draft/pending/returned/approved/rejected/voided"})
+    status_label = String(required=True, metadata={"description": "如 待院系审核、退回修改、审核通过"})
+    stage = String(allow_none=True, metadata={"description": "审核中时的环节：department / school"})
+    stage_label = String(allow_none=True)
+    last_decision = Nested(DecisionSchema, allow_none=True)
+    proof_count = Integer(required=True)
+    proof_min = Integer(required=True)
+    actions = Nested(RecordActionsSchema, required=True)
+    created_at = DateTime(required=True)
+    submitted_at = DateTime(allow_none=True)
+    updated_at = DateTime(required=True)
+
+
+class CurrentDestinationSchema(Schema):
+    type = String(required=True)
+    type_label = String(required=True)
+    id = Integer(required=True)
+    since = DateTime(required=True)
+
+
+class DestinationHomeOut(Schema):
+    current = Nested(CurrentDestinationSchema, allow_none=True,
+                     metadata={"description": "当前毕业去向（D-1）；无则为 null"})
+    directed = Boolean(required=True, metadata={"description": "定向/委培毕业生（D-2）"})
+    entries = List(Nested(EntrySchema), required=True)
+    records = List(Nested(RecordSummarySchema), required=True, metadata={"description": "登记记录，最近的在前"})
+    notice = String()
+
+
+class FieldSpecSchema(Schema):
+    key = String(required=True)
+    label = String(required=True)
+    type = String(required=True, metadata={
+        "description": "text / code / region / credit_code / phone / money / date / url"})
+    required = Boolean(required=True)
+    readonly = Boolean(required=True, metadata={"description": "取自学校上传，不能修改（D-2）"})
+    max = Integer()
+    min = Integer()
+    list = String()
+    choices = List(Dict(keys=String(), values=String()))
+
+
+class ProofSpecSchema(Schema):
+    label = String(required=True)
+    min = Integer(required=True)
+    max = Integer(required=True)
+    hint = String(allow_none=True)
+
+
+class KindSchema(Schema):
+    key = String(required=True)
+    label = String(required=True)
+    group = String(required=True)
+    group_label = String(required=True)
+    code = String(allow_none=True)
+    available = Boolean(required=True)
+    reason = String(allow_none=True)
+    preset = Dict(keys=String(), values=String(), metadata={"description": "只读字段的值（如定向/委培单位）"})
+    fields = List(Nested(FieldSpecSchema), required=True)
+    proof = Nested(ProofSpecSchema, required=True)
+
+
+class GroupSchema(Schema):
+    key = String(required=True)
+    label = String(required=True)
+
+
+class KindsOut(Schema):
+    groups = List(Nested(GroupSchema), required=True)
+    kinds = List(Nested(KindSchema), required=True)
+
+
+class RecordIn(Schema):
+    subkind = String(validate=Length(1, 32), metadata={"description": "子类型，见 /destination/kinds；修改时可省略"})
+    fields = Dict(keys=String(), load_default=dict, metadata={"description": "字段键 → 值"})
+    submit = Boolean(load_default=False, metadata={"description": "保存后立即提交审核"})
+
+
+class FileSchema(Schema):
+    id = Integer(required=True)
+    url = String(required=True, metadata={"description": "GET 该地址（带令牌）查看图片"})
+    content_type = String(required=True)
+    size = Integer(required=True)
+    width = Integer(allow_none=True)
+    height = Integer(allow_none=True)
+    compression_state = String(required=True, metadata={"description": "pending（后台压缩中）/ done / not_needed"})
+    original_name = String(allow_none=True)
+
+
+class StoredFileOut(FileSchema):
+    """One uploaded image (the upload's response)."""
+
+
+class RowSchema(Schema):
+    key = String(required=True)
+    label = String(required=True)
+    value = String(required=True)
+
+
+class ChangeSchema(Schema):
+    field = String(required=True)
+    before = String(allow_none=True)
+    after = String(allow_none=True)
+
+
+class HistorySchema(Schema):
+    at = DateTime(required=True)
+    action = String(required=True)
+    action_label = String(required=True)
+    by = String(required=True)
+    reason = String(allow_none=True)
+    changes = List(Nested(ChangeSchema), required=True)
+
+
+class RecordOut(RecordSummarySchema):
+    fields = Dict(keys=String(), required=True, metadata={"description": "字段原值（代码）"})
+    rows = List(Nested(RowSchema), required=True, metadata={"description": "按顺序的显示值（代码已转名称）"})
+    readonly_fields = List(String(), required=True)
+    proof_requirement = Nested(ProofSpecSchema, required=True)
+    proofs = List(Nested(FileSchema), required=True)
+    history = List(Nested(HistorySchema), required=True,
+                   metadata={"description": "提交、撤回、审核、修改、作废（RV-6）"})
+    approved_at = DateTime(allow_none=True)
+    voided_at = DateTime(allow_none=True)

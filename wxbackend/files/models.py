@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from wxbackend.core import timeutil
@@ -40,3 +40,20 @@ class StoredFile(Base):
 
     def __repr__(self) -> str:
         return f"StoredFile({self.id}, {self.key!r}, {self.compression_state})"
+
+
+class Attachment(Base):
+    """A stored file attached to one record of a module, in display order (proof materials)."""
+
+    __tablename__ = "attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The record's kind, as in ``review_item.kind`` (other_destination, …).
+    kind: Mapped[str] = mapped_column(String(32))
+    subject_id: Mapped[int] = mapped_column(Integer)
+    #: A file belongs to one record at most.
+    file_id: Mapped[int] = mapped_column(ForeignKey("stored_file.id"), unique=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=timeutil.now)
+
+    __table_args__ = (Index("ix_attachment_subject", "kind", "subject_id", "position"),)

@@ -11,13 +11,15 @@ import hashlib
 import logging
 import uuid
 
+from sqlalchemy import delete, func, select
+
 from wxbackend.core import audit, timeutil
 from wxbackend.core.audit import Actor
 from wxbackend.core.db import db
 from wxbackend.core.errors import Forbidden
 from wxbackend.core.jobs import enqueue
 from wxbackend.files.images import COMPRESS_LIMIT, compress_to_limit, validate_and_normalise
-from wxbackend.files.models import StoredFile
+from wxbackend.files.models import Attachment, StoredFile
 from wxbackend.files.storage import get_storage
 
 log = logging.getLogger(__name__)
@@ -31,12 +33,17 @@ def _new_key(suffix: str = "") -> str:
 
 
 def store_upload(
-    actor: Actor, data: bytes, filename: str | None, owner_graduate_id: int | None = None
+    actor: Actor,
+    data: bytes,
+    filename: str | None,
+    owner_graduate_id: int | None = None,
+    attach_to: tuple[str, int] | None = None,
 ) -> StoredFile:
     """Validate, normalise and store an uploaded image; commit; queue compression if needed.
 
     Raises ``ApiError`` (nothing stored) for a refused file. A graduate may only upload
-    for themselves.
+    for themselves. With *attach_to* ``(kind, subject_id)`` the file is attached to that
+    record in the same transaction, after the record's existing attachments.
     """
     if actor.actor_type == "graduate":
         if owner_graduate_id is not None and owner_graduate_id != actor.actor_id:
@@ -62,6 +69,8 @@ def store_upload(
     try:
         db.session.add(row)
         db.session.flush()
+        if attach_to is not None:
+            attach(attach_to[0], attach_to[1], row.id)
         audit.record(
             actor, "file.upload", row, size=row.size, width=row.width, height=row.height,
             source_format=image.source_format, original_size=len(data),
@@ -76,6 +85,43 @@ def store_upload(
         storage.delete(key)
         raise
     return row
+
+
+def attach(kind: str, subject_id: int, file_id: int) -> Attachment:
+    """Attach file *file_id* to record ``(kind, subject_id)`` after its other attachments."""
+    last = db.session.scalar(
+        select(func.max(Attachment.position)).where(Attachment.kind == kind, Attachment.subject_id == subject_id)
+    )
+    row = Attachment(kind=kind, subject_id=subject_id, file_id=file_id, position=(last or 0) + 1,
+                     created_at=timeutil.now())
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def attached_files(kind: str, subject_ids: list[int]) -> dict[int, list[StoredFile]]:
+    """{subject_id: [files in order]} for many records of *kind*, in one query."""
+    out: dict[int, list[StoredFile]] = {i: [] for i in subject_ids}
+    if not subject_ids:
+        return out
+    rows = db.session.execute(
+        select(Attachment.subject_id, StoredFile)
+        .join(StoredFile, StoredFile.id == Attachment.file_id)
+        .where(Attachment.kind == kind, Attachment.subject_id.in_(subject_ids))
+        .order_by(Attachment.subject_id, Attachment.position, Attachment.id)
+    )
+    for subject_id, file in rows:
+        out[subject_id].append(file)
+    return out
+
+
+def detach(kind: str, subject_id: int, file_id: int) -> bool:
+    """Remove file *file_id* from the record; the stored file is kept for the history. True if removed."""
+    result = db.session.execute(
+        delete(Attachment).where(Attachment.kind == kind, Attachment.subject_id == subject_id,
+                                 Attachment.file_id == file_id)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def compress_stored(file_id: int) -> bool:

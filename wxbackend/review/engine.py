@@ -223,6 +223,18 @@ def history(item: ReviewItem) -> list[ReviewEvent]:
     ))
 
 
+def subject_history(kind: str, subject_id: int) -> list[ReviewEvent]:
+    """Every event of every item of one record, oldest first (RV-6).
+
+    A withdrawal followed by a new submission opens a new item; the record's history spans both.
+    """
+    return list(db.session.scalars(
+        select(ReviewEvent).join(ReviewItem, ReviewItem.id == ReviewEvent.item_id)
+        .where(ReviewItem.kind == kind, ReviewItem.subject_id == subject_id)
+        .order_by(ReviewEvent.id)
+    ))
+
+
 def waiting_for(user: User, kind: str | None = None) -> Select[tuple[ReviewItem]]:
     """Items waiting for *user*'s decision, oldest submission first (the console queue)."""
     stmt = select(ReviewItem).where(ReviewItem.status == "pending")
@@ -240,6 +252,11 @@ def waiting_for(user: User, kind: str | None = None) -> Select[tuple[ReviewItem]
 
 def is_waiting_for(user: User, item: ReviewItem) -> bool:
     return item.status == "pending" and item.stage == user.role and _in_scope(user, item)
+
+
+def can_see(user: User, item: ReviewItem) -> bool:
+    """Whether *user* may read *item* at any stage: their school, or their department (RV-4)."""
+    return _in_scope(user, item)
 
 
 # --- internals ---------------------------------------------------------------------

@@ -1,0 +1,104 @@
+"""Other destinations at the service layer (OD-1…OD-4, D-1, D-2); HTTP tests live in test_api.py."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.destinations.helpers import LABOUR_FIELDS, jpeg_bytes
+from wxbackend.auth.principals import graduate_actor
+from wxbackend.core import timeutil
+from wxbackend.core.db import db
+from wxbackend.core.errors import ApiError, Conflict
+from wxbackend.destinations import services
+from wxbackend.destinations.models import DestinationClaim
+from wxbackend.review import engine
+
+
+@pytest.fixture()
+def w(world: dict[str, Any], make_graduate: Callable[..., Any]) -> dict[str, Any]:
+    return {**world, "graduate": make_graduate(major=world["major"], confirmed_at=timeutil.now())}
+
+
+def _submitted(w: dict[str, Any]) -> Any:
+    g = w["graduate"]
+    record = services.create(g, "labour_contract", LABOUR_FIELDS)
+    db.session.commit()
+    services.add_proof(graduate_actor(g), record, jpeg_bytes(), "contract.jpg")
+    services.submit(g, record)
+    db.session.commit()
+    return record
+
+
+def test_od_1_full_round_trip_to_approved(w: dict[str, Any]) -> None:
+    """OD-1, RV-2: pick, fill, attach proof, submit; department then school pass → approved, current (D-1)."""
+    record = _submitted(w)
+    assert record.status == "pending" and record.destination_code == "11"
+    item = engine.open_item(services.KIND, record.id)
+    engine.decide(w["dept_user"], item.id, "pass")
+    engine.decide(w["school_user"], item.id, "pass")
+    db.session.commit()
+    db.session.refresh(record)
+    assert record.status == "approved"
+    assert db.session.get(DestinationClaim, w["graduate"].id).subject_id == record.id
+
+
+def test_od_1_submit_refuses_missing_fields_and_proofs(w: dict[str, Any]) -> None:
+    g = w["graduate"]
+    record = services.create(g, "labour_contract", {"unit_name": "某公司"})
+    db.session.commit()
+    with pytest.raises(ApiError) as err:
+        services.submit(g, record)
+    assert err.value.code == "invalid_fields" and "fields.position" in err.value.fields
+    db.session.rollback()
+    services.update_fields(g, record, None, LABOUR_FIELDS)
+    db.session.commit()
+    with pytest.raises(ApiError) as err:
+        services.submit(g, record)
+    assert err.value.code == "proof_required"
+
+
+def test_od_2_return_edit_resubmit_then_reject_frees(w: dict[str, Any]) -> None:
+    g = w["graduate"]
+    record = _submitted(w)
+    item = engine.open_item(services.KIND, record.id)
+    engine.decide(w["dept_user"], item.id, "return", reason="合同缺少签字页")
+    db.session.commit()
+    db.session.refresh(record)
+    assert record.status == "returned"
+    services.update_fields(g, record, None, {**LABOUR_FIELDS, "position": "测试工程师"})
+    services.submit(g, record)
+    db.session.commit()
+    item = engine.open_item(services.KIND, record.id)
+    engine.decide(w["dept_user"], item.id, "reject", reason="材料不实")
+    db.session.commit()
+    db.session.refresh(record)
+    assert record.status == "rejected"
+    assert db.session.get(DestinationClaim, g.id) is None
+    again = services.create(g, "job_seeking", {})
+    services.submit(g, again)
+    db.session.commit()
+    assert again.status == "pending"
+
+
+def test_od_4_void_after_approval_frees_without_review(w: dict[str, Any]) -> None:
+    g = w["graduate"]
+    record = _submitted(w)
+    item = engine.open_item(services.KIND, record.id)
+    engine.decide(w["dept_user"], item.id, "pass")
+    engine.decide(w["school_user"], item.id, "pass")
+    db.session.commit()
+    services.void(g, record)
+    db.session.commit()
+    assert record.status == "voided" and record.voided_at is not None
+    assert db.session.get(DestinationClaim, g.id) is None
+
+
+def test_d_1_second_claim_refused(w: dict[str, Any]) -> None:
+    g = w["graduate"]
+    _submitted(w)
+    with pytest.raises(Conflict) as err:
+        services.claim(g.id, "online_agreement", 99)
+    assert err.value.code == "destination_exists"

@@ -1,0 +1,187 @@
+"""The graduate's destination home (§4, fig. 6): registration entries and the 登记记录 list.
+
+The list is assembled from *sources*, one per kind of record (other destinations here; online
+invitations and agreements plug in later). Each source answers for all of the graduate's
+records of its kind in a fixed number of queries, so the whole screen costs a bounded number
+of SQL queries however many records there are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import func, select
+
+from wxbackend.accounts.models import Graduate
+from wxbackend.core.db import db
+from wxbackend.destinations import catalogue
+from wxbackend.destinations.models import OPEN_STATUSES, OtherDestination
+from wxbackend.destinations.services import CLAIM_LABELS, KIND, current_claim
+from wxbackend.files.models import Attachment
+from wxbackend.review.models import ACTION_LABELS, STAGE_LABELS, ReviewEvent, ReviewItem
+
+DECISIONS = ("pass", "return", "reject")
+ROLE_LABELS = {"department": "院系", "school": "学校", "graduate": "毕业生", "system": "系统"}
+
+#: A source returns the graduate's records of one kind as dicts with at least ``type`` and ``sort_at``.
+Source = Callable[[Graduate], list[dict[str, Any]]]
+SOURCES: list[Source] = []
+
+
+def source(fn: Source) -> Source:
+    if fn not in SOURCES:
+        SOURCES.append(fn)
+    return fn
+
+
+def review_state(kind: str, subject_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Latest review item, latest event and latest decision per record — three queries for any number."""
+    if not subject_ids:
+        return {}
+    latest_item_ids = (
+        select(func.max(ReviewItem.id))
+        .where(ReviewItem.kind == kind, ReviewItem.subject_id.in_(subject_ids))
+        .group_by(ReviewItem.subject_id)
+    )
+    items = {i.subject_id: i for i in db.session.scalars(select(ReviewItem).where(ReviewItem.id.in_(latest_item_ids)))}
+    item_ids = [i.id for i in items.values()]
+    last_events: dict[int, ReviewEvent] = {}
+    last_decisions: dict[int, ReviewEvent] = {}
+    if item_ids:
+        for e in db.session.scalars(select(ReviewEvent).where(ReviewEvent.id.in_(
+                select(func.max(ReviewEvent.id)).where(ReviewEvent.item_id.in_(item_ids))
+                .group_by(ReviewEvent.item_id)))):
+            last_events[e.item_id] = e
+        for e in db.session.scalars(select(ReviewEvent).where(ReviewEvent.id.in_(
+                select(func.max(ReviewEvent.id))
+                .where(ReviewEvent.item_id.in_(item_ids), ReviewEvent.action.in_(DECISIONS))
+                .group_by(ReviewEvent.item_id)))):
+            last_decisions[e.item_id] = e
+    out: dict[int, dict[str, Any]] = {}
+    for subject_id, item in items.items():
+        last = last_events.get(item.id)
+        decision = last_decisions.get(item.id)
+        out[subject_id] = {
+            "item": item,
+            "withdrawable": item.status == "pending" and last is not None and last.action in ("submit", "resubmit"),
+            "last_decision": None if decision is None else {
+                "action": decision.action,
+                "label": ACTION_LABELS[decision.action],
+                "by": ROLE_LABELS.get(decision.role, decision.role),
+                "at": decision.at,
+                "reason": decision.reason,
+            },
+        }
+    return out
+
+
+def status_text(status: str, stage: str | None) -> str:
+    """What the list shows: 待院系审核 / 待学校审核 while pending, else the record's status."""
+    from wxbackend.destinations.models import STATUS_LABELS
+
+    if status == "pending" and stage in ("department", "school"):
+        return "待" + STAGE_LABELS[stage]
+    return STATUS_LABELS[status]
+
+
+@source
+def other_destinations(graduate: Graduate) -> list[dict[str, Any]]:
+    records = list(db.session.scalars(
+        select(OtherDestination).where(OtherDestination.graduate_id == graduate.id)
+        .order_by(OtherDestination.id.desc())
+    ))
+    ids = [r.id for r in records]
+    states = review_state(KIND, ids)
+    proof_counts = dict(db.session.execute(
+        select(Attachment.subject_id, func.count()).where(Attachment.kind == KIND, Attachment.subject_id.in_(ids))
+        .group_by(Attachment.subject_id)
+    ).all()) if ids else {}
+    out = []
+    for r in records:
+        kind = catalogue.subkind(r.subkind)
+        state = states.get(r.id, {})
+        item: ReviewItem | None = state.get("item")
+        stage = item.stage if item is not None and r.status == "pending" else None
+        out.append({
+            "type": KIND,
+            "id": r.id,
+            "group": r.group,
+            "group_label": catalogue.group(r.group).label,
+            "subkind": r.subkind,
+            "subkind_label": kind.label if kind else r.subkind,
+            "destination_code": r.destination_code,
+            "title": f"{catalogue.group(r.group).label} · {kind.label if kind else r.subkind}",
+            "status": r.status,
+            "status_label": status_text(r.status, stage),
+            "stage": stage,
+            "stage_label": STAGE_LABELS[stage] if stage else None,
+            "last_decision": state.get("last_decision"),
+            "proof_count": proof_counts.get(r.id, 0),
+            "proof_min": kind.proof.min if kind else 0,
+            "actions": {
+                "edit": r.status in ("draft", "returned"),
+                "submit": r.status in ("draft", "returned"),
+                "withdraw": bool(state.get("withdrawable")) and r.status == "pending",
+                "void": r.status == "approved",
+            },
+            "created_at": r.created_at,
+            "submitted_at": r.submitted_at,
+            "updated_at": r.updated_at,
+            "sort_at": r.updated_at,
+        })
+    return out
+
+
+def entries(graduate: Graduate, blocked: str | None) -> list[dict[str, Any]]:
+    """The four registration entries of fig. 6 with each sub-kind and whether it can be chosen.
+
+    *blocked* says why no new registration can start now (a current destination or an open record).
+    """
+    out = []
+    for g in catalogue.groups():
+        kinds = []
+        for k in catalogue.subkinds():
+            if k.group != g.key:
+                continue
+            reason = catalogue.subkind_refusal(graduate, k)
+            kinds.append({"key": k.key, "label": k.label, "code": k.code, "available": reason is None,
+                          "reason": reason})
+        if g.key == "agreement":
+            reason = ("定向/委培毕业生不可网签" if graduate.is_directed
+                      else "由用人单位在平台发起签约邀请，在登记记录中应约")
+            out.append({"key": g.key, "label": g.label, "available": False, "reason": reason, "subkinds": []})
+            continue
+        available = any(k["available"] for k in kinds)
+        reason = blocked if available else catalogue.MSG_DIRECTED_ONLY
+        out.append({"key": g.key, "label": g.label, "available": reason is None, "reason": reason,
+                    "subkinds": kinds})
+    return out
+
+
+def destination_home(graduate: Graduate) -> dict[str, Any]:
+    claim = current_claim(graduate.id)
+    records: list[dict[str, Any]] = []
+    for fn in SOURCES:
+        records.extend(fn(graduate))
+    records.sort(key=lambda r: r["sort_at"].timestamp() if r["sort_at"] else 0.0, reverse=True)
+    for r in records:
+        r.pop("sort_at", None)
+    blocked = None
+    if claim is not None:
+        blocked = f"已有当前毕业去向（{CLAIM_LABELS.get(claim.kind, claim.kind)}），需先结束后才能再登记"
+    elif any(r["type"] == KIND and r["status"] in OPEN_STATUSES for r in records):
+        blocked = "已有未提交的毕业去向登记，请在登记记录中继续填写或修改"
+    return {
+        "current": None if claim is None else {
+            "type": claim.kind,
+            "type_label": CLAIM_LABELS.get(claim.kind, claim.kind),
+            "id": claim.subject_id,
+            "since": claim.claimed_at,
+        },
+        "directed": graduate.is_directed,
+        "entries": entries(graduate, blocked),
+        "records": records,
+        "notice": "请先阅读“高校毕业生毕业去向分类及证明材料”说明，根据实际情况准确选择毕业去向类型。"
+                  "实习、见习材料不能作为就业证明。",
+    }
