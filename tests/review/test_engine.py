@@ -1,4 +1,7 @@
-"""The two-level review engine (DOMAIN.md §3, RV-1…RV-6)."""
+"""The two-level review engine (DOMAIN.md §3, RV-1…RV-6).
+
+Items here are of a made-up kind, ``sample_record``, so no module's outcome hook runs.
+"""
 
 from __future__ import annotations
 
@@ -39,7 +42,7 @@ def setup(make_school: Callable[..., Any], make_department: Callable[..., Any], 
     return build
 
 
-def _submit(w: dict[str, Any], kind: str = "other_destination", subject_id: int = 1, **kw: Any) -> ReviewItem:
+def _submit(w: dict[str, Any], kind: str = "sample_record", subject_id: int = 1, **kw: Any) -> ReviewItem:
     item = engine.submit(w["me"], kind, subject_id, w["graduate"], **kw)
     db.session.commit()
     return item
@@ -189,11 +192,11 @@ def test_rv_2_one_pending_item_per_subject(setup: Callable[..., dict[str, Any]])
     w = setup()
     _submit(w, subject_id=7)
     with pytest.raises(Conflict) as err:
-        engine.submit(w["me"], "other_destination", 7, w["graduate"])
+        engine.submit(w["me"], "sample_record", 7, w["graduate"])
     assert err.value.code == "already_pending"
     # The database index enforces it even past the engine's own check.
     db.session.add(ReviewItem(school_id=w["school"].id, department_id=w["dept"].id, graduate_id=w["graduate"].id,
-                              kind="other_destination", subject_id=7, stage="department", status="pending"))
+                              kind="sample_record", subject_id=7, stage="department", status="pending"))
     with pytest.raises(IntegrityError):
         db.session.flush()
     db.session.rollback()
@@ -472,7 +475,7 @@ def test_on_outcome_hook_runs_inside_the_decision(setup: Callable[..., dict[str,
         engine.decide(w["school_user"], item.id, "pass")
         other = _submit(w, kind="test_hook_kind", subject_id=2)
         engine.decide(w["dept_user"], other.id, "reject", reason="不符合")
-        _submit(w, kind="other_destination", subject_id=3)
+        _submit(w, kind="sample_record", subject_id=3)
         db.session.commit()
         assert seen == [("pass", "pending", False), ("pass", "approved", True), ("reject", "rejected", True)]
     finally:
