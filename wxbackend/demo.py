@@ -127,6 +127,76 @@ def _create() -> None:
     ])
     audit.record(actor, "demo.loaded", school, graduates=len(graduates))
     db.session.commit()
+    _destinations(school, graduates, rng)
+
+
+def _proof_image(text: str) -> bytes:
+    """A small scanned-document-like JPEG for demo proofs."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (900, 1200), (246, 244, 238))
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((40, 40, 860, 1160), outline=(90, 90, 90), width=3)
+    draw.text((80, 80), text, fill=(20, 20, 20))
+    for y in range(160, 1100, 36):
+        draw.line((80, y, 820, y), fill=(160, 160, 160), width=2)
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
+def _destinations(school: School, graduates: list[Graduate], rng: random.Random) -> None:
+    """Other-destination records in every state, so the reviewers' queues have work (§4.5)."""
+    from wxbackend.accounts.services import actor_for
+    from wxbackend.auth.principals import graduate_actor
+    from wxbackend.core import timeutil
+    from wxbackend.destinations import services
+    from wxbackend.review import engine
+
+    reviewers = {u.username: u for u in db.session.scalars(select(User).where(User.school_id == school.id))}
+    from stdnum.cn import uscc
+
+    units = [("示范软件股份有限公司", "91110108749352307A", "39", "34", "110108"),
+             ("东方智造科技有限公司", "91310104MA1FL0XA3" + uscc.calc_check_digit("91310104MA1FL0XA3"), "32", "22",
+              "310104")]
+    positions = ["软件工程师", "数据分析师", "测试工程师"]
+    plan = ["pending"] * 14 + ["school"] * 6 + ["returned"] * 3 + ["approved"] * 4 + ["voided"] * 2 + ["rejected"]
+    candidates = [g for g in graduates[4:] if not g.is_directed]
+    for g, state in zip(candidates, plan, strict=False):
+        g.confirmed_at = timeutil.now()
+        dept_user = reviewers[f"dept{g.department.code}"]
+        if state in ("pending", "school") and rng.random() < 0.4:
+            record = services.create(g, rng.choice(["job_seeking", "plan_study", "public_exam"]), {})
+        else:
+            unit = rng.choice(units)
+            record = services.create(g, "labour_contract", {
+                "unit_name": unit[0], "credit_code": unit[1], "unit_nature": unit[2], "industry": unit[3],
+                "unit_region": unit[4], "job_category": "13", "position": rng.choice(positions),
+                "contact_name": "人事部", "contact_phone": "010-62345678", "monthly_pay": rng.randint(60, 160) * 100,
+                "start_date": "2026-07-01"})
+            db.session.commit()
+            services.add_proof(graduate_actor(g), record, _proof_image(f"Labour contract - {g.student_no}"),
+                               "劳动合同.jpg")
+        services.submit(g, record)
+        db.session.commit()
+        item = engine.open_item(services.KIND, record.id)
+        assert item is not None
+        if state == "returned":
+            engine.decide(dept_user, item.id, "return", reason="劳动合同缺少签字盖章页，请补充后重新提交")
+        elif state == "rejected":
+            engine.decide(dept_user, item.id, "reject", reason="单位信息无法核实")
+        elif state in ("school", "approved", "voided"):
+            engine.decide(dept_user, item.id, "pass")
+            if state != "school":
+                engine.decide(reviewers["school"], item.id, "pass")
+        db.session.commit()
+        if state == "voided":
+            services.void(g, record)
+            db.session.commit()
+    audit.record(actor_for(reviewers["school"]), "demo.destinations", school, records=len(plan))
+    db.session.commit()
 
 
 def _logins() -> Iterator[str]:
