@@ -23,11 +23,18 @@ ID_ROUTES = {
     "console.import_detail": "import",
     "console.import_status": "import",
     "console.import_errors_xlsx": "import",
+    "console.review_item": "review_item",
+    "console.review_decide": "review_item",
+    "console.review_edit": "review_item",
+    "console.review_add_proof": "review_item",
+    "console.review_remove_proof": "review_item",
+    "console.stored_file": "file",
 }
 
 #: What a POST would carry if a check were missing, so a leak would really act.
 POST_DATA = {
     "reason": "越权测试", "confirm": "1", "name": "越权修改", "publish": "0", "title": "越权", "body": "越权",
+    "outcome": "reject", "version": "1", "subkind": "job_seeking", "note": "越权修改",
 }
 
 
@@ -42,16 +49,29 @@ def _request(client, method: str, url: str):  # type: ignore[no-untyped-def]
 
 
 def _setup(org, make_graduate):  # type: ignore[no-untyped-def]
+    from tests.destinations.helpers import jpeg_bytes
     from wxbackend.accounts.models import ImportBatch, Notice
+    from wxbackend.auth.principals import graduate_actor
+    from wxbackend.core import timeutil
+    from wxbackend.destinations import services
+    from wxbackend.review import engine
 
     own = make_graduate(org.major_a, name="甲院学生")
-    other = make_graduate(org.major_b, name="乙院学生")
+    other = make_graduate(org.major_b, name="乙院学生", confirmed_at=timeutil.now())
     notice = Notice(title="通知", body="正文", published=True)
     batch = ImportBatch(school_id=org.school.id, uploaded_by=org.school_user.id, filename="乙院.xlsx",
                         file_kind="xlsx")
     db.session.add_all([notice, batch])
     db.session.commit()
-    return own, other, {"graduate": other.id, "notice": notice.id, "import": batch.id}
+    # the other department's graduate has a record under review, with a proof image
+    record = services.create(other, "job_seeking", {"note": "乙院学生的登记"})
+    db.session.commit()
+    proof = services.add_proof(graduate_actor(other), record, jpeg_bytes(), "乙院.jpg")
+    services.submit(other, record)
+    db.session.commit()
+    item = engine.open_item(services.KIND, record.id)
+    return own, other, {"graduate": other.id, "notice": notice.id, "import": batch.id, "review_item": item.id,
+                        "file": proof.id}
 
 
 def test_every_console_id_route_is_covered(app) -> None:
@@ -88,6 +108,11 @@ def test_department_reviewer_gets_404_or_403_for_other_departments_graduates_eve
 
     db.session.expire_all()
     assert other.deleted_at is None and other.name == "乙院学生"
+    from wxbackend.review.models import ReviewEvent, ReviewItem
+
+    item = db.session.get(ReviewItem, ids["review_item"])
+    assert item.stage == "department" and item.status == "pending" and item.version == 1
+    assert db.session.scalar(db.select(db.func.count(ReviewEvent.id)).where(ReviewEvent.item_id == item.id)) == 1
     assert db.session.scalar(db.select(db.func.count(AuditEvent.id)).where(
         AuditEvent.actor_id == org.dept_a_user.id, AuditEvent.object_type == "graduate")) == 0
     # the same reviewer does reach their own department's graduate

@@ -31,8 +31,7 @@ from wxbackend.destinations.home import ROLE_LABELS, destination_home, other_des
 from wxbackend.destinations.models import OtherDestination
 from wxbackend.files.images import MAX_IMAGE_BYTES
 from wxbackend.files.models import StoredFile
-from wxbackend.files.service import attached_files
-from wxbackend.files.storage import get_storage
+from wxbackend.files.service import attached_files, file_response
 from wxbackend.review import engine as review
 from wxbackend.review.models import ACTION_LABELS
 
@@ -266,7 +265,7 @@ def file_content(file_id: int) -> Any:
     row = db.session.get(StoredFile, file_id)
     if row is None or row.owner_graduate_id != graduate.id:
         raise NotFound("文件不存在或无权查看")
-    return serve_file(row)
+    return file_response(row)
 
 
 def refuse_oversized_request() -> None:
@@ -276,14 +275,3 @@ def refuse_oversized_request() -> None:
         mb = limit // 1024 // 1024
         raise ApiError("too_large", f"上传内容过大：单张图片不能超过 {MAX_IMAGE_BYTES // 1024 // 1024} MB，"
                                     f"单次请求不能超过 {mb} MB", {"file": "文件过大"}, status=413)
-
-
-def serve_file(row: StoredFile) -> Any:
-    """The file's bytes with headers that keep it private and un-sniffed."""
-    from flask import Response
-
-    response = Response(get_storage().get(row.key), mimetype=row.content_type)
-    response.headers["Cache-Control"] = "private, max-age=300"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Disposition"] = "inline"
-    return response

@@ -23,6 +23,7 @@ from wxbackend.core import audit, timeutil
 from wxbackend.core.codes import code_list, region_name
 from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError, NotFound
+from wxbackend.destinations.presenter import graduate_records
 
 PAGE_SIZE = 50
 REVIEWERS = ("school", "department")
@@ -321,6 +322,7 @@ def _render_detail(graduate: Graduate, full_id: bool = False):  # type: ignore[n
         full_id=full_id,
         masked_id=mask_id_number(graduate.id_number),
         history=build_history(graduate),
+        destinations=graduate_records(graduate.id),
         can_manage=can_manage_basic_info(user, graduate),
         fmt=timeutil.fmt,
     )

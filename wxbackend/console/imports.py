@@ -16,7 +16,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from wxbackend.accounts import imports as svc
 from wxbackend.accounts.models import ImportBatch, User
 from wxbackend.auth.principals import current_staff, staff_required
-from wxbackend.console.views import bp
+from wxbackend.console.views import bp, too_large_page
 from wxbackend.core import timeutil
 from wxbackend.core.audit import Actor
 from wxbackend.core.db import db
@@ -79,7 +79,7 @@ def imports_upload():  # type: ignore[no-untyped-def]
     return redirect(url_for("console.import_detail", batch_id=started.batch.id))
 
 
-@bp.errorhandler(RequestEntityTooLarge)
+@too_large_page("console.imports_upload")
 def _too_large(err: RequestEntityTooLarge):  # type: ignore[no-untyped-def]
     """An oversize upload: say so next to the file field instead of a bare error page."""
     user = current_staff()

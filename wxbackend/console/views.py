@@ -6,11 +6,14 @@ Other console pages live in sibling modules that add routes to this blueprint
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_user, logout_user
 from sqlalchemy import func, select
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from wxbackend.accounts.models import Graduate, User
 from wxbackend.accounts.scope import graduate_filter
@@ -18,10 +21,35 @@ from wxbackend.auth.principals import StaffPrincipal, current_staff, staff_requi
 from wxbackend.core import audit, timeutil
 from wxbackend.core.audit import ANONYMOUS
 from wxbackend.core.db import db
+from wxbackend.review import engine
+from wxbackend.review.models import ReviewItem
 
 bp = Blueprint("console", __name__)
 
 STAFF_ROLES = ("admin", "school", "department")
+
+#: Upload endpoint → the page it shows for a request over MAX_CONTENT_LENGTH (see ``too_large_page``).
+_TOO_LARGE_PAGES: dict[str, Callable[[RequestEntityTooLarge], Any]] = {}
+
+
+def too_large_page(endpoint: str) -> Callable[[Callable[[RequestEntityTooLarge], Any]], Callable[..., Any]]:
+    """Register the page *endpoint* shows for an oversize upload (next to its file field).
+
+    The body is refused while the form is parsed — often by the CSRF check, before the view
+    runs — so the blueprint has one handler that hands over to the endpoint's page.
+    """
+
+    def register(fn: Callable[[RequestEntityTooLarge], Any]) -> Callable[[RequestEntityTooLarge], Any]:
+        _TOO_LARGE_PAGES[endpoint] = fn
+        return fn
+
+    return register
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(err: RequestEntityTooLarge):  # type: ignore[no-untyped-def]
+    page = _TOO_LARGE_PAGES.get(request.endpoint or "")
+    return page(err) if page is not None else err
 
 
 def safe_next(target: str | None, default: str) -> str:
@@ -82,7 +110,26 @@ def home():  # type: ignore[no-untyped-def]
     total, confirmed = db.session.execute(
         select(func.count(Graduate.id), func.count(Graduate.confirmed_at)).where(scope, live)
     ).one()
-    return render_template("console/home.html", user=user, total=total, confirmed=confirmed)
+    waiting: list[tuple[str, str, int]] = []
+    if user.is_reviewer:
+        waiting = waiting_counts(user)
+    return render_template("console/home.html", user=user, total=total, confirmed=confirmed, waiting=waiting,
+                           waiting_total=sum(n for _k, _l, n in waiting))
 
 
-from wxbackend.console import graduates, imports, notices  # noqa: E402,F401
+def waiting_counts(user: User) -> list[tuple[str, str, int]]:
+    """(kind, label, count) of the items waiting for *user*, in one GROUP BY query."""
+    counts = dict(db.session.execute(
+        engine.waiting_for(user).order_by(None)
+        .with_only_columns(ReviewItem.kind, func.count(ReviewItem.id))
+        .group_by(ReviewItem.kind)
+    ).all())
+    return [(kind, engine.kind_label(kind), counts[kind]) for kind in sorted(counts, key=_kind_order)]
+
+
+def _kind_order(kind: str) -> tuple[int, str]:
+    keys = list(engine.KIND_LABELS)
+    return (keys.index(kind) if kind in keys else len(keys), kind)
+
+
+from wxbackend.console import graduates, imports, notices, review  # noqa: E402,F401

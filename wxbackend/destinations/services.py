@@ -229,28 +229,35 @@ def void(graduate: Graduate, record: OtherDestination) -> OtherDestination:
 
 def add_proof(actor: Actor, record: OtherDestination, data: bytes, filename: str | None,
               user: User | None = None) -> Any:
-    """Upload one proof image to *record* (FS-5 pipeline). A refused file changes nothing."""
+    """Upload one proof image to *record* (FS-5 pipeline). A refused file changes nothing.
+
+    With *user* (a reviewer whose turn it is) the addition is an edit (RV-5): the history row,
+    the graduate's notification, the file and its attachment are committed together.
+    """
     kind = catalogue.subkind(record.subkind)
     assert kind is not None
     _check_files_editable(actor, record, user)
     count = len(files.attached_files(KIND, [record.id])[record.id])
     if count >= kind.proof.max:
         raise ApiError("too_many_proofs", f"最多上传{kind.proof.max}张证明材料", {"file": "已达上限"})
-    stored = files.store_upload(actor, data, filename, owner_graduate_id=record.graduate_id,
-                                attach_to=(KIND, record.id))
-    if user is not None:
-        _record_reviewer_file_change(user, record, before_count=count, after_count=count + 1, added=stored.id)
-        db.session.commit()
-    return stored
+    try:
+        if user is not None:
+            _record_reviewer_file_change(user, record, count, count + 1)
+        return files.store_upload(actor, data, filename, owner_graduate_id=record.graduate_id,
+                                  attach_to=(KIND, record.id))
+    except Exception:
+        db.session.rollback()
+        raise
 
 
 def remove_proof(actor: Actor, record: OtherDestination, file_id: int, user: User | None = None) -> None:
+    """Detach one proof image; a reviewer's removal is an edit (RV-5). The caller commits."""
     _check_files_editable(actor, record, user)
     count = len(files.attached_files(KIND, [record.id])[record.id])
     if not files.detach(KIND, record.id, file_id):
         raise NotFound("该证明材料不存在")
     if user is not None:
-        _record_reviewer_file_change(user, record, before_count=count, after_count=count - 1, removed=file_id)
+        _record_reviewer_file_change(user, record, count, count - 1)
     audit.record(actor, "destination.remove_proof", record, file_id=file_id)
 
 
@@ -266,8 +273,7 @@ def _check_files_editable(actor: Actor, record: OtherDestination, user: User | N
         raise Conflict("not_waiting", "该事项已被处理或不在您的审核环节")
 
 
-def _record_reviewer_file_change(user: User, record: OtherDestination, before_count: int, after_count: int,
-                                 added: int | None = None, removed: int | None = None) -> None:
+def _record_reviewer_file_change(user: User, record: OtherDestination, before_count: int, after_count: int) -> None:
     item = review.open_item(KIND, record.id)
     assert item is not None
     review.record_edit(user, item, {"证明材料": [f"{before_count}张", f"{after_count}张"]})
@@ -276,10 +282,16 @@ def _record_reviewer_file_change(user: User, record: OtherDestination, before_co
 # --- the reviewer's direct edit (OD-3, RV-5) ---------------------------------------------------
 
 
-def reviewer_edit(user: User, record: OtherDestination, subkind: Any, values: Any) -> OtherDestination:
-    """Change the sub-kind and fields while reviewing; recorded before/after, graduate notified."""
+def reviewer_edit(user: User, record: OtherDestination, subkind: Any, values: Any,
+                  expected_version: int | None = None) -> OtherDestination:
+    """Change the sub-kind and fields while reviewing; recorded before/after, graduate notified.
+
+    *expected_version* is the review item's version the reviewer saw; the edit is refused when the
+    item moved on since (the engine's update is conditional on the version read here).
+    """
     item = review.open_item(KIND, record.id)
-    if item is None or not review.is_waiting_for(user, item):
+    if item is None or not review.is_waiting_for(user, item) or (
+            expected_version is not None and item.version != expected_version):
         raise Conflict("not_waiting", "该事项已被处理或不在您的审核环节")
     graduate = db.session.get(Graduate, record.graduate_id)
     assert graduate is not None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
+from typing import Any
 
 from sqlalchemy import delete, func, select
 
@@ -122,6 +123,23 @@ def detach(kind: str, subject_id: int, file_id: int) -> bool:
                                  Attachment.file_id == file_id)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def file_response(row: StoredFile) -> Any:
+    """The file's bytes with headers that keep it private and un-sniffed; 404 if storage lost it."""
+    from flask import Response, abort
+
+    from wxbackend.files.storage import StorageKeyError
+
+    try:
+        data = get_storage().get(row.key)
+    except (FileNotFoundError, StorageKeyError):
+        abort(404)
+    response = Response(data, mimetype=row.content_type)
+    response.headers["Cache-Control"] = "private, max-age=300"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Disposition"] = "inline"
+    return response
 
 
 def compress_stored(file_id: int) -> bool:
