@@ -102,3 +102,14 @@ def test_d_1_second_claim_refused(w: dict[str, Any]) -> None:
     with pytest.raises(Conflict) as err:
         services.claim(g.id, "online_agreement", 99)
     assert err.value.code == "destination_exists"
+
+
+def test_l_7_deleted_graduates_items_leave_the_queue(w: dict[str, Any]) -> None:
+    """L-7: after the school deletes a graduate, their pending item no longer waits in any queue."""
+    from wxbackend.accounts.services import actor_for, delete_graduate
+
+    record = _submitted(w)
+    assert [i.subject_id for i in db.session.scalars(engine.waiting_for(w["dept_user"]))] == [record.id]
+    delete_graduate(actor_for(w["school_user"]), w["school_user"], w["graduate"], reason="重复上传")
+    db.session.commit()
+    assert list(db.session.scalars(engine.waiting_for(w["dept_user"]))) == []

@@ -12,7 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, false, select, update
+from sqlalchemy import Select, exists, false, select, update
+from sqlalchemy.orm import aliased
 
 from wxbackend.accounts.models import Graduate, School, User
 from wxbackend.core import audit, timeutil
@@ -236,8 +237,13 @@ def subject_history(kind: str, subject_id: int) -> list[ReviewEvent]:
 
 
 def waiting_for(user: User, kind: str | None = None) -> Select[tuple[ReviewItem]]:
-    """Items waiting for *user*'s decision, oldest submission first (the console queue)."""
-    stmt = select(ReviewItem).where(ReviewItem.status == "pending")
+    """Items waiting for *user*'s decision, oldest submission first (the console queue).
+
+    Items of graduates the school has deleted (L-7) leave the queue; their records stay readable.
+    """
+    owner = aliased(Graduate)  # an alias, so callers may still join Graduate themselves
+    live = exists().where(owner.id == ReviewItem.graduate_id, owner.deleted_at.is_(None))
+    stmt = select(ReviewItem).where(ReviewItem.status == "pending", live)
     if user.role == "department":
         stmt = stmt.where(ReviewItem.stage == "department", ReviewItem.school_id == user.school_id,
                           ReviewItem.department_id == user.department_id)
