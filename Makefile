@@ -9,7 +9,7 @@ TEST_PG ?= postgresql://postgres@127.0.0.1:5432/wx_test
 TEST_REDIS ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
 
-.PHONY: run test test-pg test-sqlite install system-deps services lint bench clean
+.PHONY: run test test-pg test-sqlite test-miniprogram install system-deps services lint bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -35,12 +35,18 @@ run: install system-deps
 test: install system-deps services
 	$(MAKE) test-pg
 	$(MAKE) test-sqlite
+	$(MAKE) test-miniprogram
 
 test-pg:
 	TEST_DATABASE_URL=$(TEST_PG) TEST_REDIS_URL=$(TEST_REDIS) $(BIN)/pytest -q $(PYTEST_ARGS)
 
 test-sqlite:
 	TEST_DATABASE_URL= TEST_REDIS_URL= $(BIN)/pytest -q $(PYTEST_ARGS)
+
+# The mini-program's pure helpers (form models, error mapping) under Node's built-in test runner.
+test-miniprogram:
+	@if command -v node >/dev/null 2>&1; then node --test miniprogram/tests/; \
+	else echo "node not found: skipping the mini-program tests"; fi
 
 lint: install
 	$(BIN)/ruff check wxbackend jobs tests bench

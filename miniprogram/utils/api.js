@@ -1,0 +1,146 @@
+/**
+ * wx.request 封装：加令牌、把 {"error": {code, message, fields}} 转为被拒绝的 Error，
+ * 401 时清除令牌并回到登录页。
+ */
+var config = require('../config.js');
+var forms = require('./forms.js');
+
+var TOKEN_KEY = 'token';
+
+function getToken() {
+  return wx.getStorageSync(TOKEN_KEY) || '';
+}
+
+function setToken(token) {
+  wx.setStorageSync(TOKEN_KEY, token);
+}
+
+function clearToken() {
+  wx.removeStorageSync(TOKEN_KEY);
+}
+
+function apiError(statusCode, body) {
+  var e = (body && body.error) || {};
+  var err = new Error(e.message || (statusCode ? '请求失败（' + statusCode + '）' : '网络连接失败，请稍后重试'));
+  err.code = e.code || (statusCode ? 'http_' + statusCode : 'network');
+  err.fields = e.fields || {};
+  err.statusCode = statusCode || 0;
+  return err;
+}
+
+var redirecting = false;
+function handleUnauthorized() {
+  clearToken();
+  if (redirecting) return;
+  var pages = getCurrentPages();
+  var cur = pages.length ? pages[pages.length - 1].route : '';
+  if (cur === 'pages/login/login') return;
+  redirecting = true;
+  wx.reLaunch({ url: '/pages/login/login', complete: function () { redirecting = false; } });
+}
+
+function authHeader(extra) {
+  var h = Object.assign({}, extra || {});
+  var token = getToken();
+  if (token) h.Authorization = 'Bearer ' + token;
+  return h;
+}
+
+function parseBody(data) {
+  if (typeof data !== 'string') return data;
+  if (!data) return null;
+  try { return JSON.parse(data); } catch (e) { return null; }
+}
+
+function settle(res, resolve, reject) {
+  var body = parseBody(res.data);
+  if (res.statusCode >= 200 && res.statusCode < 300) {
+    resolve(body);
+    return;
+  }
+  if (res.statusCode === 401) handleUnauthorized();
+  reject(apiError(res.statusCode, body));
+}
+
+/** request({path, method, data}) → Promise<body> */
+function request(opts) {
+  return new Promise(function (resolve, reject) {
+    wx.request({
+      url: config.apiBase + opts.path,
+      method: opts.method || 'GET',
+      data: opts.data,
+      header: authHeader({ 'Content-Type': 'application/json' }),
+      success: function (res) { settle(res, resolve, reject); },
+      fail: function () { reject(apiError(0, null)); }
+    });
+  });
+}
+
+function get(path) { return request({ path: path }); }
+function post(path, data) { return request({ path: path, method: 'POST', data: data || {} }); }
+function put(path, data) { return request({ path: path, method: 'PUT', data: data || {} }); }
+function del(path) { return request({ path: path, method: 'DELETE' }); }
+
+/** 上传一张图片（multipart 字段 file）。wx.uploadFile 返回的 data 是字符串。 */
+function upload(path, filePath) {
+  return new Promise(function (resolve, reject) {
+    wx.uploadFile({
+      url: config.apiBase + path,
+      filePath: filePath,
+      name: 'file',
+      header: authHeader(),
+      success: function (res) { settle(res, resolve, reject); },
+      fail: function () { reject(apiError(0, null)); }
+    });
+  });
+}
+
+/** 带令牌下载图片（如 /api/v1/files/3），返回临时路径。 */
+function download(url) {
+  return new Promise(function (resolve, reject) {
+    wx.downloadFile({
+      url: forms.absoluteUrl(config.apiBase, url),
+      header: authHeader(),
+      success: function (res) {
+        if (res.statusCode === 200) resolve(res.tempFilePath);
+        else {
+          if (res.statusCode === 401) handleUnauthorized();
+          reject(apiError(res.statusCode, null));
+        }
+      },
+      fail: function () { reject(apiError(0, null)); }
+    });
+  });
+}
+
+/** 统一的错误提示。 */
+function showError(err, title) {
+  var msg = (err && err.message) || '操作失败';
+  if (msg.length <= 7 && !title) {
+    wx.showToast({ title: msg, icon: 'none' });
+  } else {
+    wx.showModal({ title: title || '提示', content: msg, showCancel: false });
+  }
+}
+
+/** 登录后去向：未确认基本信息 → 基本信息页（L-3），否则功能模块。 */
+function routeAfterLogin() {
+  return get('/me').then(function (me) {
+    wx.reLaunch({ url: me.confirmed ? '/pages/modules/modules' : '/pages/basic-info/basic-info' });
+  });
+}
+
+module.exports = {
+  request: request,
+  get: get,
+  post: post,
+  put: put,
+  del: del,
+  upload: upload,
+  download: download,
+  getToken: getToken,
+  setToken: setToken,
+  clearToken: clearToken,
+  showError: showError,
+  routeAfterLogin: routeAfterLogin
+};
