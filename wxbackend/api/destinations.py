@@ -8,11 +8,13 @@ submit again. Before any reviewer acted: …/withdraw. After approval: …/void.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import current_app, g, request, url_for
 
 from wxbackend.accounts.models import Graduate
+from wxbackend.accounts.modules import require_module
 from wxbackend.api import bp
 from wxbackend.api.schemas import (
     DestinationHomeOut,
@@ -24,10 +26,11 @@ from wxbackend.api.schemas import (
 )
 from wxbackend.auth.principals import graduate_actor
 from wxbackend.auth.tokens import token_required
+from wxbackend.core.audit import ROLE_LABELS
 from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError, NotFound
 from wxbackend.destinations import catalogue, services
-from wxbackend.destinations.home import ROLE_LABELS, destination_home, other_destinations
+from wxbackend.destinations.home import destination_home, other_destinations
 from wxbackend.destinations.models import OtherDestination
 from wxbackend.files.images import MAX_IMAGE_BYTES
 from wxbackend.files.models import StoredFile
@@ -61,7 +64,7 @@ def file_payload(f: StoredFile) -> dict[str, Any]:
 
 def record_payload(graduate: Graduate, record: OtherDestination) -> dict[str, Any]:
     """The record as the list shows it, plus its fields, proofs and history."""
-    summary = next(r for r in other_destinations_for(graduate, record))
+    (summary,) = other_destinations(graduate, only=record.id)
     kind = catalogue.subkind(record.subkind)
     assert kind is not None
     history = [{
@@ -86,14 +89,6 @@ def record_payload(graduate: Graduate, record: OtherDestination) -> dict[str, An
     }
 
 
-def other_destinations_for(graduate: Graduate, record: OtherDestination) -> list[dict[str, Any]]:
-    return [r for r in other_destinations(graduate) if r["id"] == record.id]
-
-
-def _json_body() -> dict[str, Any]:
-    return request.get_json(silent=True) or {}
-
-
 # --- home and catalogue ------------------------------------------------------------------------
 
 
@@ -106,8 +101,6 @@ def _json_body() -> dict[str, Any]:
 @token_required
 def destination_index() -> dict[str, Any]:
     graduate: Graduate = g.graduate
-    from wxbackend.accounts.modules import require_module
-
     require_module(graduate, graduate.school, "destination")
     return destination_home(graduate)
 
@@ -185,11 +178,7 @@ def record_update(record_id: int, data: dict[str, Any]) -> dict[str, Any]:
         responses=RECORD_ERRORS)
 @token_required
 def record_submit(record_id: int) -> dict[str, Any]:
-    graduate: Graduate = g.graduate
-    record = services.get_own(graduate, record_id)
-    services.submit(graduate, record)
-    db.session.commit()
-    return record_payload(graduate, record)
+    return _transition(record_id, services.submit)
 
 
 @bp.post("/destination/records/<int:record_id>/withdraw")
@@ -198,11 +187,7 @@ def record_submit(record_id: int) -> dict[str, Any]:
         description="RV-3/OD-2：院系或学校处理前可撤回，回到可编辑状态，不再是当前毕业去向。", responses=RECORD_ERRORS)
 @token_required
 def record_withdraw(record_id: int) -> dict[str, Any]:
-    graduate: Graduate = g.graduate
-    record = services.get_own(graduate, record_id)
-    services.withdraw(graduate, record)
-    db.session.commit()
-    return record_payload(graduate, record)
+    return _transition(record_id, services.withdraw)
 
 
 @bp.post("/destination/records/<int:record_id>/void")
@@ -212,9 +197,14 @@ def record_withdraw(record_id: int) -> dict[str, Any]:
         responses=RECORD_ERRORS)
 @token_required
 def record_void(record_id: int) -> dict[str, Any]:
+    return _transition(record_id, services.void)
+
+
+def _transition(record_id: int, action: Callable[[Graduate, OtherDestination], Any]) -> dict[str, Any]:
+    """Apply one of the graduate's transitions to their own record, commit, answer with the record."""
     graduate: Graduate = g.graduate
     record = services.get_own(graduate, record_id)
-    services.void(graduate, record)
+    action(graduate, record)
     db.session.commit()
     return record_payload(graduate, record)
 

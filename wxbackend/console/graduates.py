@@ -20,6 +20,7 @@ from wxbackend.accounts.validation import CODED_FIELDS, FIELDS, LABEL_TO_FIELD, 
 from wxbackend.auth.principals import current_staff, staff_required
 from wxbackend.console.views import bp
 from wxbackend.core import audit, timeutil
+from wxbackend.core.audit import ROLE_LABELS
 from wxbackend.core.codes import code_list, region_name
 from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError, NotFound
@@ -31,16 +32,6 @@ REVIEWERS = ("school", "department")
 #: Status filter value → label. The default (empty) is every graduate not deleted.
 STATUSES = {"pending": "待核对", "confirmed": "已核对", "deleted": "已删除"}
 
-
-ROLE_LABELS = {
-    "graduate": "毕业生",
-    "department": "院系",
-    "school": "学校",
-    "admin": "平台管理员",
-    "employer": "用人单位",
-    "system": "系统",
-    "anonymous": "匿名",
-}
 
 #: Audit action → what the timeline says. Unknown actions show their code.
 ACTION_LABELS = {

@@ -23,9 +23,10 @@ from wxbackend.accounts.scope import can_see_graduate
 from wxbackend.accounts.services import actor_for
 from wxbackend.accounts.validation import mask_id_number
 from wxbackend.auth.principals import current_staff, staff_required
-from wxbackend.console.graduates import ROLE_LABELS
+from wxbackend.console.graduates import Change
 from wxbackend.console.views import bp, safe_next, too_large_page
 from wxbackend.core import timeutil
+from wxbackend.core.audit import ROLE_LABELS
 from wxbackend.core.codes import code_list, region_name
 from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError, NotFound
@@ -232,13 +233,6 @@ def review_batch_pass():  # type: ignore[no-untyped-def]
 
 
 # --- the item page ---------------------------------------------------------------------------
-
-
-@dataclass
-class Change:
-    label: str
-    before: str
-    after: str
 
 
 @dataclass

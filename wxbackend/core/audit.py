@@ -55,6 +55,17 @@ class Actor:
         return f"Actor({self.actor_type}:{self.actor_id} as {self.role})"
 
 
+#: What a role is called where people read histories and timelines.
+ROLE_LABELS = {
+    "graduate": "毕业生",
+    "department": "院系",
+    "school": "学校",
+    "admin": "平台管理员",
+    "employer": "用人单位",
+    "system": "系统",
+    "anonymous": "匿名",
+}
+
 SYSTEM = Actor("system", None, "system", "系统")
 ANONYMOUS = Actor("anonymous", None, "anonymous", "匿名")
 

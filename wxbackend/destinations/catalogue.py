@@ -274,11 +274,6 @@ def clean_fields(
     return clean, errors
 
 
-def missing_required(kind: SubKind, values: dict[str, Any]) -> dict[str, str]:
-    return {f.field.key: f"请填写{f.field.label}" for f in kind.fields
-            if f.required and values.get(f.field.key) in (None, "")}
-
-
 def display_rows(kind: SubKind, values: dict[str, Any]) -> list[tuple[str, str, str]]:
     """(key, label, shown value) for every field of *kind*, in order, with fixed values."""
     rows = [(f.field.key, f.field.label, f.field.display(values.get(f.field.key))) for f in kind.fields]

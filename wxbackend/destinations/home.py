@@ -14,15 +14,15 @@ from typing import Any
 from sqlalchemy import func, select
 
 from wxbackend.accounts.models import Graduate
+from wxbackend.core.audit import ROLE_LABELS
 from wxbackend.core.db import db
 from wxbackend.destinations import catalogue
-from wxbackend.destinations.models import OPEN_STATUSES, OtherDestination
+from wxbackend.destinations.models import OPEN_STATUSES, STATUS_LABELS, OtherDestination
 from wxbackend.destinations.services import CLAIM_LABELS, KIND, current_claim
 from wxbackend.files.models import Attachment
 from wxbackend.review.models import ACTION_LABELS, STAGE_LABELS, ReviewEvent, ReviewItem
 
 DECISIONS = ("pass", "return", "reject")
-ROLE_LABELS = {"department": "院系", "school": "学校", "graduate": "毕业生", "system": "系统"}
 
 #: A source returns the graduate's records of one kind as dicts with at least ``type`` and ``sort_at``.
 Source = Callable[[Graduate], list[dict[str, Any]]]
@@ -78,19 +78,18 @@ def review_state(kind: str, subject_ids: list[int]) -> dict[int, dict[str, Any]]
 
 def status_text(status: str, stage: str | None) -> str:
     """What the list shows: 待院系审核 / 待学校审核 while pending, else the record's status."""
-    from wxbackend.destinations.models import STATUS_LABELS
-
     if status == "pending" and stage in ("department", "school"):
         return "待" + STAGE_LABELS[stage]
     return STATUS_LABELS[status]
 
 
 @source
-def other_destinations(graduate: Graduate) -> list[dict[str, Any]]:
-    records = list(db.session.scalars(
-        select(OtherDestination).where(OtherDestination.graduate_id == graduate.id)
-        .order_by(OtherDestination.id.desc())
-    ))
+def other_destinations(graduate: Graduate, only: int | None = None) -> list[dict[str, Any]]:
+    """The graduate's other-destination records as list entries (only record *only*, when given)."""
+    stmt = select(OtherDestination).where(OtherDestination.graduate_id == graduate.id)
+    if only is not None:
+        stmt = stmt.where(OtherDestination.id == only)
+    records = list(db.session.scalars(stmt.order_by(OtherDestination.id.desc())))
     ids = [r.id for r in records]
     states = review_state(KIND, ids)
     proof_counts = dict(db.session.execute(

@@ -236,13 +236,13 @@ def add_proof(actor: Actor, record: OtherDestination, data: bytes, filename: str
     """
     kind = catalogue.subkind(record.subkind)
     assert kind is not None
-    _check_files_editable(actor, record, user)
+    item = _check_files_editable(actor, record, user)
     count = len(files.attached_files(KIND, [record.id])[record.id])
     if count >= kind.proof.max:
         raise ApiError("too_many_proofs", f"最多上传{kind.proof.max}张证明材料", {"file": "已达上限"})
     try:
-        if user is not None:
-            _record_reviewer_file_change(user, record, count, count + 1)
+        if item is not None:
+            _record_reviewer_file_change(user, item, count, count + 1)
         return files.store_upload(actor, data, filename, owner_graduate_id=record.graduate_id,
                                   attach_to=(KIND, record.id))
     except Exception:
@@ -252,30 +252,36 @@ def add_proof(actor: Actor, record: OtherDestination, data: bytes, filename: str
 
 def remove_proof(actor: Actor, record: OtherDestination, file_id: int, user: User | None = None) -> None:
     """Detach one proof image; a reviewer's removal is an edit (RV-5). The caller commits."""
-    _check_files_editable(actor, record, user)
+    item = _check_files_editable(actor, record, user)
     count = len(files.attached_files(KIND, [record.id])[record.id])
     if not files.detach(KIND, record.id, file_id):
         raise NotFound("该证明材料不存在")
-    if user is not None:
-        _record_reviewer_file_change(user, record, count, count - 1)
+    if item is not None:
+        _record_reviewer_file_change(user, item, count, count - 1)
     audit.record(actor, "destination.remove_proof", record, file_id=file_id)
 
 
-def _check_files_editable(actor: Actor, record: OtherDestination, user: User | None) -> None:
-    if user is None:
-        if actor.actor_type != "graduate" or actor.actor_id != record.graduate_id:
-            raise NotFound()
-        if record.status not in EDITABLE:
-            raise Conflict("not_editable", f"当前状态（{record.status_label}）不能修改证明材料")
-        return
+def _check_files_editable(actor: Actor, record: OtherDestination, user: User | None) -> ReviewItem | None:
+    """Refuse a proof change the actor may not make now; for a reviewer, return the item waiting for them."""
+    if user is not None:
+        return _waiting_item(user, record)
+    if actor.actor_type != "graduate" or actor.actor_id != record.graduate_id:
+        raise NotFound()
+    if record.status not in EDITABLE:
+        raise Conflict("not_editable", f"当前状态（{record.status_label}）不能修改证明材料")
+    return None
+
+
+def _waiting_item(user: User, record: OtherDestination, expected_version: int | None = None) -> ReviewItem:
+    """The record's open item if it waits for *user* (at *expected_version*, when given), else Conflict."""
     item = review.open_item(KIND, record.id)
-    if item is None or not review.is_waiting_for(user, item):
+    if item is None or not review.is_waiting_for(user, item) or (
+            expected_version is not None and item.version != expected_version):
         raise Conflict("not_waiting", "该事项已被处理或不在您的审核环节")
+    return item
 
 
-def _record_reviewer_file_change(user: User, record: OtherDestination, before_count: int, after_count: int) -> None:
-    item = review.open_item(KIND, record.id)
-    assert item is not None
+def _record_reviewer_file_change(user: User, item: ReviewItem, before_count: int, after_count: int) -> None:
     review.record_edit(user, item, {"证明材料": [f"{before_count}张", f"{after_count}张"]})
 
 
@@ -289,10 +295,7 @@ def reviewer_edit(user: User, record: OtherDestination, subkind: Any, values: An
     *expected_version* is the review item's version the reviewer saw; the edit is refused when the
     item moved on since (the engine's update is conditional on the version read here).
     """
-    item = review.open_item(KIND, record.id)
-    if item is None or not review.is_waiting_for(user, item) or (
-            expected_version is not None and item.version != expected_version):
-        raise Conflict("not_waiting", "该事项已被处理或不在您的审核环节")
+    item = _waiting_item(user, record, expected_version)
     graduate = db.session.get(Graduate, record.graduate_id)
     assert graduate is not None
     kind = _subkind_for(graduate, subkind if subkind is not None else record.subkind)
