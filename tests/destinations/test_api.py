@@ -6,9 +6,7 @@ and through the console in tests/console/test_review_console.py.
 
 from __future__ import annotations
 
-import struct
 import threading
-import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -19,7 +17,7 @@ from tests.conftest import IS_PG
 from tests.destinations.conftest import Api
 from tests.destinations.helpers import LABOUR_FIELDS, jpeg_bytes
 from tests.files.photos import jpeg_bytes as photo_jpeg
-from tests.files.photos import photo_like
+from tests.files.photos import photo_like, png_header_only
 from wxbackend.core.db import db
 from wxbackend.destinations import services
 from wxbackend.destinations.models import DestinationClaim, OtherDestination
@@ -401,17 +399,9 @@ def test_d_2_non_directed_cannot_pick_directed(graduate_api: Callable[..., Any])
 # --- FS-5: proof uploads -----------------------------------------------------------------------------
 
 
-def _png_header_only(width: int, height: int) -> bytes:
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-    ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
-
-
 BAD_UPLOADS = {
     "text_renamed_jpg": ("contract.jpg", lambda: "这是一个文本文件".encode() * 20, 400, "unsupported_type"),
-    "png_20000x20000": ("huge.png", lambda: _png_header_only(20000, 20000), 400, "image_too_large_pixels"),
+    "png_20000x20000": ("huge.png", lambda: png_header_only(20000, 20000), 400, "image_too_large_pixels"),
     "empty": ("empty.jpg", lambda: b"", 400, "empty_file"),
     "30mb": ("big.jpg", lambda: b"\xff\xd8\xff\xe0" + b"\0" * (30 * 1024 * 1024), 413, "too_large"),
 }

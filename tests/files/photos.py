@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import io
 import random
+import struct
+import zlib
 
 from PIL import Image, ImageChops, ImageDraw
 
@@ -48,3 +50,13 @@ def jpeg_bytes(img: Image.Image, quality: int = 92, **params: object) -> bytes:
     out = io.BytesIO()
     img.save(out, "JPEG", quality=quality, **params)
     return out.getvalue()
+
+
+def png_header_only(width: int, height: int) -> bytes:
+    """A PNG whose IHDR claims *width*×*height* (1-bit grey), with a token IDAT: cheap to build."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import struct
-import zlib
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +12,7 @@ from PIL import ExifTags, Image
 from sqlalchemy import func, select
 
 from jobs.images import compress_image
-from tests.files.photos import jpeg_bytes, photo_like
+from tests.files.photos import jpeg_bytes, photo_like, png_header_only
 from wxbackend.core.audit import SYSTEM, Actor
 from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError, Forbidden
@@ -22,16 +20,6 @@ from wxbackend.files.images import COMPRESS_LIMIT, MIN_LONG_SIDE, compress_to_li
 from wxbackend.files.models import StoredFile
 from wxbackend.files.service import compress_stored, store_upload
 from wxbackend.files.storage import LocalStorage, StorageKeyError, get_storage
-
-
-def _png_header_only(width: int, height: int) -> bytes:
-    """A PNG whose IHDR claims *width*×*height* (1-bit grey), with a token IDAT: cheap to build."""
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-    ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
 
 
 def _stored_count() -> int:
@@ -176,7 +164,7 @@ def test_fs_5_transparent_png_is_flattened_onto_white() -> None:
 
 BAD_INPUTS = {
     "text_renamed_jpg": ("notes.jpg", lambda: "这不是图片，只是文本。\n".encode() * 50, "unsupported_type", "仅支持"),
-    "png_20000x20000": ("huge.png", lambda: _png_header_only(20000, 20000), "image_too_large_pixels", "像素"),
+    "png_20000x20000": ("huge.png", lambda: png_header_only(20000, 20000), "image_too_large_pixels", "像素"),
     "empty": ("empty.jpg", lambda: b"", "empty_file", "空"),
     "30mb": ("big.jpg", lambda: b"\xff\xd8\xff\xe0" + b"\0" * (30 * 1024 * 1024), "too_large", "15 MB"),
 }
@@ -196,7 +184,7 @@ def test_fs_5_bad_upload_gives_clear_error_and_stores_nothing(app: Any, case: st
 
 def test_fs_5_pixel_limit_names_the_dimensions() -> None:
     with pytest.raises(ApiError) as err:
-        validate_and_normalise(_png_header_only(9000, 9000), "scan.png")  # 81 MP: our own check
+        validate_and_normalise(png_header_only(9000, 9000), "scan.png")  # 81 MP: our own check
     assert err.value.code == "image_too_large_pixels"
     assert "9000×9000" in err.value.message and "8000 万像素" in err.value.message
 
