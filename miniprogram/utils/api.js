@@ -123,6 +123,22 @@ function showError(err, title) {
   }
 }
 
+/** 确认后注销令牌（失败也清除本地令牌），回到登录页。 */
+function confirmLogout() {
+  wx.showModal({
+    title: '退出',
+    content: '确定退出登录吗？',
+    success: function (r) {
+      if (!r.confirm) return;
+      var done = function () {
+        clearToken();
+        wx.reLaunch({ url: '/pages/login/login' });
+      };
+      post('/auth/logout').then(done, done);
+    }
+  });
+}
+
 /** 登录后去向：未确认基本信息 → 基本信息页（L-3），否则功能模块。 */
 function routeAfterLogin() {
   return get('/me').then(function (me) {
@@ -131,6 +147,7 @@ function routeAfterLogin() {
 }
 
 module.exports = {
+  confirmLogout: confirmLogout,
   request: request,
   get: get,
   post: post,

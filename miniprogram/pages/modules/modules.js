@@ -47,17 +47,6 @@ Page({
   },
 
   logout: function () {
-    wx.showModal({
-      title: '退出',
-      content: '确定退出登录吗？',
-      success: function (r) {
-        if (!r.confirm) return;
-        var done = function () {
-          api.clearToken();
-          wx.reLaunch({ url: '/pages/login/login' });
-        };
-        api.post('/auth/logout').then(done, done);
-      }
-    });
+    api.confirmLogout();
   }
 });
