@@ -30,7 +30,7 @@ run: install system-deps
 	$(BIN)/flask --app wxbackend db-upgrade
 	$(BIN)/flask --app wxbackend demo-data
 	@echo "Serving on http://127.0.0.1:5000 (console: /console/login, API: /api/v1/docs)"
-	$(BIN)/flask --app wxbackend run --host 127.0.0.1 --port 5000
+	SCHEDULER=1 $(BIN)/flask --app wxbackend run --host 127.0.0.1 --port 5000
 
 test: install system-deps services
 	$(MAKE) test-pg
@@ -43,7 +43,7 @@ test-pg:
 test-sqlite:
 	TEST_DATABASE_URL= TEST_REDIS_URL= $(BIN)/pytest -q $(PYTEST_ARGS)
 
-# The mini-program's pure helpers (form models, error mapping) under Node's built-in test runner.
+# The mini-program's pure helpers (form models, error mapping, signing deadlines and counters) under Node's test runner.
 test-miniprogram:
 	@if command -v node >/dev/null 2>&1; then node --test miniprogram/tests/; \
 	else echo "node not found: skipping the mini-program tests"; fi

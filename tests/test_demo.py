@@ -27,3 +27,17 @@ def test_demo_data_loads_once_and_is_valid(app) -> None:
                    hukou_at_school="是" if g.hukou_at_school else "否")
         _, errors = clean_graduate(raw, orgs)
         assert errors == {}, (g.name, errors)
+
+
+def test_demo_has_invitations_and_agreements_in_every_state(app, drain_jobs) -> None:
+    """The employer portal and the review queues show online signing in every state (§4.1, §4.2)."""
+    from wxbackend.signing.models import OnlineAgreement, TerminationRequest
+
+    list(load_demo())
+    drain_jobs()
+    states = set(db.session.scalars(select(OnlineAgreement.status)))
+    assert {"waiting", "expired", "declined", "reviewing", "signed", "failed"} <= states
+    signed = db.session.scalar(select(OnlineAgreement).where(OnlineAgreement.status == "signed")
+                               .order_by(OnlineAgreement.id).limit(1))
+    assert signed is not None and signed.graduate.name == "王堃" and signed.pdf_file_id is not None
+    assert db.session.scalar(select(func.count(TerminationRequest.id))) == 1

@@ -100,6 +100,11 @@ def configure_jobs(app: APIFlask) -> None:
     from wxbackend.core import jobs
 
     jobs.init_app(app)
+    settings = app.config["SETTINGS"]
+    if settings.SCHEDULER and settings.jobs_mode == "thread":
+        from jobs.scheduler import start_thread
+
+        start_thread(app, settings.EXPIRY_INTERVAL)
 
 
 def add_blueprints(app: APIFlask) -> None:

@@ -73,6 +73,11 @@ class Settings:
     STORAGE_DIR: str = "instance/files"
     SESSION_COOKIE_SECURE: bool = False
     DEBUG_SQL: bool = False
+    #: Run periodic jobs (invitation expiry) from a thread of this process — the embedded
+    #: ``make run``. With Redis, ``python -m jobs.scheduler`` enqueues them instead.
+    SCHEDULER: bool = False
+    #: Seconds between two runs of the invitation expiry job.
+    EXPIRY_INTERVAL: int = 60
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

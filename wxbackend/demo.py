@@ -128,6 +128,7 @@ def _create() -> None:
     audit.record(actor, "demo.loaded", school, graduates=len(graduates))
     db.session.commit()
     _destinations(school, graduates, rng)
+    _signing(school, graduates)
 
 
 def _proof_image(text: str) -> bytes:
@@ -199,6 +200,61 @@ def _destinations(school: School, graduates: list[Graduate], rng: random.Random)
     db.session.commit()
 
 
+def _signing(school: School, graduates: list[Graduate]) -> None:
+    """Invitations and agreements in every state (§4.1, §4.2), for the employer portal and the queues."""
+    from datetime import timedelta
+
+    from wxbackend.auth.principals import graduate_actor
+    from wxbackend.core import timeutil
+    from wxbackend.review import engine
+    from wxbackend.signing import services
+
+    reviewers = {u.username: u for u in db.session.scalars(select(User).where(User.school_id == school.id))}
+    employer_user = db.session.scalar(select(User).where(User.username == "employer"))
+    assert employer_user is not None
+    terms = {"job_category": "11", "position": "数据分析师", "trial_period": 3, "trial_pay": 8000,
+             "regular_pay": 10000, "penalty": 5000, "report_place": "北京市西城区西直门外大街18号",
+             "report_deadline": "2026-07-15", "work_region": "110102", "archive_transfer_type": "13",
+             "archive_unit_name": "北京市西城区人才服务中心", "archive_unit_address": "北京市西城区56号",
+             "archive_contact": "王伟", "archive_phone": "010-68352260", "archive_postcode": "100056",
+             "hukou_transfer_type": "13", "hukou_address": "北京市西城区56号"}
+    pool = [g for g in graduates[60:] if not g.is_directed]
+    plan = [(graduates[0], "signed"), (graduates[1], "waiting"), (graduates[2], "department"),
+            (graduates[3], "school"), (pool[0], "failed"), (pool[1], "expired"), (pool[2], "declined"),
+            (pool[3], "terminating"), (pool[4], "waiting")]
+    for g, state in plan:
+        row = services.invite(employer_user, g, 7, terms)
+        db.session.commit()
+        if state == "expired":
+            row.invited_at -= timedelta(days=9)
+            row.deadline = services.deadline_for(row.invited_at, row.response_days)
+            db.session.commit()
+            continue
+        if state == "waiting":
+            continue
+        if state == "declined":
+            services.decline(g, row.id)
+            db.session.commit()
+            continue
+        services.accept(g, row.id)
+        db.session.commit()
+        dept_user = reviewers[f"dept{g.department.code}"]
+        item = engine.open_item(services.KIND, row.id)
+        assert item is not None
+        if state == "failed":
+            engine.decide(dept_user, item.id, "reject", reason="岗位信息与单位招聘计划不符，请单位重新发起邀请")
+        elif state != "department":
+            engine.decide(dept_user, item.id, "pass")
+            if state != "school":
+                engine.decide(reviewers["school"], item.id, "pass")
+        db.session.commit()
+        if state == "terminating":
+            services.start_termination("graduate", graduate_actor(g), row, "03", "已与另一家单位达成就业意向")
+            db.session.commit()
+    services.expire_due(timeutil.now())
+    db.session.commit()
+
+
 def _logins() -> Iterator[str]:
     yield f"Demo logins (password for all: {PASSWORD})"
     yield "  console  http://127.0.0.1:5000/console/login"
@@ -207,6 +263,7 @@ def _logins() -> Iterator[str]:
     for code, name, _ in DEPARTMENTS:
         yield f"    dept{code}     department reviewer of {name}"
     yield "    employer   employer account of 学信咨询服务有限公司 (91110108749352307A)"
+    yield "  employer portal  http://127.0.0.1:5000/employer/login (user employer)"
     yield "  graduates (built-in 学信网 stand-in)  http://127.0.0.1:5000/login"
     yield "    chsi-wangkun, chsi-liyue   bound to a graduate"
     yield "    chsi-unbound               account not bound to a student record (L-2 refusal)"

@@ -21,5 +21,12 @@ from wxbackend.destinations import services as _destination_hooks  # noqa: E402,
 from wxbackend.destinations.models import DestinationClaim, OtherDestination  # noqa: F401
 from wxbackend.files.models import Attachment, StoredFile  # noqa: F401
 from wxbackend.review.models import NotificationOutbox, ReviewEvent, ReviewItem  # noqa: F401
+from wxbackend.signing import services as _signing_hooks  # noqa: E402,F401
+from wxbackend.signing.models import (  # noqa: F401
+    AgreementSerial,
+    OnlineAgreement,
+    TerminationRequest,
+    TransferInfo,
+)
 
 metadata = Base.metadata

@@ -95,21 +95,40 @@ function upload(path, filePath) {
   });
 }
 
-/** 带令牌下载图片（如 /api/v1/files/3），返回临时路径。 */
-function download(url) {
+/**
+ * 出错时 wx.downloadFile 把错误响应体（JSON）写进了下载的文件：尽量读出 {"error": …}，
+ * 以得到 code（如 pdf_pending）和中文说明；读不出时只有状态码。
+ */
+function readErrorFile(path) {
+  if (!path) return null;
+  try {
+    return parseBody(wx.getFileSystemManager().readFileSync(path, 'utf8'));
+  } catch (e) {
+    return null;
+  }
+}
+
+/**
+ * 带令牌下载文件（如 /api/v1/files/3 的图片、/api/v1/agreements/1/pdf 的协议书），返回本地路径。
+ * filePath（可选）：保存到的本地路径（如 wx.env.USER_DATA_PATH + '/xxx.pdf'），否则为临时文件。
+ */
+function download(url, filePath) {
   return new Promise(function (resolve, reject) {
-    wx.downloadFile({
+    var opts = {
       url: forms.absoluteUrl(config.apiBase, url),
       header: authHeader(),
       success: function (res) {
-        if (res.statusCode === 200) resolve(res.tempFilePath);
+        var path = res.filePath || res.tempFilePath;
+        if (res.statusCode === 200) resolve(path);
         else {
           if (res.statusCode === 401) handleUnauthorized();
-          reject(apiError(res.statusCode, null));
+          reject(apiError(res.statusCode, readErrorFile(path)));
         }
       },
       fail: function () { reject(apiError(0, null)); }
-    });
+    };
+    if (filePath) opts.filePath = filePath;
+    wx.downloadFile(opts);
   });
 }
 

@@ -145,10 +145,16 @@ class RecordActionsSchema(Schema):
     submit = Boolean(required=True)
     withdraw = Boolean(required=True, metadata={"description": "审核人员处理前可撤回（RV-3）"})
     void = Boolean(required=True, metadata={"description": "审核通过后可作废（OD-4）"})
+    accept = Boolean(metadata={"description": "网上签约/解约：现在可接受"})
+    decline = Boolean(metadata={"description": "网上签约/解约：现在可拒绝"})
+    terminate = Boolean(metadata={"description": "网上签约：签约完成且无进行中的解约申请，可申请解约（OT-1）"})
+    pdf = Boolean(metadata={"description": "网上签约：可下载电子就业协议书（ON-8）"})
+    cancel = Boolean(metadata={"description": "解约申请：发起方在对方回应前可撤销"})
 
 
 class RecordSummarySchema(Schema):
-    type = String(required=True, metadata={"description": "other_destination（网上签约邀约等后续加入）"})
+    type = String(required=True, metadata={"description": "other_destination / online_agreement（签约邀请及协议）/ "
+                                                          "termination（解约申请）"})
     id = Integer(required=True)
     group = String(required=True)
     group_label = String(required=True)
@@ -167,6 +173,68 @@ class RecordSummarySchema(Schema):
     created_at = DateTime(required=True)
     submitted_at = DateTime(allow_none=True)
     updated_at = DateTime(required=True)
+    # online_agreement and termination entries
+    unit_name = String(metadata={"description": "用人单位名称"})
+    position = String(metadata={"description": "岗位名称"})
+    invited_at = DateTime(metadata={"description": "邀约时间"})
+    response_days = Integer(metadata={"description": "应约有效期（天）"})
+    deadline = DateTime(metadata={"description": "应约截止时间（ON-2）"})
+    agreement_no = String(allow_none=True, metadata={"description": "协议编号（签约完成后生成，ON-8）"})
+    failed_reason = String(allow_none=True, metadata={"description": "签约失败原因（ON-9）"})
+    can_answer = Boolean(metadata={"description": "现在能否回应（接受或拒绝）"})
+    answer_refusal = String(allow_none=True, metadata={"description": "不能回应的原因（已失效、已接受其他邀请等）"})
+    accept_refusal = String(allow_none=True, metadata={"description": "不能接受的原因（含 D-1 已有当前毕业去向）"})
+    open_termination_id = Integer(allow_none=True)
+    agreement_id = Integer(metadata={"description": "解约申请所属的协议"})
+    initiator = String(metadata={"description": "解约发起方 graduate / employer"})
+    initiator_label = String()
+    reason = String(metadata={"description": "解约原因代码"})
+    reason_label = String()
+    explanation = String(allow_none=True, metadata={"description": "解约说明"})
+    decided_reason = String(allow_none=True)
+
+
+class HistoryEntrySchema(Schema):
+    at = DateTime(required=True)
+    action = String(required=True)
+    action_label = String(required=True)
+    by = String(required=True)
+    reason = String(allow_none=True)
+
+
+class LabelValueSchema(Schema):
+    label = String(required=True)
+    value = String(required=True)
+
+
+class SectionSchema(Schema):
+    title = String(required=True)
+    rows = List(Nested(LabelValueSchema), required=True)
+
+
+class CodeLabelSchema(Schema):
+    code = String(required=True)
+    label = String(required=True)
+
+
+class TerminationOut(RecordSummarySchema):
+    history = List(Nested(HistoryEntrySchema), metadata={"description": "回应与审核历史"})
+
+
+class AgreementOut(RecordSummarySchema):
+    sections = List(Nested(SectionSchema), required=True,
+                    metadata={"description": "图9：毕业生信息、单位信息、签约信息、档案转递、户口迁移、协议补充内容"})
+    terms = Dict(metadata={"description": "签约信息原值（代码）"})
+    pdf_url = String(allow_none=True)
+    history = List(Nested(HistoryEntrySchema))
+    terminations = List(Nested(RecordSummarySchema))
+    termination_reasons = List(Nested(CodeLabelSchema))
+    explanation_max = Integer()
+
+
+class TerminationIn(Schema):
+    reason = String(allow_none=True, metadata={"description": "解约原因代码（/termination-reasons），必选"})
+    explanation = String(allow_none=True, metadata={"description": "解约说明，选填，不超过200字"})
 
 
 class CurrentDestinationSchema(Schema):

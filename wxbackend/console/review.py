@@ -39,6 +39,7 @@ from wxbackend.files.models import StoredFile
 from wxbackend.files.service import file_response
 from wxbackend.review import engine, subjects
 from wxbackend.review.models import STAGE_LABELS, ReviewEvent, ReviewItem
+from wxbackend.signing import presenter as _signing_presenter  # noqa: F401  (registers the presenters)
 
 REVIEWERS = ("school", "department")
 PAGE_SIZE = 50

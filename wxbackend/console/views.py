@@ -132,4 +132,4 @@ def _kind_order(kind: str) -> tuple[int, str]:
     return (keys.index(kind) if kind in keys else len(keys), kind)
 
 
-from wxbackend.console import graduates, imports, notices, review  # noqa: E402,F401
+from wxbackend.console import graduates, imports, notices, review, signing  # noqa: E402,F401

@@ -29,7 +29,7 @@ MSG_NOT_DIRECTED = "“定向/委培毕业去向补充登记”仅适用于培�
 class FieldDef:
     key: str
     label: str
-    #: text | code | region | credit_code | phone | money | date | url
+    #: text | code | region | credit_code | phone | money | date | url | postcode
     type: str
     max: int | None = None
     min: int | None = None
@@ -187,9 +187,9 @@ def readonly_values(graduate: Graduate, kind: SubKind) -> dict[str, Any]:
 # --- validation -------------------------------------------------------------------
 
 
-def _clean_one(f: FieldDef, raw: Any) -> tuple[Any, str | None]:
+def clean_value(f: FieldDef, raw: Any) -> tuple[Any, str | None]:
     """(stored value, None) or (None, reason). *raw* is not empty."""
-    if f.type in ("text", "url", "phone", "credit_code", "date", "code", "region"):
+    if f.type in ("text", "url", "phone", "credit_code", "date", "code", "region", "postcode"):
         if not isinstance(raw, str | int):
             return None, "格式不正确"
         value = str(raw).strip()
@@ -213,6 +213,8 @@ def _clean_one(f: FieldDef, raw: Any) -> tuple[Any, str | None]:
     if f.type == "phone":
         value = value.replace(" ", "")
         return (value, None) if PHONE.match(value) else (None, "请填写手机号码或带区号的固定电话")
+    if f.type == "postcode":
+        return (value, None) if re.fullmatch(r"\d{6}", value) else (None, "邮编应为6位数字")
     if f.type == "money":
         try:
             number = int(str(raw).strip())
@@ -265,7 +267,7 @@ def clean_fields(
             if require and f.required:
                 errors[key] = f"请填写{f.field.label}"
             continue
-        value, reason = _clean_one(f.field, raw)
+        value, reason = clean_value(f.field, raw)
         if reason:
             errors[key] = reason
         else:

@@ -44,3 +44,23 @@ def notice(notice_id: int):  # type: ignore[no-untyped-def]
         abort(404)
     paragraphs = [p.strip() for p in row.body.split("\n\n") if p.strip()]
     return render_template("home/notice.html", notice=row, paragraphs=paragraphs, fmt=timeutil.fmt)
+
+
+@bp.route("/agreements/verify/<token>")
+def agreement_check(token: str):  # type: ignore[no-untyped-def]
+    """The page the agreement PDF's QR code opens: is this agreement real, and is it still valid?
+
+    The token is signed and names one agreement; the page shows its number, the unit, the
+    school and the state, with the graduate's name masked. A forged token gets 404.
+    """
+    from wxbackend.accounts.models import School
+    from wxbackend.signing import documents
+
+    row = documents.agreement_for_token(token)
+    if row is None:
+        abort(404)
+    school = db.session.get(School, row.school_id)
+    response = render_template(
+        "home/agreement_check.html", row=row, school=school, graduate=documents.mask_name(row.graduate.name),
+        fmt=timeutil.fmt)
+    return response, 200, {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}

@@ -168,7 +168,7 @@ def decide(
         raise _not_waiting()
     actor = actor_for(user)
     _history(actor, item, outcome, old_stage, "pending", item.stage, item.status, reason=reason)
-    _notify(item.graduate_id, "review_result", *_result_text(item, outcome, old_stage, reason),
+    notify(item.graduate_id, "review_result", *_result_text(item, outcome, old_stage, reason),
             {"item_id": item.id, "kind": item.kind, "subject_id": item.subject_id, "action": outcome,
              "stage": item.stage, "status": item.status, "reason": reason})
     result = Outcome(item=item, action=outcome, actor=actor, reason=reason)
@@ -192,7 +192,7 @@ def record_edit(user: User, item: ReviewItem, changes: dict[str, Any]) -> Review
     event = _history(actor_for(user), item, "edit", item.stage, item.status, item.stage, item.status,
                      changes=changes)
     label = kind_label(item.kind)
-    _notify(item.graduate_id, "info_edited", f"{label}信息被修改",
+    notify(item.graduate_id, "info_edited", f"{label}信息被修改",
             f"您的{label}信息已被{user.role_label}审核人员修改，请登录查看。",
             {"item_id": item.id, "kind": item.kind, "subject_id": item.subject_id,
              "fields": sorted(changes)})
@@ -372,7 +372,7 @@ def _result_text(item: ReviewItem, outcome: str, stage: str, reason: str | None)
     return f"{label}{ACTION_LABELS[outcome]}", body
 
 
-def _notify(graduate_id: int, kind: str, title: str, body: str, data: dict[str, Any]) -> NotificationOutbox:
+def notify(graduate_id: int, kind: str, title: str, body: str, data: dict[str, Any]) -> NotificationOutbox:
     row = NotificationOutbox(graduate_id=graduate_id, kind=kind, title=title, body=body,
                              data=audit._jsonable(data), created_at=timeutil.now(), attempts=0)
     db.session.add(row)

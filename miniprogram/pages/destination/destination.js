@@ -1,8 +1,9 @@
 var api = require('../../utils/api.js');
 var forms = require('../../utils/forms.js');
+var signing = require('../../utils/signing.js');
 
 Page({
-  data: { loading: true, message: '', home: null, current: null, entries: [], records: [] },
+  data: { loading: true, message: '', home: null, current: null, entries: [], records: [], pending: 0 },
 
   onShow: function () { this.load(); },
 
@@ -13,13 +14,16 @@ Page({
   load: function () {
     var self = this;
     return api.get('/destination').then(function (home) {
+      var now = Date.now();
+      var pending = signing.pendingAnswers(home.records, now);
       self.setData({
         loading: false,
         message: '',
         home: home,
         current: home.current ? Object.assign({}, home.current, { sinceText: forms.formatTime(home.current.since) }) : null,
-        entries: home.entries || [],
-        records: (home.records || []).map(forms.decorateRecord)
+        entries: (home.entries || []).map(function (e) { return signing.decorateHomeEntry(e, home.directed, pending); }),
+        records: (home.records || []).map(function (r) { return signing.decorateEntry(r, now); }),
+        pending: pending
       });
     }).catch(function (err) {
       self.setData({ loading: false, message: err.message });
@@ -28,6 +32,10 @@ Page({
 
   openEntry: function (e) {
     var entry = this.data.entries[e.currentTarget.dataset.index];
+    if (entry.info) {
+      wx.showModal({ title: entry.label, content: entry.tapMessage, showCancel: false });
+      return;
+    }
     if (!entry.available) {
       wx.showModal({ title: entry.label, content: entry.reason || '当前不能登记该类型', showCancel: false });
       return;
@@ -41,7 +49,10 @@ Page({
     });
   },
 
+  /** 按条目类型打开详情：其他去向登记 → 登记详情，签约邀请/协议 → 签约详情，解约申请 → 解约详情。 */
   openRecord: function (e) {
-    wx.navigateTo({ url: '/pages/record/record?id=' + e.currentTarget.dataset.id });
+    var r = this.data.records[e.currentTarget.dataset.index];
+    if (!r) return;
+    wx.navigateTo({ url: signing.entryUrl(r) });
   }
 });

@@ -1,0 +1,13 @@
+"""Job: render a signed agreement's PDF once and store it (ON-8)."""
+
+from __future__ import annotations
+
+from wxbackend.core.jobs import job
+
+
+@job("pdf", timeout=300)
+def render_agreement_pdf(agreement_id: int) -> None:
+    """Render agreement *agreement_id*; an agreement that already has its PDF is left alone."""
+    from wxbackend.signing.documents import render_and_store
+
+    render_and_store(agreement_id)

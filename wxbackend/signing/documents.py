@@ -1,0 +1,187 @@
+"""The electronic agreement (ON-8): its document, the rendered PDF in storage, and its QR link.
+
+The PDF is rendered once by ``jobs.pdf.render_agreement_pdf`` after the school passes the
+agreement, stored with its SHA-256 and served from storage after that. The QR code carries a
+signed link to the public check page, which shows the agreement's number, parties and state.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from typing import Any
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select, update
+
+from wxbackend.accounts.models import Graduate, School
+from wxbackend.core import timeutil
+from wxbackend.core.codes import code_list, region_name
+from wxbackend.core.db import db
+from wxbackend.files.models import StoredFile
+from wxbackend.files.storage import get_storage
+from wxbackend.review.models import ReviewEvent, ReviewItem
+from wxbackend.signing import forms
+from wxbackend.signing.models import OnlineAgreement
+
+log = logging.getLogger(__name__)
+_SALT = "agreement-verify"
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
+
+
+def verify_token(row: OnlineAgreement) -> str:
+    return _serializer().dumps([row.id, row.agreement_no])
+
+
+def agreement_for_token(token: str) -> OnlineAgreement | None:
+    """The agreement a QR token names, or None for a forged or foreign token."""
+    try:
+        agreement_id, number = _serializer().loads(token)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    row = db.session.get(OnlineAgreement, agreement_id)
+    if row is None or row.agreement_no != number:
+        return None
+    return row
+
+
+def verify_url(row: OnlineAgreement) -> str:
+    base = current_app.config["SETTINGS"].PUBLIC_URL.rstrip("/")
+    return f"{base}/agreements/verify/{verify_token(row)}"
+
+
+def mask_name(name: str) -> str:
+    return name[0] + "*" * (len(name) - 1) if name else ""
+
+
+def _v(value: Any) -> str:
+    return "--" if value in (None, "") else str(value)
+
+
+def _label(list_name: str, code: str | None) -> str:
+    return code_list(list_name).label(code) if code else "--"
+
+
+def review_dates(row: OnlineAgreement) -> list[list[str]]:
+    """邀约/应约 times and each pass of the agreement's review, oldest first."""
+    out = [["邀约时间", timeutil.fmt(row.invited_at)], ["毕业生应约时间", timeutil.fmt(row.answered_at)]]
+    events = db.session.execute(
+        select(ReviewEvent.from_stage, ReviewEvent.at).join(ReviewItem, ReviewItem.id == ReviewEvent.item_id)
+        .where(ReviewItem.kind == "online_agreement", ReviewItem.subject_id == row.id, ReviewEvent.action == "pass")
+        .order_by(ReviewEvent.id)
+    ).all()
+    for stage, at in events:
+        out.append(["院系审核通过" if stage == "department" else "学校审核通过", timeutil.fmt(at)])
+    return out
+
+
+def build_doc(row: OnlineAgreement) -> dict[str, Any]:
+    """The document the PDF template renders (``signing.pdf.render_agreement``)."""
+    graduate = db.session.get(Graduate, row.graduate_id)
+    school = db.session.get(School, row.school_id)
+    assert graduate is not None and school is not None
+    info = row.employer_info
+    terms = {key: shown for key, _label, shown in forms.display_rows(row.terms)}
+    labels = {f.key: f.field.label for f in forms.fields()}
+
+    def rows(keys: tuple[str, ...]) -> list[list[str]]:
+        return [[labels[k], terms[k]] for k in keys]
+
+    return {
+        "title": "全国普通高等学校毕业生就业协议书",
+        "agreement_no": row.agreement_no or "签约信息生效后生成",
+        "sign_type": "线上签约",
+        "status_label": row.status_label,
+        "parties": {"employer": row.unit_name, "graduate": graduate.name, "school": school.name},
+        "sections": [
+            {"title": "毕业生信息", "rows": [
+                ["姓名", graduate.name], ["性别", code_list("gender").label(graduate.gender)],
+                ["身份证号", graduate.id_number], ["学历", code_list("education").label(graduate.education)],
+                ["毕业院校", school.name], ["院系", graduate.department.name], ["专业", graduate.major.name],
+                ["学号", _v(graduate.student_no)], ["毕业时间", graduate.graduate_ym],
+                ["手机号码", _v(graduate.phone)],
+            ]},
+            {"title": "用人单位信息", "rows": [
+                ["单位名称", _v(info.get("name"))], ["统一社会信用代码", _v(info.get("credit_code"))],
+                ["单位性质", _label("unit_nature", info.get("unit_nature"))],
+                ["单位行业", _label("industry", info.get("industry"))],
+                ["通讯地址", region_name(info.get("address_region")) if info.get("address_region") else "--"],
+                ["详细地址", _v(info.get("address_detail"))], ["单位联系人", _v(info.get("contact_name"))],
+                ["联系人固话", _v(info.get("contact_phone"))], ["联系人手机", _v(info.get("contact_mobile"))],
+                ["联系人邮箱", _v(info.get("contact_email"))],
+            ]},
+            {"title": "签约信息", "rows": [
+                ["协议编号", row.agreement_no or "签约信息生效后生成"], ["签约类型", "线上签约"],
+                ["签约状态", row.status_label], ["应约有效期", f"{row.response_days}天"],
+                ["应约截止时间", timeutil.fmt(row.deadline)],
+                *rows(("job_category", "position", "trial_period", "trial_pay", "regular_pay", "penalty",
+                       "report_place", "report_deadline", "work_region", "work_address")),
+            ]},
+            {"title": "档案转递", "rows": rows(("archive_transfer_type", "archive_unit_name", "archive_unit_address",
+                                                "archive_contact", "archive_phone", "archive_postcode"))},
+            {"title": "户口迁移", "rows": rows(("hukou_transfer_type", "hukou_address"))},
+            {"title": "协议补充内容", "rows": rows(("addendum",))},
+        ],
+        "reviews": review_dates(row),
+        "verify_url": verify_url(row),
+        "generated_at": timeutil.fmt(timeutil.now()),
+    }
+
+
+def render_and_store(agreement_id: int) -> bool:
+    """Render the signed agreement's PDF once and store it; True when this call stored it."""
+    from wxbackend.signing.pdf import render_agreement
+
+    row = db.session.get(OnlineAgreement, agreement_id, populate_existing=True)
+    if row is None or row.pdf_file_id is not None or row.agreement_no is None:
+        return False
+    data = render_agreement(build_doc(row))
+    key = f"agreements/{timeutil.now():%Y/%m}/{uuid.uuid4().hex}.pdf"
+    storage = get_storage()
+    storage.put(key, data)
+    stored = StoredFile(key=key, content_type="application/pdf", size=len(data),
+                        sha256=hashlib.sha256(data).hexdigest(), original_name=f"{row.agreement_no}.pdf",
+                        owner_graduate_id=row.graduate_id, compression_state="not_needed")
+    db.session.add(stored)
+    db.session.flush()
+    # Only the first render wins: a concurrent one finds pdf_file_id set and its file is removed.
+    result = db.session.execute(
+        update(OnlineAgreement).where(OnlineAgreement.id == row.id, OnlineAgreement.pdf_file_id.is_(None))
+        .values(pdf_file_id=stored.id).execution_options(synchronize_session=False)
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        db.session.rollback()
+        storage.delete(key)
+        return False
+    db.session.commit()
+    log.info("agreement %s rendered: %d bytes", row.agreement_no, len(data))
+    return True
+
+
+def pdf_file(row: OnlineAgreement) -> StoredFile | None:
+    return db.session.get(StoredFile, row.pdf_file_id) if row.pdf_file_id else None
+
+
+def pdf_response(row: OnlineAgreement) -> Any:
+    """The stored PDF as a download, or an ApiError while it is still being rendered."""
+    from wxbackend.core.errors import ApiError, Conflict
+    from wxbackend.files.service import file_response
+
+    if row.status not in ("signed", "terminated") or row.agreement_no is None:
+        raise Conflict("not_signed", "签约完成后才能查看电子就业协议书")
+    stored = pdf_file(row)
+    if stored is None:
+        from jobs.pdf import render_agreement_pdf
+        from wxbackend.core.jobs import enqueue_now
+
+        enqueue_now(render_agreement_pdf, row.id)
+        raise ApiError("pdf_pending", "电子就业协议书正在生成，请稍后再试", status=409)
+    response = file_response(stored)
+    response.headers["Content-Disposition"] = f'attachment; filename="{row.agreement_no}.pdf"'
+    response.headers["X-Content-SHA256"] = stored.sha256
+    return response

@@ -1,0 +1,116 @@
+"""The invitation form of fig. 9 as data (``online_agreement`` in ``wxbackend/data/codes.json``).
+
+Fields are validated with the destinations catalogue's field types, so a credit code, a phone,
+a region or an amount is checked the same way everywhere. Archive and hukou details are
+required when the transfer type is a 单位接收 kind (签约/上级主管/托管单位接收), not for 转回生源地.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from wxbackend.core.codes import code_list, raw_section
+from wxbackend.core.errors import ApiError
+from wxbackend.destinations.catalogue import FieldDef, clean_value
+
+
+@dataclass(frozen=True)
+class FormField:
+    field: FieldDef
+    required: bool
+    #: Required when this transfer-type field is a 单位接收 kind.
+    unit_receive: str | None = None
+
+    @property
+    def key(self) -> str:
+        return self.field.key
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.field.to_dict(), "required": self.required, "required_if_unit_receive": self.unit_receive}
+
+
+@cache
+def _spec() -> tuple[tuple[FormField, ...], dict[str, int]]:
+    raw = raw_section("online_agreement")
+    fields = tuple(
+        FormField(FieldDef(f["key"], f["label"], f["type"], f.get("max"), f.get("min"), f.get("list")),
+                  bool(f.get("required")), f.get("unit_receive"))
+        for f in raw["fields"]
+    )
+    return fields, dict(raw["response_days"])
+
+
+def fields() -> tuple[FormField, ...]:
+    return _spec()[0]
+
+
+def field(key: str) -> FormField:
+    for f in fields():
+        if f.key == key:
+            return f
+    raise KeyError(key)
+
+
+def response_days_range() -> dict[str, int]:
+    return _spec()[1]
+
+
+def is_unit_receive(code: str | None) -> bool:
+    """单位接收 kinds (签约单位/上级主管单位/托管单位接收), as opposed to 转回生源地."""
+    if not code:
+        return False
+    return code in code_list("transfer_type") and any(
+        e["code"] == code and e.get("group") == "单位接收" for e in raw_section("transfer_type"))
+
+
+def clean_terms(values: Any) -> dict[str, Any]:
+    """Validate the invitation's terms; raise ApiError with one message per field."""
+    if not isinstance(values, dict):
+        raise ApiError("invalid_fields", "签约信息格式有误", {"terms": "应为对象"})
+    errors: dict[str, str] = {}
+    clean: dict[str, Any] = {}
+    known = {f.key for f in fields()}
+    for key in values:
+        if key not in known:
+            errors[key] = "签约信息没有此项"
+    for f in fields():
+        raw = values.get(f.key)
+        if raw is None or (isinstance(raw, str) and raw.strip() == ""):
+            continue
+        value, reason = clean_value(f.field, raw)
+        if reason:
+            errors[f.key] = reason
+        else:
+            clean[f.key] = value
+    for f in fields():
+        needed = f.required or (f.unit_receive is not None and is_unit_receive(clean.get(f.unit_receive)))
+        if needed and f.key not in clean and f.key not in errors:
+            errors[f.key] = f"请填写{f.field.label}"
+    if errors:
+        raise ApiError("invalid_fields", "签约信息有误，请按提示修改", errors)
+    return clean
+
+
+def clean_response_days(raw: Any) -> int:
+    limits = response_days_range()
+    try:
+        days = int(str(raw).strip())
+    except (TypeError, ValueError):
+        raise ApiError("invalid_fields", "应约有效期应为整数天数",
+                       {"response_days": "请填写整数天数"}) from None
+    if not limits["min"] <= days <= limits["max"]:
+        message = f"应约有效期应在{limits['min']}至{limits['max']}天之间"
+        raise ApiError("invalid_fields", message, {"response_days": message})
+    return days
+
+
+def display_rows(terms: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(key, label, shown value) of every field, '--' where empty (as fig. 9 shows)."""
+    rows = []
+    for f in fields():
+        value = terms.get(f.key)
+        shown = "--" if value in (None, "") else f.field.display(value)
+        rows.append((f.key, f.field.label, shown))
+    return rows

@@ -1,0 +1,200 @@
+"""Online signing (§4.1) and online termination (§4.2): invitations that become agreements.
+
+One ``OnlineAgreement`` row is the employer's invitation and, once the graduate accepts, the
+agreement itself (fig. 9 shows one record whose 签约状态 moves on). Its terms and the employer
+block are copied at invitation time: an agreement never changes because an employer later
+edits its profile.
+
+Database guards:
+
+* ``uq_online_agreement_waiting`` — one waiting invitation per (employer, graduate) (ON-6);
+* ``uq_online_agreement_live`` — one accepted/under-review/signed agreement per graduate (ON-4),
+  next to the cross-module ``destination_claim`` (D-1);
+* ``uq_termination_open`` — one open termination request per agreement (OT-4);
+* ``agreement_no`` unique, drawn from ``agreement_serial`` (one row per school, year and kind).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from wxbackend.accounts.models import Employer, Graduate
+from wxbackend.core import timeutil
+from wxbackend.core.db import Base
+
+STATUSES = ("waiting", "declined", "expired", "reviewing", "signed", "failed", "terminated")
+STATUS_LABELS = {
+    "waiting": "等待应约",
+    "declined": "已拒绝",
+    "expired": "已失效",
+    "reviewing": "签约审核中",
+    "signed": "签约完成",
+    "failed": "签约失败",
+    "terminated": "已解约",
+}
+#: Statuses in which the agreement is the graduate's current destination (ON-4, D-1).
+LIVE_STATUSES = ("reviewing", "signed")
+
+TERMINATION_STATUSES = ("waiting", "declined", "cancelled", "reviewing", "approved", "rejected")
+TERMINATION_LABELS = {
+    "waiting": "等待对方回应",
+    "declined": "对方拒绝解约",
+    "cancelled": "已撤销",
+    "reviewing": "解约审核中",
+    "approved": "解约完成",
+    "rejected": "解约失败",
+}
+#: Statuses in which a termination request is open (OT-4).
+TERMINATION_OPEN = ("waiting", "reviewing")
+PARTY_LABELS = {"graduate": "毕业生", "employer": "用人单位"}
+
+
+def _in(values: tuple[str, ...]) -> str:
+    return ",".join(f"'{v}'" for v in values)
+
+
+class OnlineAgreement(Base):
+    """An employer's 签约邀请 and, after acceptance, the online agreement (§4.1)."""
+
+    __tablename__ = "online_agreement"
+    __audit_type__ = "online_agreement"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employer_id: Mapped[int] = mapped_column(ForeignKey("employer.id"))
+    graduate_id: Mapped[int] = mapped_column(ForeignKey("graduate.id"))
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"))
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    invited_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    status: Mapped[str] = mapped_column(String(12))
+    invited_at: Mapped[datetime] = mapped_column(default=timeutil.now)
+    #: 应约有效期 in days, and the 应约截止时间 it gives (ON-2).
+    response_days: Mapped[int] = mapped_column(Integer)
+    deadline: Mapped[datetime]
+    answered_at: Mapped[datetime | None]
+    #: When the invitation was marked 已失效; the expiry job's batch marker too.
+    expired_at: Mapped[datetime | None]
+    #: The invitation's terms as cleaned by ``signing.forms`` (职位类别, 岗位名称, 档案/户口 blocks, …).
+    terms: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: The employer block of fig. 9 as it stood when the invitation was sent.
+    employer_info: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    unit_name: Mapped[str] = mapped_column(String(200))
+    credit_code: Mapped[str] = mapped_column(String(18))
+    #: 协议编号, generated when the school passes the agreement (ON-8).
+    agreement_no: Mapped[str | None] = mapped_column(String(24), unique=True)
+    signed_at: Mapped[datetime | None]
+    failed_at: Mapped[datetime | None]
+    failed_reason: Mapped[str | None] = mapped_column(Text)
+    terminated_at: Mapped[datetime | None]
+    pdf_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=timeutil.now)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    employer: Mapped[Employer] = relationship()
+    graduate: Mapped[Graduate] = relationship()
+
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_in(STATUSES)})", name="status_known"),
+        CheckConstraint("response_days BETWEEN 1 AND 90", name="response_days_range"),
+        CheckConstraint("status <> 'signed' OR agreement_no IS NOT NULL", name="signed_has_number"),
+        Index("uq_online_agreement_waiting", "employer_id", "graduate_id", unique=True,
+              sqlite_where=text("status = 'waiting'"), postgresql_where=text("status = 'waiting'")),
+        Index("uq_online_agreement_live", "graduate_id", unique=True,
+              sqlite_where=text(f"status IN ({_in(LIVE_STATUSES)})"),
+              postgresql_where=text(f"status IN ({_in(LIVE_STATUSES)})")),
+        Index("ix_online_agreement_graduate", "graduate_id", "id"),
+        Index("ix_online_agreement_employer", "employer_id", "id"),
+        # The expiry job's scan: only waiting rows, by deadline.
+        Index("ix_online_agreement_waiting_deadline", "deadline",
+              sqlite_where=text("status = 'waiting'"), postgresql_where=text("status = 'waiting'")),
+    )
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+
+class TerminationRequest(Base):
+    """A 解约申请 on a signed online agreement (§4.2, OT-1…OT-5)."""
+
+    __tablename__ = "termination_request"
+    __audit_type__ = "termination_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("online_agreement.id"))
+    graduate_id: Mapped[int] = mapped_column(ForeignKey("graduate.id"), index=True)
+    employer_id: Mapped[int] = mapped_column(ForeignKey("employer.id"), index=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"))
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    #: graduate | employer: who started it; the other side answers (OT-2).
+    initiator: Mapped[str] = mapped_column(String(10))
+    initiator_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    reason_code: Mapped[str] = mapped_column(String(4))
+    explanation: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(default=timeutil.now)
+    answered_at: Mapped[datetime | None]
+    decided_at: Mapped[datetime | None]
+    decided_reason: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    agreement: Mapped[OnlineAgreement] = relationship()
+
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_in(TERMINATION_STATUSES)})", name="status_known"),
+        CheckConstraint("initiator IN ('graduate','employer')", name="initiator_known"),
+        Index("uq_termination_open", "agreement_id", unique=True,
+              sqlite_where=text(f"status IN ({_in(TERMINATION_OPEN)})"),
+              postgresql_where=text(f"status IN ({_in(TERMINATION_OPEN)})")),
+        Index("ix_termination_school_status", "school_id", "status"),
+    )
+
+    @property
+    def status_label(self) -> str:
+        return TERMINATION_LABELS[self.status]
+
+    @property
+    def other_party(self) -> str:
+        return "employer" if self.initiator == "graduate" else "graduate"
+
+
+class AgreementSerial(Base):
+    """The last 9-digit serial used for 协议编号 per school, year and kind (4 online, 2 offline)."""
+
+    __tablename__ = "agreement_serial"
+
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(1), primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TransferInfo(Base):
+    """Archive or hukou transfer info synced from a signed agreement (ON-10).
+
+    The archive and hukou modules read the graduate's ``current`` row as their starting point;
+    a row becomes ``void`` when the agreement it came from is terminated.
+    """
+
+    __tablename__ = "transfer_info"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    graduate_id: Mapped[int] = mapped_column(ForeignKey("graduate.id"))
+    #: archive | hukou
+    module: Mapped[str] = mapped_column(String(8))
+    #: Where it came from: online_agreement (later offline_agreement, the module's own form).
+    source_kind: Mapped[str] = mapped_column(String(32))
+    source_id: Mapped[int] = mapped_column(Integer)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(8), default="current")
+    synced_at: Mapped[datetime] = mapped_column(default=timeutil.now)
+
+    __table_args__ = (
+        CheckConstraint("module IN ('archive','hukou')", name="module_known"),
+        CheckConstraint("status IN ('current','void')", name="status_known"),
+        Index("uq_transfer_info_current", "graduate_id", "module", unique=True,
+              sqlite_where=text("status = 'current'"), postgresql_where=text("status = 'current'")),
+    )
