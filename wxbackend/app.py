@@ -111,11 +111,13 @@ def add_blueprints(app: APIFlask) -> None:
     from wxbackend.api import bp as api_bp
     from wxbackend.auth.views import bp as auth_bp
     from wxbackend.console.views import bp as console_bp
+    from wxbackend.employer.views import bp as employer_bp
     from wxbackend.home.views import bp as home_bp
 
     app.register_blueprint(home_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(console_bp, url_prefix="/console")
+    app.register_blueprint(employer_bp, url_prefix="/employer")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
 
 

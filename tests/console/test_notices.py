@@ -112,7 +112,8 @@ def test_home_page_has_the_fig_46_entries(client, app) -> None:
     assert re.search(r'<a class="tile tile-primary" href="/login"', html)
     assert "关注“国家大学生就业服务平台”公众号，点击“去向登记”" in html
     assert re.search(r'<a class="tile" href="/console/login"', html)
-    for entry in ("entry-archive-verify", "entry-hukou-verify", "entry-employer"):
+    assert re.search(r'<a class="tile" href="/employer/login" id="entry-employer"', html)
+    for entry in ("entry-archive-verify", "entry-hukou-verify"):
         block = html[html.index(f'id="{entry}"'):]
         block = block[:block.index("</div>\n")]
         assert "即将开放" in block and "href" not in block

@@ -1,0 +1,258 @@
+"""Employer portal: registration, login, and the home page with invitations and termination requests.
+
+Employer accounts are ``User`` rows with role ``employer``, logged in like console accounts
+(``StaffPrincipal``); every page checks the role and reads only the employer's own records.
+The invitation and agreement pages live in :mod:`wxbackend.employer.agreements`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from datetime import datetime
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import login_user, logout_user
+from sqlalchemy import and_, func, or_, select
+
+from wxbackend.accounts.models import Employer, Graduate, School, User
+from wxbackend.auth.principals import StaffPrincipal, current_staff
+from wxbackend.console.views import safe_next
+from wxbackend.core import audit, timeutil
+from wxbackend.core.audit import ANONYMOUS
+from wxbackend.core.codes import code_list
+from wxbackend.core.db import db
+from wxbackend.core.errors import ApiError
+from wxbackend.employer import regions, registration
+from wxbackend.review.models import ReviewItem
+from wxbackend.signing import services
+from wxbackend.signing.models import (
+    PARTY_LABELS,
+    STATUS_LABELS,
+    TERMINATION_OPEN,
+    OnlineAgreement,
+    TerminationRequest,
+)
+
+bp = Blueprint("employer", __name__)
+
+PAGE_SIZE = 20
+MSG_BAD_LOGIN = "用户名或密码错误"
+
+
+# --- who is asking ------------------------------------------------------------------------------
+
+
+def current_employer_user() -> User | None:
+    """The logged-in account if it is an active employer account, else None."""
+    user = current_staff()
+    if user is None or user.role != "employer" or not user.active or user.employer_id is None:
+        return None
+    return user
+
+
+def employer_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Only an employer account may open the page; others are sent to the portal login."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if current_employer_user() is None:
+            if current_staff() is not None:
+                flash("当前登录的是院校管理账号，请使用用人单位账号登录", "warning")
+            else:
+                flash("请先登录用人单位账号", "warning")
+            # after login only a page can be reopened, not a form post
+            target = request.full_path if request.method == "GET" else None
+            return redirect(url_for("employer.login", next=target))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def employer_user() -> User:
+    user = current_employer_user()
+    assert user is not None  # employer_required ran first
+    return user
+
+
+def the_employer() -> Employer:
+    employer = employer_user().employer
+    assert employer is not None
+    return employer
+
+
+# --- login, logout ------------------------------------------------------------------------------
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():  # type: ignore[no-untyped-def]
+    errors: dict[str, str] = {}
+    username = ""
+    if request.method == "GET" and current_employer_user() is not None:
+        return redirect(url_for("employer.home"))
+    if request.method == "POST":
+        username = (request.form.get("username") or "").strip()
+        password = request.form.get("password") or ""
+        if not username:
+            errors["username"] = "请输入用户名"
+        if not password:
+            errors["password"] = "请输入密码"
+        if not errors:
+            user = db.session.scalar(select(User).where(User.username == username))
+            if user is None or user.role != "employer" or not user.check_password(password):
+                audit.record(ANONYMOUS, "auth.employer_login_failed", object_type="user",
+                             object_id=user.id if user else None, username=username)
+                db.session.commit()
+                errors["password"] = MSG_BAD_LOGIN
+            elif not user.active:
+                errors["username"] = "该账号已停用"
+            else:
+                return _sign_in(user, "auth.employer_login")
+    return render_template("employer/login.html", errors=errors, username=username), (400 if errors else 200)
+
+
+def _sign_in(user: User, action: str) -> Any:
+    user.last_login_at = timeutil.now()
+    principal = StaffPrincipal(user)
+    audit.record(principal.actor, action, object_type="user", object_id=user.id, employer_id=user.employer_id)
+    db.session.commit()
+    login_user(principal)
+    return redirect(safe_next(request.args.get("next"), url_for("employer.home")))
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():  # type: ignore[no-untyped-def]
+    logout_user()
+    flash("已退出登录", "success")
+    return redirect(url_for("employer.login"))
+
+
+# --- registration -------------------------------------------------------------------------------
+
+
+def _render_register(values: dict[str, Any], errors: dict[str, str], message: str | None = None,
+                     status: int = 200) -> Any:
+    return render_template(
+        "employer/register.html",
+        values=values,
+        errors=errors,
+        message=message,
+        unit_natures=code_list("unit_nature").choices(),
+        industries=code_list("industry").choices(),
+        region_hint=registration.region_hint(values.get("address_region")) if "address_region" not in errors
+        else None,
+        password_min=registration.PASSWORD_MIN,
+    ), status
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():  # type: ignore[no-untyped-def]
+    """用人单位注册 (ON-1): the employer block of fig. 9 and a login; nothing is saved on any error."""
+    if request.method == "GET":
+        return _render_register({}, {})
+    values, errors = registration.clean(request.form)
+    shown = {k: v for k, v in values.items() if k != "password"}
+    if errors:
+        return _render_register(shown, errors, "注册信息有误，请按提示修改", 400)
+    try:
+        user = registration.register(values)
+    except ApiError as err:
+        db.session.rollback()
+        return _render_register(shown, err.fields, err.message, err.status)
+    flash(f"注册成功：{user.display_name}。现在可以向毕业生发起签约邀请。", "success")
+    return _sign_in(user, "auth.employer_login")
+
+
+@bp.route("/regions")
+def region_children():  # type: ignore[no-untyped-def]
+    """Children of a region for the address cascade (public data, no login needed)."""
+    parent = (request.args.get("parent") or "").strip()
+    return jsonify([{"code": code, "name": name} for code, name in regions.children(parent)])
+
+
+# --- home ---------------------------------------------------------------------------------------
+
+#: Status filter values of the home list, in the order of the guide's states.
+FILTERS = {k: STATUS_LABELS[k] for k in ("waiting", "reviewing", "signed", "failed", "declined", "expired",
+                                         "terminated")}
+STAGE_STATUS = {"department": "院系审核中", "school": "学校审核中"}
+
+
+def shown_status(row: OnlineAgreement, stage: str | None, now: datetime) -> tuple[str, str]:
+    """(label, badge class) of an invitation as the employer reads it.
+
+    A waiting invitation past its deadline is 已失效 whether or not the expiry job has run
+    (ON-3, computed on read); an agreement under review names its stage.
+    """
+    if row.status == "waiting" and row.deadline <= now:
+        return STATUS_LABELS["expired"], "badge-bad"
+    if row.status == "reviewing":
+        return STAGE_STATUS.get(stage or "", row.status_label), "badge-warn"
+    badge = {"waiting": "badge-warn", "signed": "badge-ok", "failed": "badge-bad", "terminated": "badge-bad"}
+    return row.status_label, badge.get(row.status, "")
+
+
+def _status_condition(status: str, now: datetime) -> Any:
+    if status == "waiting":
+        return and_(OnlineAgreement.status == "waiting", OnlineAgreement.deadline > now)
+    if status == "expired":
+        return or_(OnlineAgreement.status == "expired",
+                   and_(OnlineAgreement.status == "waiting", OnlineAgreement.deadline <= now))
+    return OnlineAgreement.status == status
+
+
+@bp.route("/")
+@employer_required
+def home():  # type: ignore[no-untyped-def]
+    """The employer block, its invitations and agreements (newest first) and open termination requests."""
+    employer = the_employer()
+    now = timeutil.now()
+    status = request.args.get("status", "")
+    status = status if status in FILTERS else ""
+    where = [OnlineAgreement.employer_id == employer.id]
+    if status:
+        where.append(_status_condition(status, now))
+    total = db.session.scalar(select(func.count(OnlineAgreement.id)).where(*where)) or 0
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    arg = request.args.get("page", "")
+    page = min(max(int(arg) if arg.isdigit() and len(arg) < 7 else 1, 1), pages)
+    # One query for the page: the graduate, the school and the open review item's stage.
+    rows = db.session.execute(
+        select(OnlineAgreement, Graduate.name.label("graduate_name"), School.name.label("school_name"),
+               ReviewItem.stage.label("stage"))
+        .join(Graduate, Graduate.id == OnlineAgreement.graduate_id)
+        .join(School, School.id == OnlineAgreement.school_id)
+        .outerjoin(ReviewItem, and_(ReviewItem.kind == services.KIND, ReviewItem.subject_id == OnlineAgreement.id,
+                                    ReviewItem.status == "pending"))
+        .where(*where)
+        .order_by(OnlineAgreement.invited_at.desc(), OnlineAgreement.id.desc())
+        .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+    ).all()
+    listed = [(r, shown_status(r.OnlineAgreement, r.stage, now)) for r in rows]
+    terminations = db.session.execute(
+        select(TerminationRequest, Graduate.name.label("graduate_name"), OnlineAgreement.agreement_no)
+        .join(OnlineAgreement, OnlineAgreement.id == TerminationRequest.agreement_id)
+        .join(Graduate, Graduate.id == TerminationRequest.graduate_id)
+        .where(TerminationRequest.employer_id == employer.id, TerminationRequest.status.in_(TERMINATION_OPEN))
+        .order_by(TerminationRequest.created_at.desc(), TerminationRequest.id.desc())
+    ).all()
+    return render_template(
+        "employer/home.html",
+        employer=employer,
+        rows=listed,
+        total=total,
+        page=page,
+        pages=pages,
+        status=status,
+        filters=FILTERS,
+        args={"status": status} if status else {},
+        terminations=terminations,
+        reason_label=code_list("termination_reason").label,
+        party_labels=PARTY_LABELS,
+        fmt=timeutil.fmt,
+    )
+
+
+from wxbackend.employer import agreements  # noqa: E402,F401
