@@ -207,9 +207,17 @@ def accept(graduate: Graduate, agreement_id: int) -> OnlineAgreement:
     """接受: the agreement goes to department, then school review (ON-3, ON-4, ON-8, D-1)."""
     row = get_for_graduate(graduate, agreement_id)
     now = _check_answerable(graduate, row, "accept")
-    if not _answer(row, now, status="reviewing", answered_at=now):
-        raise _answer_conflict(row)
+    # The claim decides between concurrent accepts (D-1): the losers fail here, on its key.
     destinations.claim(graduate.id, KIND, row.id)
+    try:
+        answered = _answer(row, now, status="reviewing", answered_at=now)
+    except IntegrityError:  # uq_online_agreement_live: another agreement of this graduate is live (ON-4)
+        db.session.rollback()
+        raise Conflict("signed_elsewhere", MSG_SIGNED_ELSEWHERE) from None
+    if not answered:
+        conflict = _answer_conflict(row)
+        db.session.rollback()  # drop the claim taken above
+        raise conflict
     review.submit(graduate_actor(graduate), KIND, row.id, graduate, allow_return=False)
     audit.record(graduate_actor(graduate), "signing.accept", row)
     return row
