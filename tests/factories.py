@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable
 from typing import Any
@@ -103,13 +104,21 @@ def make_graduate(app: Any, make_major: Callable[..., Major]) -> Callable[..., G
     return make
 
 
+@functools.cache
+def _password_hash(password: str) -> str:
+    """A real hash, computed once per password: scrypt is slow on purpose, tests make many accounts."""
+    from werkzeug.security import generate_password_hash
+
+    return generate_password_hash(password)
+
+
 @pytest.fixture()
 def make_user(app: Any) -> Callable[..., User]:
     def make(role: str = "school", password: str = "secret-pass-1", **kw: Any) -> User:
         n = next(_seq)
         user = User(username=kw.pop("username", f"{role}{n}"), display_name=kw.pop("display_name", f"{role}-{n}"),
                     role=role, **kw)
-        user.set_password(password)
+        user.password_hash = _password_hash(password)
         db.session.add(user)
         db.session.commit()
         return user

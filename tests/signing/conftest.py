@@ -77,7 +77,7 @@ def review_all(world: dict[str, Any]) -> Callable[..., Any]:  # noqa: F811
 
 
 @pytest.fixture()
-def grad(world: dict[str, Any], make_graduate: Callable[..., Any]) -> Callable[..., Any]:
+def grad(world: dict[str, Any], make_graduate: Callable[..., Any]) -> Callable[..., Any]:  # noqa: F811
     """``grad(**graduate_fields)`` → a confirmed graduate of ``world``'s department (no API token)."""
     from wxbackend.core import timeutil
 

@@ -84,7 +84,7 @@ class OnlineAgreement(Base):
     unit_name: Mapped[str] = mapped_column(String(200))
     credit_code: Mapped[str] = mapped_column(String(18))
     #: 协议编号, generated when the school passes the agreement (ON-8).
-    agreement_no: Mapped[str | None] = mapped_column(String(24), unique=True)
+    agreement_no: Mapped[str | None] = mapped_column(String(24))
     signed_at: Mapped[datetime | None]
     failed_at: Mapped[datetime | None]
     failed_reason: Mapped[str | None] = mapped_column(Text)
@@ -105,6 +105,9 @@ class OnlineAgreement(Base):
         Index("uq_online_agreement_live", "graduate_id", unique=True,
               sqlite_where=text(f"status IN ({_in(LIVE_STATUSES)})"),
               postgresql_where=text(f"status IN ({_in(LIVE_STATUSES)})")),
+        # Partial: the many invitations without a number cost no index entries.
+        Index("uq_online_agreement_agreement_no", "agreement_no", unique=True,
+              sqlite_where=text("agreement_no IS NOT NULL"), postgresql_where=text("agreement_no IS NOT NULL")),
         Index("ix_online_agreement_graduate", "graduate_id", "id"),
         Index("ix_online_agreement_employer", "employer_id", "id"),
         # The expiry job's scan: only waiting rows, by deadline.

@@ -208,7 +208,15 @@ def accept(graduate: Graduate, agreement_id: int) -> OnlineAgreement:
     row = get_for_graduate(graduate, agreement_id)
     now = _check_answerable(graduate, row, "accept")
     # The claim decides between concurrent accepts (D-1): the losers fail here, on its key.
-    destinations.claim(graduate.id, KIND, row.id)
+    try:
+        destinations.claim(graduate.id, KIND, row.id)
+    except Conflict:
+        claim = destinations.current_claim(graduate.id)
+        if claim is None or claim.kind != KIND:
+            raise
+        if claim.subject_id == row.id:  # a double tap: this invitation was just accepted
+            raise Conflict("not_waiting", "该签约邀请已接受，正在审核中") from None
+        raise Conflict("signed_elsewhere", MSG_SIGNED_ELSEWHERE) from None
     try:
         answered = _answer(row, now, status="reviewing", answered_at=now)
     except IntegrityError:  # uq_online_agreement_live: another agreement of this graduate is live (ON-4)
@@ -275,28 +283,35 @@ def _answer_conflict(row: OnlineAgreement) -> Conflict:
 def _expire(where: Any, now: datetime) -> int:
     """Mark waiting invitations past their deadline as 已失效 and queue one message each.
 
-    Two statements, both set-based: the UPDATE (which re-checks ``status = 'waiting'`` per row,
-    so an answer committed meanwhile is never overwritten — the stale-guard), then an
-    INSERT … SELECT of the notifications for exactly the rows this run stamped (``expired_at = now``).
+    The UPDATE re-checks ``status = 'waiting'`` row by row, so an answer committed meanwhile is
+    never overwritten (the stale-guard). On PostgreSQL the UPDATE … RETURNING feeds the INSERT of
+    the notifications in one statement; SQLite cannot put an UPDATE in a WITH, so there the INSERT
+    … SELECT finds exactly the rows this run stamped (``expired_at = now``).
     """
-    result = db.session.execute(
-        update(OnlineAgreement)
-        .where(where, OnlineAgreement.status == "waiting", OnlineAgreement.deadline <= now)
-        .values(status="expired", expired_at=now, updated_at=now, version=OnlineAgreement.version + 1)
-        .execution_options(synchronize_session=False)
-    )
+    stamp = (update(OnlineAgreement)
+             .where(where, OnlineAgreement.status == "waiting", OnlineAgreement.deadline <= now)
+             .values(status="expired", expired_at=now, updated_at=now, version=OnlineAgreement.version + 1))
+    columns = ["created_at", "graduate_id", "kind", "title", "body", "data", "attempts"]
+
+    def message(agreement_id: Any, graduate_id: Any, unit_name: Any, payload: Any) -> Any:
+        return select(literal(now, type_=NotificationOutbox.created_at.type), graduate_id,
+                      literal("invitation_expired"), literal("签约邀请已失效"),
+                      unit_name.concat("的签约邀请已超过应约截止时间，已失效。"), payload, literal(0))
+
+    if db.engine.dialect.name == "postgresql":
+        expired = stamp.returning(OnlineAgreement.id, OnlineAgreement.graduate_id,
+                                  OnlineAgreement.unit_name).cte("expired")
+        result = db.session.execute(insert(NotificationOutbox).from_select(
+            columns, message(expired.c.id, expired.c.graduate_id, expired.c.unit_name,
+                             func.jsonb_build_object("agreement_id", expired.c.id))))
+        return result.rowcount or 0  # type: ignore[attr-defined]
+    result = db.session.execute(stamp.execution_options(synchronize_session=False))
     count = result.rowcount or 0  # type: ignore[attr-defined]
     if count:
-        payload = (func.jsonb_build_object("agreement_id", OnlineAgreement.id) if db.engine.dialect.name == "postgresql"
-                   else func.json_object("agreement_id", OnlineAgreement.id))
         db.session.execute(insert(NotificationOutbox).from_select(
-            ["created_at", "graduate_id", "kind", "title", "body", "data", "attempts"],
-            select(literal(now, type_=NotificationOutbox.created_at.type), OnlineAgreement.graduate_id,
-                   literal("invitation_expired"), literal("签约邀请已失效"),
-                   OnlineAgreement.unit_name.concat("的签约邀请已超过应约截止时间，已失效。"),
-                   payload, literal(0))
-            .where(where, OnlineAgreement.status == "expired", OnlineAgreement.expired_at == now),
-        ))
+            columns, message(OnlineAgreement.id, OnlineAgreement.graduate_id, OnlineAgreement.unit_name,
+                             func.json_object("agreement_id", OnlineAgreement.id))
+            .where(where, OnlineAgreement.status == "expired", OnlineAgreement.expired_at == now)))
     return count
 
 

@@ -77,13 +77,13 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['invited_by_user_id'], ['user_account.id'], name=op.f('fk_online_agreement_invited_by_user_id_user_account')),
     sa.ForeignKeyConstraint(['pdf_file_id'], ['stored_file.id'], name=op.f('fk_online_agreement_pdf_file_id_stored_file')),
     sa.ForeignKeyConstraint(['school_id'], ['school.id'], name=op.f('fk_online_agreement_school_id_school')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_online_agreement')),
-    sa.UniqueConstraint('agreement_no', name=op.f('uq_online_agreement_agreement_no'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_online_agreement'))
     )
     with op.batch_alter_table('online_agreement', schema=None) as batch_op:
         batch_op.create_index('ix_online_agreement_employer', ['employer_id', 'id'], unique=False)
         batch_op.create_index('ix_online_agreement_graduate', ['graduate_id', 'id'], unique=False)
         batch_op.create_index('ix_online_agreement_waiting_deadline', ['deadline'], unique=False, sqlite_where=sa.text("status = 'waiting'"), postgresql_where=sa.text("status = 'waiting'"))
+        batch_op.create_index('uq_online_agreement_agreement_no', ['agreement_no'], unique=True, sqlite_where=sa.text("agreement_no IS NOT NULL"), postgresql_where=sa.text("agreement_no IS NOT NULL"))
         batch_op.create_index('uq_online_agreement_live', ['graduate_id'], unique=True, sqlite_where=sa.text("status IN ('reviewing','signed')"), postgresql_where=sa.text("status IN ('reviewing','signed')"))
         batch_op.create_index('uq_online_agreement_waiting', ['employer_id', 'graduate_id'], unique=True, sqlite_where=sa.text("status = 'waiting'"), postgresql_where=sa.text("status = 'waiting'"))
 
@@ -134,6 +134,7 @@ def downgrade() -> None:
     op.drop_table('termination_request')
     with op.batch_alter_table('online_agreement', schema=None) as batch_op:
         batch_op.drop_index('uq_online_agreement_waiting', sqlite_where=sa.text("status = 'waiting'"), postgresql_where=sa.text("status = 'waiting'"))
+        batch_op.drop_index('uq_online_agreement_agreement_no', sqlite_where=sa.text("agreement_no IS NOT NULL"), postgresql_where=sa.text("agreement_no IS NOT NULL"))
         batch_op.drop_index('uq_online_agreement_live', sqlite_where=sa.text("status IN ('reviewing','signed')"), postgresql_where=sa.text("status IN ('reviewing','signed')"))
         batch_op.drop_index('ix_online_agreement_waiting_deadline', sqlite_where=sa.text("status = 'waiting'"), postgresql_where=sa.text("status = 'waiting'"))
         batch_op.drop_index('ix_online_agreement_graduate')
