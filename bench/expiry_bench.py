@@ -49,30 +49,13 @@ from sqlalchemy import Connection, Engine, create_engine, event, text  # noqa: E
 from stdnum.cn import uscc  # noqa: E402
 
 from bench.import_bench import fresh_postgres  # noqa: E402
+from wxbackend.signing.forms import EXAMPLE_TERMS  # noqa: E402
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/wx_bench_expiry"
 DEPARTMENTS = 20
 
 #: A complete invitation of fig. 9 (as ``signing.forms.clean_terms`` leaves it), the same for every row.
-TERMS: dict[str, Any] = {
-    "job_category": "11",
-    "position": "数据分析师",
-    "trial_period": 3,
-    "trial_pay": 8000,
-    "regular_pay": 10000,
-    "penalty": 5000,
-    "report_place": "北京市西城区西直门外大街18号",
-    "report_deadline": "2027-07-15",
-    "work_region": "110102",
-    "archive_transfer_type": "13",
-    "archive_unit_name": "北京市西城区人才服务中心",
-    "archive_unit_address": "北京市西城区56号",
-    "archive_contact": "王伟",
-    "archive_phone": "010-68352260",
-    "archive_postcode": "100056",
-    "hukou_transfer_type": "20",
-    "addendum": "",
-}
+TERMS: dict[str, Any] = EXAMPLE_TERMS
 
 INDEX_SHAPES = ("SELECT indexrelid::regclass::text, indisunique, indkey::text, indpred IS NOT NULL FROM pg_index "
                 "WHERE indrelid = 'online_agreement'::regclass ORDER BY 1")

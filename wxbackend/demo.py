@@ -212,12 +212,10 @@ def _signing(school: School, graduates: list[Graduate]) -> None:
     reviewers = {u.username: u for u in db.session.scalars(select(User).where(User.school_id == school.id))}
     employer_user = db.session.scalar(select(User).where(User.username == "employer"))
     assert employer_user is not None
-    terms = {"job_category": "11", "position": "数据分析师", "trial_period": 3, "trial_pay": 8000,
-             "regular_pay": 10000, "penalty": 5000, "report_place": "北京市西城区西直门外大街18号",
-             "report_deadline": "2026-07-15", "work_region": "110102", "archive_transfer_type": "13",
-             "archive_unit_name": "北京市西城区人才服务中心", "archive_unit_address": "北京市西城区56号",
-             "archive_contact": "王伟", "archive_phone": "010-68352260", "archive_postcode": "100056",
-             "hukou_transfer_type": "13", "hukou_address": "北京市西城区56号"}
+    from wxbackend.signing.forms import EXAMPLE_TERMS
+
+    terms = {**EXAMPLE_TERMS, "report_deadline": "2026-07-15", "hukou_transfer_type": "13",
+             "hukou_address": "北京市西城区56号"}
     pool = [g for g in graduates[60:] if not g.is_directed]
     plan = [(graduates[0], "signed"), (graduates[1], "waiting"), (graduates[2], "department"),
             (graduates[3], "school"), (pool[0], "failed"), (pool[1], "expired"), (pool[2], "declined"),

@@ -11,27 +11,10 @@ from tests.destinations.conftest import Api, decide, graduate_api, world  # noqa
 from wxbackend.core.db import db
 from wxbackend.review import engine
 from wxbackend.signing import services
+from wxbackend.signing.forms import EXAMPLE_TERMS
 
 #: A complete invitation (fig. 9): 托管单位接收 for the archive, 转回生源地 for the hukou.
-TERMS: dict[str, Any] = {
-    "job_category": "11",
-    "position": "数据分析师",
-    "trial_period": 3,
-    "trial_pay": 8000,
-    "regular_pay": 10000,
-    "penalty": 5000,
-    "report_place": "北京市西城区西直门外大街18号",
-    "report_deadline": "2027-07-15",
-    "work_region": "110102",
-    "archive_transfer_type": "13",
-    "archive_unit_name": "北京市西城区人才服务中心",
-    "archive_unit_address": "北京市西城区56号",
-    "archive_contact": "王伟",
-    "archive_phone": "010-68352260",
-    "archive_postcode": "100056",
-    "hukou_transfer_type": "20",
-    "addendum": "",
-}
+TERMS: dict[str, Any] = EXAMPLE_TERMS
 
 
 @pytest.fixture()

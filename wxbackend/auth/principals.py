@@ -12,12 +12,16 @@ from functools import wraps
 from typing import Any
 
 from flask import Flask, abort, flash, redirect, request, url_for
-from flask_login import AnonymousUserMixin, LoginManager, current_user
+from flask_login import AnonymousUserMixin, LoginManager, current_user, login_user
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import select
 
 from wxbackend.accounts.models import Graduate, User
-from wxbackend.core.audit import Actor
+from wxbackend.core import audit, timeutil
+from wxbackend.core.audit import ANONYMOUS, Actor
 from wxbackend.core.db import db
+
+MSG_BAD_LOGIN = "用户名或密码错误"
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -137,3 +141,39 @@ def graduate_required(view: Callable[..., Any]) -> Callable[..., Any]:
         return view(*args, **kwargs)
 
     return wrapped
+
+
+def check_account_login(roles: tuple[str, ...], failed_action: str,
+                        disabled_message: str) -> tuple[User | None, str, dict[str, str]]:
+    """Check the posted username and password of an account with one of *roles*.
+
+    Returns (user or None, the username as typed, {field: error}). A wrong password, an unknown
+    name and an account of another role get the same answer and an audit event.
+    """
+    errors: dict[str, str] = {}
+    username = (request.form.get("username") or "").strip()
+    password = request.form.get("password") or ""
+    if not username:
+        errors["username"] = "请输入用户名"
+    if not password:
+        errors["password"] = "请输入密码"
+    if errors:
+        return None, username, errors
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None or user.role not in roles or not user.check_password(password):
+        audit.record(ANONYMOUS, failed_action, object_type="user", object_id=user.id if user else None,
+                     username=username)
+        db.session.commit()
+        return None, username, {"password": MSG_BAD_LOGIN}
+    if not user.active:
+        return None, username, {"username": disabled_message}
+    return user, username, {}
+
+
+def sign_in_account(user: User, action: str, **data: Any) -> None:
+    """Start the session of an account that passed :func:`check_account_login`, and record it."""
+    user.last_login_at = timeutil.now()
+    principal = StaffPrincipal(user)
+    audit.record(principal.actor, action, object_type="user", object_id=user.id, **data)
+    db.session.commit()
+    login_user(principal)

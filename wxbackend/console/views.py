@@ -11,15 +11,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import login_user, logout_user
+from flask_login import logout_user
 from sqlalchemy import func, select
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from wxbackend.accounts.models import Graduate, User
 from wxbackend.accounts.scope import graduate_filter
-from wxbackend.auth.principals import StaffPrincipal, current_staff, staff_required
-from wxbackend.core import audit, timeutil
-from wxbackend.core.audit import ANONYMOUS
+from wxbackend.auth.principals import check_account_login, current_staff, sign_in_account, staff_required
 from wxbackend.core.db import db
 from wxbackend.review import engine
 from wxbackend.review.models import ReviewItem
@@ -67,29 +65,11 @@ def login():  # type: ignore[no-untyped-def]
     errors: dict[str, str] = {}
     username = ""
     if request.method == "POST":
-        username = (request.form.get("username") or "").strip()
-        password = request.form.get("password") or ""
-        if not username:
-            errors["username"] = "请输入用户名"
-        if not password:
-            errors["password"] = "请输入密码"
-        if not errors:
-            user = db.session.scalar(select(User).where(User.username == username))
-            if user is None or not user.check_password(password) or user.role not in STAFF_ROLES:
-                audit.record(ANONYMOUS, "auth.console_login_failed", object_type="user",
-                             object_id=user.id if user else None, username=username)
-                db.session.commit()
-                errors["password"] = "用户名或密码错误"
-            elif not user.active:
-                errors["username"] = "该账号已停用，请联系学校管理员"
-            else:
-                user.last_login_at = timeutil.now()
-                principal = StaffPrincipal(user)
-                audit.record(principal.actor, "auth.console_login", object_type="user", object_id=user.id,
-                             school_id=user.school_id)
-                db.session.commit()
-                login_user(principal)
-                return redirect(safe_next(request.args.get("next"), url_for("console.home")))
+        user, username, errors = check_account_login(STAFF_ROLES, "auth.console_login_failed",
+                                                     "该账号已停用，请联系学校管理员")
+        if user is not None:
+            sign_in_account(user, "auth.console_login", school_id=user.school_id)
+            return redirect(safe_next(request.args.get("next"), url_for("console.home")))
     return render_template("console/login.html", errors=errors, username=username), (400 if errors else 200)
 
 

@@ -14,14 +14,13 @@ from functools import wraps
 from typing import Any
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
-from flask_login import login_user, logout_user
+from flask_login import logout_user
 from sqlalchemy import and_, func, or_, select
 
 from wxbackend.accounts.models import Employer, Graduate, School, User
-from wxbackend.auth.principals import StaffPrincipal, current_staff
+from wxbackend.auth.principals import check_account_login, current_staff, sign_in_account
 from wxbackend.console.views import safe_next
-from wxbackend.core import audit, timeutil
-from wxbackend.core.audit import ANONYMOUS
+from wxbackend.core import timeutil
 from wxbackend.core.codes import code_list
 from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError
@@ -39,7 +38,6 @@ from wxbackend.signing.models import (
 bp = Blueprint("employer", __name__)
 
 PAGE_SIZE = 20
-MSG_BAD_LOGIN = "用户名或密码错误"
 
 
 # --- who is asking ------------------------------------------------------------------------------
@@ -93,32 +91,14 @@ def login():  # type: ignore[no-untyped-def]
     if request.method == "GET" and current_employer_user() is not None:
         return redirect(url_for("employer.home"))
     if request.method == "POST":
-        username = (request.form.get("username") or "").strip()
-        password = request.form.get("password") or ""
-        if not username:
-            errors["username"] = "请输入用户名"
-        if not password:
-            errors["password"] = "请输入密码"
-        if not errors:
-            user = db.session.scalar(select(User).where(User.username == username))
-            if user is None or user.role != "employer" or not user.check_password(password):
-                audit.record(ANONYMOUS, "auth.employer_login_failed", object_type="user",
-                             object_id=user.id if user else None, username=username)
-                db.session.commit()
-                errors["password"] = MSG_BAD_LOGIN
-            elif not user.active:
-                errors["username"] = "该账号已停用"
-            else:
-                return _sign_in(user, "auth.employer_login")
+        user, username, errors = check_account_login(("employer",), "auth.employer_login_failed", "该账号已停用")
+        if user is not None:
+            return _sign_in(user, "auth.employer_login")
     return render_template("employer/login.html", errors=errors, username=username), (400 if errors else 200)
 
 
 def _sign_in(user: User, action: str) -> Any:
-    user.last_login_at = timeutil.now()
-    principal = StaffPrincipal(user)
-    audit.record(principal.actor, action, object_type="user", object_id=user.id, employer_id=user.employer_id)
-    db.session.commit()
-    login_user(principal)
+    sign_in_account(user, action, employer_id=user.employer_id)
     return redirect(safe_next(request.args.get("next"), url_for("employer.home")))
 
 

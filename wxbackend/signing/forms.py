@@ -15,6 +15,28 @@ from wxbackend.core.codes import code_list, raw_section
 from wxbackend.core.errors import ApiError
 from wxbackend.destinations.catalogue import FieldDef, clean_value
 
+#: The terms of fig. 9's example invitation (数据分析师, archive to a 托管单位, hukou back home), as
+#: ``clean_terms`` leaves them. Demo data, tests and benchmarks start from it.
+EXAMPLE_TERMS: dict[str, Any] = {
+    "job_category": "11",
+    "position": "数据分析师",
+    "trial_period": 3,
+    "trial_pay": 8000,
+    "regular_pay": 10000,
+    "penalty": 5000,
+    "report_place": "北京市西城区西直门外大街18号",
+    "report_deadline": "2027-07-15",
+    "work_region": "110102",
+    "archive_transfer_type": "13",
+    "archive_unit_name": "北京市西城区人才服务中心",
+    "archive_unit_address": "北京市西城区56号",
+    "archive_contact": "王伟",
+    "archive_phone": "010-68352260",
+    "archive_postcode": "100056",
+    "hukou_transfer_type": "20",
+    "addendum": "",
+}
+
 
 @dataclass(frozen=True)
 class FormField:

@@ -344,11 +344,14 @@ def next_agreement_no(school: School, when: datetime, digit: str = ONLINE_DIGIT)
     return f"{year}{digit}{int(school.code):05d}{serial:09d}"
 
 
-def _set(row: OnlineAgreement, expected: str, **values: Any) -> bool:
+def _set(row: OnlineAgreement | TerminationRequest, expected: str, **values: Any) -> bool:
+    """Move *row* from status *expected* to *values* (conditional UPDATE, version bumped); True if it moved."""
+    model = type(row)
+    if model is OnlineAgreement:
+        values.setdefault("updated_at", timeutil.now())
     result = db.session.execute(
-        update(OnlineAgreement).where(OnlineAgreement.id == row.id, OnlineAgreement.status == expected)
-        .values(version=OnlineAgreement.version + 1, updated_at=timeutil.now(), **values)
-        .execution_options(synchronize_session=False)
+        update(model).where(model.id == row.id, model.status == expected)
+        .values(version=model.version + 1, **values).execution_options(synchronize_session=False)
     )
     db.session.refresh(row)
     return bool(result.rowcount)  # type: ignore[attr-defined]
@@ -460,7 +463,7 @@ def answer_termination(party: str, actor: Actor, req: TerminationRequest, accept
     if req.initiator == party:
         raise Forbidden("解约申请需由另一方回应", code="not_other_party")
     now = timeutil.now()
-    if not _set_termination(req, "waiting", status="reviewing" if accept else "declined", answered_at=now):
+    if not _set(req, "waiting", status="reviewing" if accept else "declined", answered_at=now):
         raise Conflict("not_waiting", f"该解约申请当前状态为“{req.status_label}”，不能再回应")
     audit.record(actor, "signing.termination_accept" if accept else "signing.termination_decline", req)
     if accept:
@@ -477,19 +480,10 @@ def cancel_termination(party: str, actor: Actor, req: TerminationRequest) -> Ter
     """The side that started it may withdraw it while the other side has not answered."""
     if req.initiator != party:
         raise Forbidden("只有发起方可以撤销解约申请", code="not_initiator")
-    if not _set_termination(req, "waiting", status="cancelled"):
+    if not _set(req, "waiting", status="cancelled"):
         raise Conflict("not_waiting", f"该解约申请当前状态为“{req.status_label}”，不能撤销")
     audit.record(actor, "signing.termination_cancel", req)
     return req
-
-
-def _set_termination(req: TerminationRequest, expected: str, **values: Any) -> bool:
-    result = db.session.execute(
-        update(TerminationRequest).where(TerminationRequest.id == req.id, TerminationRequest.status == expected)
-        .values(version=TerminationRequest.version + 1, **values).execution_options(synchronize_session=False)
-    )
-    db.session.refresh(req)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 @review.on_outcome(TERMINATION_KIND)
@@ -499,9 +493,9 @@ def _termination_reviewed(outcome: Outcome) -> None:
         return
     now = timeutil.now()
     if outcome.action == "reject":  # OT-3: the agreement stays valid
-        _set_termination(req, "reviewing", status="rejected", decided_at=now, decided_reason=outcome.reason)
+        _set(req, "reviewing", status="rejected", decided_at=now, decided_reason=outcome.reason)
     elif outcome.action == "pass" and outcome.final:  # OT-3: 已解约, the graduate is free again
-        _set_termination(req, "reviewing", status="approved", decided_at=now)
+        _set(req, "reviewing", status="approved", decided_at=now)
         row = db.session.get(OnlineAgreement, req.agreement_id, populate_existing=True)
         assert row is not None
         _set(row, "signed", status="terminated", terminated_at=now)
