@@ -237,3 +237,14 @@ def test_local_storage_round_trip(tmp_path: Path) -> None:
     assert not storage.exists("images/2026/11/abc.jpg")
     with pytest.raises(FileNotFoundError):
         storage.get("images/2026/11/abc.jpg")
+
+
+def test_truncated_jpeg_is_refused_after_a_pdf_was_rendered_in_the_process() -> None:
+    """Importing WeasyPrint flips Pillow's LOAD_TRUNCATED_IMAGES; the PDF module puts it back (FS-5)."""
+    from wxbackend.signing.pdf import render_agreement, sample_doc
+
+    render_agreement(sample_doc())
+    data = jpeg_bytes(photo_like(600, 400, seed=5))
+    with pytest.raises(ApiError) as err:
+        validate_and_normalise(data[: len(data) // 2], "cut.jpg")
+    assert err.value.code == "corrupt_image"

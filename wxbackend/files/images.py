@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from wxbackend.core.errors import ApiError
 
@@ -124,6 +124,9 @@ def validate_and_normalise(data: bytes, filename: str | None = None) -> Normalis
     img = open_image(data)
     source_format = img.format or ""
     icc = img.info.get("icc_profile")
+    # A library may have set Pillow's process-wide flag (WeasyPrint's import does): a cut-off
+    # upload must fail here, not be padded with grey.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         img.load()
         img = ImageOps.exif_transpose(img) or img

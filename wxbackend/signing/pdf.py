@@ -49,6 +49,7 @@ def check_url(url: str) -> None:
 
 @functools.cache
 def _fetcher_class() -> type:
+    _weasyprint_html()  # the first WeasyPrint import goes through there (Pillow flag, see below)
     from weasyprint.urls import URLFetcher
 
     class DataOnlyFetcher(URLFetcher):
@@ -79,10 +80,24 @@ def _template() -> Template:
     return env.get_template(TEMPLATE_NAME)
 
 
-def html_to_pdf(html: str) -> bytes:
-    """Render HTML to PDF with no base URL and the data-only fetcher."""
+@functools.cache
+def _weasyprint_html() -> Any:
+    """WeasyPrint's ``HTML``, imported once.
+
+    Importing WeasyPrint sets Pillow's process-wide ``ImageFile.LOAD_TRUNCATED_IMAGES = True``;
+    that would make the upload pipeline accept a cut-off JPEG in any process that rendered a PDF.
+    We only hand WeasyPrint our own QR PNGs, so the flag goes straight back to Pillow's default.
+    """
+    from PIL import ImageFile
     from weasyprint import HTML
 
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    return HTML
+
+
+def html_to_pdf(html: str) -> bytes:
+    """Render HTML to PDF with no base URL and the data-only fetcher."""
+    HTML = _weasyprint_html()  # noqa: N806 - the class
     return HTML(string=html, base_url=None, url_fetcher=data_only_fetcher()).write_pdf()
 
 

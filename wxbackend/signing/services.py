@@ -301,10 +301,12 @@ def _expire(where: Any, now: datetime) -> int:
     if db.engine.dialect.name == "postgresql":
         expired = stamp.returning(OnlineAgreement.id, OnlineAgreement.graduate_id,
                                   OnlineAgreement.unit_name).cte("expired")
-        result = db.session.execute(insert(NotificationOutbox).from_select(
+        queued = insert(NotificationOutbox).from_select(
             columns, message(expired.c.id, expired.c.graduate_id, expired.c.unit_name,
-                             func.jsonb_build_object("agreement_id", expired.c.id))))
-        return result.rowcount or 0  # type: ignore[attr-defined]
+                             func.jsonb_build_object("agreement_id", expired.c.id))
+        ).returning(NotificationOutbox.id).cte("queued")
+        # psycopg reports no row count for a WITH … INSERT; the statement counts its own rows.
+        return db.session.scalar(select(func.count()).select_from(queued)) or 0
     result = db.session.execute(stamp.execution_options(synchronize_session=False))
     count = result.rowcount or 0  # type: ignore[attr-defined]
     if count:
