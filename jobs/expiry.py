@@ -16,5 +16,9 @@ def expire_invitations() -> int:
     from wxbackend.signing.services import expire_due
 
     count = expire_due()
+    if count:
+        from wxbackend.review.engine import queue_sender
+
+        queue_sender()  # the INSERT … SELECT wrote the messages without going through notify()
     db.session.commit()
     return count

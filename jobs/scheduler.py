@@ -1,4 +1,4 @@
-"""Enqueue the periodic jobs (invitation expiry, ON-3): ``python -m jobs.scheduler``.
+"""Enqueue the periodic jobs (invitation expiry, ON-3; message retries, MS-2): ``python -m jobs.scheduler``.
 
 Runs next to ``python -m jobs.worker`` when REDIS_URL is set. Several schedulers may run (one
 per host): a Redis key taken with SET NX EX makes sure each interval enqueues the job once.
@@ -21,12 +21,15 @@ log = logging.getLogger(__name__)
 def tick(app: Any, redis: Any = None, interval: int = 60) -> bool:
     """Enqueue the expiry job once per interval; False when another scheduler already did."""
     from jobs.expiry import expire_invitations
+    from jobs.messages import send_messages
     from wxbackend.core.jobs import enqueue_now
 
     if redis is not None and not redis.set("wx:scheduler:expiry", "1", nx=True, ex=max(1, interval - 1)):
         return False
     with app.app_context():
         enqueue_now(expire_invitations)
+        if app.config["SETTINGS"].messages_enabled:  # retries of messages that failed for a while
+            enqueue_now(send_messages)
     return True
 
 

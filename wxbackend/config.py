@@ -60,6 +60,11 @@ class Settings:
     WECHAT_TOKEN: str = ""
     #: Origin of the WeChat API; anything but the default routes wechatpy's HTTP session there.
     WECHAT_API_ORIGIN: str = "https://api.weixin.qq.com"
+    #: WeChat messages (MS-1): JSON {outbox kind: {"template_id", "fields": {template key: source}, "page"}}
+    #: for the mini-program's subscribe messages; a kind without a template is not sent (see README).
+    WECHAT_MESSAGE_TEMPLATES: str = ""
+    #: Reminders older than this are not sent any more (they would arrive too late to help).
+    MESSAGE_MAX_AGE_HOURS: int = 72
     SMS_API_URL: str = ""
     SMS_API_KEY: str = ""
     SMS_SIGN_NAME: str = ""
@@ -111,6 +116,28 @@ class Settings:
             raise ConfigError("DATABASE_URL must be a sqlite:// or postgresql:// URL")
         if self.API_TOKEN_HOURS <= 0 or self.MAX_UPLOAD_MB <= 0:
             raise ConfigError("API_TOKEN_HOURS and MAX_UPLOAD_MB must be positive")
+        self.message_templates  # noqa: B018 - parses WECHAT_MESSAGE_TEMPLATES or raises ConfigError
+
+    @property
+    def message_templates(self) -> dict[str, dict[str, Any]]:
+        """WECHAT_MESSAGE_TEMPLATES parsed: {kind: {"template_id": str, "fields": {key: source}, "page": str}}."""
+        if not self.WECHAT_MESSAGE_TEMPLATES.strip():
+            return {}
+        import json
+
+        try:
+            raw = json.loads(self.WECHAT_MESSAGE_TEMPLATES)
+        except ValueError as exc:
+            raise ConfigError(f"WECHAT_MESSAGE_TEMPLATES is not JSON: {exc}") from None
+        if not isinstance(raw, dict) or not all(
+                isinstance(v, dict) and isinstance(v.get("template_id"), str) and isinstance(v.get("fields"), dict)
+                for v in raw.values()):
+            raise ConfigError('WECHAT_MESSAGE_TEMPLATES must map each kind to {"template_id": …, "fields": {…}}')
+        return raw
+
+    @property
+    def messages_enabled(self) -> bool:
+        return bool(self.WECHAT_MINI_APPID and self.WECHAT_MINI_SECRET and self.message_templates)
 
     @property
     def jobs_mode(self) -> str:

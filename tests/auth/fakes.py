@@ -30,6 +30,10 @@ class FakeServer:
         self.appid = "wxminiappid"
         self.secret = "minisecret"
         self.requests: list[str] = []
+        #: subscribe messages received (POST /cgi-bin/message/subscribe/send bodies)
+        self.messages: list[dict[str, Any]] = []
+        #: errcodes to answer the next sends with, in order (then success)
+        self.message_failures: list[int] = []
         self.lock = threading.Lock()
 
     def add_cas_user(self, username: str, **attributes: str) -> None:
@@ -92,8 +96,30 @@ class FakeServer:
         return out
 
 
+    def wx_subscribe_send(self, query: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+        if query.get("access_token") != "FAKE_ACCESS_TOKEN":
+            return {"errcode": 40001, "errmsg": "invalid credential"}
+        with self.lock:
+            if self.message_failures:
+                errcode = self.message_failures.pop(0)
+                return {"errcode": errcode, "errmsg": f"fake failure {errcode}"}
+            self.messages.append(body)
+        return {"errcode": 0, "errmsg": "ok"}
+
+
 def _handler(fake: FakeServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            parts = urlsplit(self.path)
+            query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+            length = int(self.headers.get("Content-Length") or 0)
+            body = json.loads(self.rfile.read(length) or b"{}")
+            fake.requests.append(parts.path)
+            if parts.path == "/cgi-bin/message/subscribe/send":
+                self._json(fake.wx_subscribe_send(query, body))
+            else:
+                self._send(404, {"Content-Type": "text/plain"}, b"not found")
+
         def do_GET(self) -> None:  # noqa: N802
             parts = urlsplit(self.path)
             query = {k: v[0] for k, v in parse_qs(parts.query).items()}

@@ -72,3 +72,19 @@ def me_confirm() -> dict[str, Any]:
 def modules() -> dict[str, Any]:
     graduate: Graduate = g.graduate
     return {"confirmed": graduate.confirmed_at is not None, "modules": modules_payload(graduate)}
+
+
+@bp.get("/me/message-templates")
+@bp.doc(summary="消息提醒：订阅消息模板（wx.requestSubscribeMessage）", tags=["毕业生"], security="BearerAuth",
+        description="小程序在用户点击时调用 wx.requestSubscribeMessage({tmplIds})，同意后即可收到签约邀请、"
+                    "审核结果、解约申请、信息被修改等提醒（MS-1）。未配置时返回空列表。",
+        responses=UNAUTHORIZED)
+@token_required
+def message_templates() -> dict[str, Any]:
+    from flask import current_app
+
+    templates = current_app.config["SETTINGS"].message_templates
+    kinds: dict[str, list[str]] = {}
+    for kind, spec in templates.items():
+        kinds.setdefault(spec["template_id"], []).append(kind)
+    return {"template_ids": list(kinds), "kinds": kinds}

@@ -83,12 +83,19 @@ def _worker_app() -> Flask:
     return _app_for_worker
 
 
-def enqueue(func: Callable[..., Any], *args: Any, session: Session | None = None) -> None:
-    """Queue *func(*args)* to run once the current transaction commits."""
+def enqueue(func: Callable[..., Any], *args: Any, session: Session | None = None, once: bool = False) -> None:
+    """Queue *func(*args)* to run once the current transaction commits.
+
+    With *once*, the same call queued again in the same transaction is dropped (e.g. one run of
+    the message sender for a transaction that wrote many messages).
+    """
     from wxbackend.core.db import db
 
     sess = session or db.session()
-    sess.info.setdefault("pending_jobs", []).append((func, args))
+    pending = sess.info.setdefault("pending_jobs", [])
+    if once and (func, args) in pending:
+        return
+    pending.append((func, args))
 
 
 def enqueue_now(func: Callable[..., Any], *args: Any) -> Any:

@@ -373,7 +373,21 @@ def _result_text(item: ReviewItem, outcome: str, stage: str, reason: str | None)
 
 
 def notify(graduate_id: int, kind: str, title: str, body: str, data: dict[str, Any]) -> NotificationOutbox:
+    """Owe the graduate a message (MS-1); it is sent by a job once this transaction commits (MS-2)."""
     row = NotificationOutbox(graduate_id=graduate_id, kind=kind, title=title, body=body,
-                             data=audit._jsonable(data), created_at=timeutil.now(), attempts=0)
+                             data=audit._jsonable(data), created_at=timeutil.now(), attempts=0, status="pending")
     db.session.add(row)
+    queue_sender()
     return row
+
+
+def queue_sender() -> None:
+    """Queue one run of the message sender after this transaction commits (once per transaction)."""
+    from flask import current_app
+
+    if not current_app.config["SETTINGS"].messages_enabled:
+        return
+    from jobs.messages import send_messages
+    from wxbackend.core.jobs import enqueue
+
+    enqueue(send_messages, once=True)

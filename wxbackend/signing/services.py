@@ -291,12 +291,13 @@ def _expire(where: Any, now: datetime) -> int:
     stamp = (update(OnlineAgreement)
              .where(where, OnlineAgreement.status == "waiting", OnlineAgreement.deadline <= now)
              .values(status="expired", expired_at=now, updated_at=now, version=OnlineAgreement.version + 1))
-    columns = ["created_at", "graduate_id", "kind", "title", "body", "data", "attempts"]
+    columns = ["created_at", "graduate_id", "kind", "title", "body", "data", "attempts", "status"]
 
     def message(agreement_id: Any, graduate_id: Any, unit_name: Any, payload: Any) -> Any:
         return select(literal(now, type_=NotificationOutbox.created_at.type), graduate_id,
                       literal("invitation_expired"), literal("签约邀请已失效"),
-                      unit_name.concat("的签约邀请已超过应约截止时间，已失效。"), payload, literal(0))
+                      unit_name.concat("的签约邀请已超过应约截止时间，已失效。"), payload, literal(0),
+                      literal("pending"))
 
     if db.engine.dialect.name == "postgresql":
         expired = stamp.returning(OnlineAgreement.id, OnlineAgreement.graduate_id,

@@ -3,9 +3,30 @@ var forms = require('../../utils/forms.js');
 var signing = require('../../utils/signing.js');
 
 Page({
-  data: { loading: true, message: '', home: null, current: null, entries: [], records: [], pending: 0 },
+  data: { templateIds: [], loading: true, message: '', home: null, current: null, entries: [], records: [], pending: 0 },
 
-  onShow: function () { this.load(); },
+  onShow: function () {
+    this.load();
+    this.loadTemplates();
+  },
+
+  // MS-1: WeChat delivers a subscribe message only after the user agreed, on a tap.
+  loadTemplates: function () {
+    var self = this;
+    api.get('/me/message-templates').then(function (body) {
+      self.setData({ templateIds: body.template_ids || [] });
+    }).catch(function () { self.setData({ templateIds: [] }); });
+  },
+
+  subscribe: function () {
+    var ids = this.data.templateIds;
+    if (!ids || !ids.length || !wx.requestSubscribeMessage) return;
+    wx.requestSubscribeMessage({
+      tmplIds: ids.slice(0, 3),
+      success: function () { wx.showToast({ title: '已开启消息提醒', icon: 'success' }); },
+      fail: function () { wx.showToast({ title: '未开启消息提醒', icon: 'none' }); }
+    });
+  },
 
   onPullDownRefresh: function () {
     this.load().then(function () { wx.stopPullDownRefresh(); });
