@@ -94,6 +94,9 @@ def configure_security(app: APIFlask) -> None:
 
     errors.init_app(app)
     principals.init_app(app)
+    from wxbackend.core import ratelimit
+
+    ratelimit.init_app(app)
 
 
 def configure_jobs(app: APIFlask) -> None:

@@ -65,6 +65,10 @@ class Settings:
     WECHAT_MESSAGE_TEMPLATES: str = ""
     #: Reminders older than this are not sent any more (they would arrive too late to help).
     MESSAGE_MAX_AGE_HOURS: int = 72
+    #: Failed password logins allowed per address and account name (Flask-Limiter notation).
+    LOGIN_RATE_LIMIT: str = "10 per 15 minutes"
+    #: Graduate lookups (姓名 + 身份证号/考生号) allowed per employer account.
+    LOOKUP_RATE_LIMIT: str = "60 per hour"
     SMS_API_URL: str = ""
     SMS_API_KEY: str = ""
     SMS_SIGN_NAME: str = ""

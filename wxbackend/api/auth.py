@@ -24,6 +24,7 @@ from wxbackend.auth.principals import graduate_actor
 from wxbackend.core import audit
 from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError
+from wxbackend.core.ratelimit import login_limit
 
 REFUSALS = {
     "_401": "用户名或密码错误（invalid_credentials）",
@@ -80,7 +81,8 @@ def wx_login(data: dict[str, Any]) -> dict[str, Any]:
         responses=error_responses(
             _400="绑定凭证无效或过期，或当前平台需使用学信网登录（bind_method_cas）",
             _409="该毕业生已绑定其他微信（graduate_bound）或该微信已绑定其他毕业生（openid_bound）",
-            **REFUSALS))
+            _429="登录失败次数过多（rate_limited），请稍后再试", **REFUSALS))
+@login_limit()
 def bind(data: dict[str, Any]) -> dict[str, Any]:
     if current_app.config["SETTINGS"].IDENTITY_PROVIDER != "local":
         raise ApiError("bind_method_cas", "请使用学信网账号登录完成绑定")

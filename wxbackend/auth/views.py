@@ -25,6 +25,7 @@ from wxbackend.auth.principals import (
 from wxbackend.core import audit
 from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError
+from wxbackend.core.ratelimit import login_limit
 
 bp = Blueprint("auth", __name__)
 
@@ -56,6 +57,7 @@ def _sign_in(graduate: Any) -> Any:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@login_limit()
 def graduate_login():  # type: ignore[no-untyped-def]
     """Graduate login page (§1 way 2)."""
     if current_graduate_web() is not None and request.method == "GET":

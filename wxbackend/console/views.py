@@ -19,6 +19,7 @@ from wxbackend.accounts.models import Graduate, User
 from wxbackend.accounts.scope import graduate_filter
 from wxbackend.auth.principals import check_account_login, current_staff, sign_in_account, staff_required
 from wxbackend.core.db import db
+from wxbackend.core.ratelimit import login_limit
 from wxbackend.review import engine
 from wxbackend.review.models import ReviewItem
 
@@ -61,6 +62,7 @@ def safe_next(target: str | None, default: str) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@login_limit()
 def login():  # type: ignore[no-untyped-def]
     errors: dict[str, str] = {}
     username = ""

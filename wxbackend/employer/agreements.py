@@ -22,6 +22,7 @@ from wxbackend.core.audit import ROLE_LABELS
 from wxbackend.core.codes import code_list, region_name, resolve_region
 from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError, NotFound
+from wxbackend.core.ratelimit import lookup_limit
 from wxbackend.employer.views import bp, employer_required, employer_user, shown_status
 from wxbackend.review import engine
 from wxbackend.review.models import STAGE_LABELS, ReviewEvent, ReviewItem
@@ -196,6 +197,7 @@ def _render_form(user: User, graduate: Graduate, token: str, values: dict[str, A
 
 @bp.route("/invite", methods=["GET", "POST"])
 @employer_required
+@lookup_limit()
 def invite():  # type: ignore[no-untyped-def]
     """发起签约邀请: step 1 finds the graduate, step 2 sends the invitation (§4.1.1, ON-1, ON-2, ON-6)."""
     if request.method == "GET":

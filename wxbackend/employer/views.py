@@ -24,6 +24,7 @@ from wxbackend.core import timeutil
 from wxbackend.core.codes import code_list
 from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError
+from wxbackend.core.ratelimit import login_limit
 from wxbackend.employer import regions, registration
 from wxbackend.review.models import ReviewItem
 from wxbackend.signing import services
@@ -85,6 +86,7 @@ def the_employer() -> Employer:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@login_limit()
 def login():  # type: ignore[no-untyped-def]
     errors: dict[str, str] = {}
     username = ""

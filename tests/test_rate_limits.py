@@ -1,0 +1,61 @@
+"""Rate limits on password logins and on the employers' graduate lookup (security, §1 actors).
+
+Failed logins count per address and account name; the employer lookup counts per account.
+Limits are lowered here so the tests stay short; the real ones are settings.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+
+@pytest.fixture()
+def settings_overrides() -> dict[str, Any]:
+    return {"LOGIN_RATE_LIMIT": "3 per 15 minutes", "LOOKUP_RATE_LIMIT": "2 per hour"}
+
+
+def _login(client: Any, path: str, username: str, password: str) -> Any:
+    return client.post(path, data={"username": username, "password": password})
+
+
+@pytest.mark.parametrize("path,role", [("/console/login", "school"), ("/employer/login", "employer")])
+def test_failed_logins_are_limited_per_account_name_and_address(client, csrf_off, make_user, make_school,
+                                                                make_employer, path, role) -> None:
+    scope = ({"school_id": make_school().id} if role == "school" else {"employer_id": make_employer().id})
+    make_user(role, username="target", password="right-pass-1", **scope)
+    make_user(role, username="other", password="right-pass-1", **scope)
+    for _ in range(3):
+        assert _login(client, path, "target", "wrong").status_code == 400
+    refused = _login(client, path, "target", "right-pass-1")
+    assert refused.status_code == 429
+    html = refused.get_data(as_text=True)
+    assert "尝试次数过多，请稍后再试" in html
+    # another account from the same address is not locked out
+    assert _login(client, path, "other", "right-pass-1").status_code == 302
+
+
+def test_successful_logins_do_not_count(client, csrf_off, make_user, make_school) -> None:
+    make_user("school", username="often", password="right-pass-1", school_id=make_school().id)
+    for _ in range(6):
+        assert _login(client, "/console/login", "often", "right-pass-1").status_code == 302
+        client.post("/console/logout")
+
+
+def test_graduate_web_login_is_limited(client, csrf_off, make_local_account) -> None:
+    make_local_account(username="chsi-user", password="chsi-pass-1")
+    for _ in range(3):
+        assert _login(client, "/login", "chsi-user", "wrong").status_code >= 400
+    assert _login(client, "/login", "chsi-user", "chsi-pass-1").status_code == 429
+
+
+def test_employer_graduate_lookup_is_limited_per_account(client, csrf_off, make_user, make_employer) -> None:
+    """Employers cannot enumerate 姓名 + 身份证号 pairs: searches are counted per account."""
+    make_user("employer", username="hr", password="right-pass-1", employer_id=make_employer().id)
+    assert _login(client, "/employer/login", "hr", "right-pass-1").status_code == 302
+    search = {"step": "find", "name": "王堃", "identifier": "110101200203150011"}
+    for _ in range(2):
+        assert client.post("/employer/invite", data=search).status_code in (200, 400, 404)
+    resp = client.post("/employer/invite", data=search)
+    assert resp.status_code == 429 and "尝试次数过多" in resp.get_data(as_text=True)

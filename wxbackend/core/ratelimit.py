@@ -1,0 +1,75 @@
+"""Rate limits on guessable endpoints: password logins and the employers' graduate lookup.
+
+Flask-Limiter counts in Redis when ``REDIS_URL`` is set (shared by every web process) and in
+memory otherwise (the embedded default). Logins count only *failed* attempts, per address and
+account name, so a typo does not lock anybody out but a password guesser is stopped; the
+employer lookup counts every search per employer account (姓名 + 身份证号 must not be
+enumerable). A refused request gets 429 with the one JSON error shape on the API and a page
+saying when to try again in the browser.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from flask_limiter import Limiter, RateLimitExceeded
+
+from wxbackend.core.errors import wants_json
+
+
+def client_ip() -> str:
+    return request.headers.get("X-Real-IP") or request.remote_addr or "unknown"
+
+
+limiter = Limiter(key_func=client_ip, default_limits=[], headers_enabled=False)
+
+
+def login_key() -> str:
+    """Address + the account name being tried (form or JSON)."""
+    name = request.form.get("username") if request.form else None
+    if name is None and request.is_json:
+        body = request.get_json(silent=True) or {}
+        name = body.get("username") if isinstance(body, dict) else None
+    return f"login:{client_ip()}:{(name or '').strip().lower()[:64]}"
+
+
+def failed(response: Any) -> bool:
+    """Only refused logins count (wrong password: 400/401; success redirects or answers 200)."""
+    return bool(response.status_code >= 400)
+
+
+def login_limit() -> Any:
+    from flask import current_app
+
+    return limiter.limit(lambda: current_app.config["SETTINGS"].LOGIN_RATE_LIMIT, key_func=login_key,
+                         methods=["POST"], deduct_when=failed)
+
+
+def init_app(app: Flask) -> None:
+    settings = app.config["SETTINGS"]
+    app.config.setdefault("RATELIMIT_STORAGE_URI", settings.REDIS_URL or "memory://")
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", "wx-limit")
+    limiter.init_app(app)
+
+    @app.errorhandler(RateLimitExceeded)
+    def _limited(err: RateLimitExceeded):  # type: ignore[no-untyped-def]
+        message = "尝试次数过多，请稍后再试"
+        if wants_json(request):
+            return jsonify({"error": {"code": "rate_limited", "message": message, "fields": {}}}), 429
+        return render_template("rate_limited.html", message=message), 429
+
+
+def lookup_key() -> str:
+    from wxbackend.auth.principals import current_staff
+
+    user = current_staff()
+    return f"lookup:{user.id}" if user is not None else f"lookup-ip:{client_ip()}"
+
+
+def lookup_limit() -> Any:
+    """Graduate searches per employer account (step 1 of the invitation; sending is not counted)."""
+    from flask import current_app
+
+    return limiter.limit(lambda: current_app.config["SETTINGS"].LOOKUP_RATE_LIMIT, key_func=lookup_key,
+                         methods=["POST"], exempt_when=lambda: request.form.get("step") == "send")
