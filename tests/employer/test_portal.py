@@ -599,3 +599,59 @@ def test_invitation_time_is_shown_in_shanghai_time(client, portal, graduate_api,
     row = invite(user, graduate)
     html = client.get(f"/employer/agreements/{row.id}").get_data(as_text=True)
     assert timeutil.fmt(row.invited_at) in html and timeutil.fmt(row.deadline) in html
+
+
+# --- the employer's own information and password -----------------------------------------------
+
+PROFILE = {"unit_nature": "39", "industry": "34", "address_region": "110108", "address_detail": "中关村大街1号",
+           "contact_name": "王主管", "contact_phone": "010-62345678", "contact_mobile": "13900001111",
+           "contact_email": "hr@example.com"}
+
+
+def test_employer_updates_contacts_not_identity(client, csrf_off, portal, world, graduate_api, invite) -> None:
+    """Contacts change for later invitations; an invitation already sent keeps its employer block."""
+    user = portal()
+    graduate, _api = graduate_api()
+    sent = invite(user, graduate)
+    page = client.get("/employer/account").get_data(as_text=True)
+    assert "单位名称和统一社会信用代码是单位的身份" in page
+    resp = client.post("/employer/account/profile", data={**PROFILE, "name": "冒名单位",
+                                                          "credit_code": "91110108749352307A"})
+    assert resp.status_code == 302
+    db.session.expire_all()
+    employer = db.session.get(Employer, user.employer_id)
+    assert employer.contact_name == "王主管" and employer.address_region == "110108"
+    assert employer.name != "冒名单位" and employer.credit_code != "91110108749352307A"
+    assert sent.employer_info["contact_name"] == "李经理"
+
+
+def test_bad_profile_is_refused_next_to_the_field_and_nothing_changes(client, csrf_off, portal) -> None:
+    user = portal()
+    resp = client.post("/employer/account/profile", data={**PROFILE, "contact_mobile": "123", "industry": "XX"})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 400 and "请填写11位手机号码" in html and "请从列表中选择" in html
+    db.session.expire_all()
+    assert db.session.get(Employer, user.employer_id).contact_mobile == "13111111111"
+
+
+def test_password_change_checks_the_current_one_and_ends_other_sessions(app, client, csrf_off, portal,
+                                                                       login) -> None:
+    user = portal()
+    other = app.test_client()  # a second device, logged in before the change
+    other_login = other.post("/employer/login", data={"username": user.username, "password": PASSWORD})
+    assert other_login.status_code == 302 and other.get("/employer/").status_code == 200
+
+    wrong = client.post("/employer/account/password", data={
+        "current_password": "not-it-1", "new_password": "new-pass-22", "new_password_confirm": "new-pass-22"})
+    assert wrong.status_code == 400 and "当前密码不正确" in wrong.get_data(as_text=True)
+    weak = client.post("/employer/account/password", data={
+        "current_password": PASSWORD, "new_password": "short", "new_password_confirm": "short"})
+    assert weak.status_code == 400 and "密码至少8位" in weak.get_data(as_text=True)
+
+    ok = client.post("/employer/account/password", data={
+        "current_password": PASSWORD, "new_password": "new-pass-22", "new_password_confirm": "new-pass-22"})
+    assert ok.status_code == 302
+    assert client.get("/employer/account").status_code == 200  # this session continues
+    assert other.get("/employer/").status_code == 302  # the other device is logged out
+    db.session.expire_all()
+    assert db.session.get(User, user.id).check_password("new-pass-22")

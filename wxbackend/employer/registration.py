@@ -74,14 +74,17 @@ def credit_code_error(code: str) -> str | None:
     return None
 
 
-def clean(form: Any) -> tuple[dict[str, Any], dict[str, str]]:
-    """(clean values, {field: message}) for the registration *form* (a mapping of strings)."""
-    raw = {f.key: (form.get(f.key) or "").strip() for f in FIELDS}
-    raw["credit_code"] = raw["credit_code"].upper().replace(" ", "")
-    raw["contact_phone"] = raw["contact_phone"].replace(" ", "")
+def _clean_fields(form: Any, fields: tuple[Field, ...]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Required, length and format checks of *fields* (a subset of FIELDS) from the *form*."""
+    keys = {f.key for f in fields}
+    raw = {f.key: (form.get(f.key) or "").strip() for f in fields}
+    if "credit_code" in raw:
+        raw["credit_code"] = raw["credit_code"].upper().replace(" ", "")
+    if "contact_phone" in raw:
+        raw["contact_phone"] = raw["contact_phone"].replace(" ", "")
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
-    for f in FIELDS:
+    for f in fields:
         value = raw[f.key]
         if not value:
             if f.required:
@@ -92,41 +95,94 @@ def clean(form: Any) -> tuple[dict[str, Any], dict[str, str]]:
             errors[f.key] = f"{f.label}不能超过{f.max}个字"
         values[f.key] = value
 
-    def check(key: str, message: str | None) -> None:
-        if message and key not in errors and values.get(key):
-            errors[key] = message
+    def check(key: str, message: Any) -> None:
+        if key in keys and key not in errors and values.get(key):
+            text = message() if callable(message) else message
+            if text:
+                errors[key] = text
 
-    check("credit_code", credit_code_error(values["credit_code"] or ""))
+    check("credit_code", lambda: credit_code_error(values["credit_code"] or ""))
     for key in ("unit_nature", "industry"):
-        check(key, None if values[key] in code_list(key) else "请从列表中选择")
-    region = resolve_region(values["address_region"])
-    check("address_region", None if region else "请选择省、市、区县，或填写6位行政区划代码")
-    if region:
-        values["address_region"] = region
-    check("contact_phone", None if LANDLINE.match(values["contact_phone"] or "") else
+        check(key, lambda key=key: None if values[key] in code_list(key) else "请从列表中选择")
+    if "address_region" in keys:
+        region = resolve_region(values["address_region"])
+        check("address_region", None if region else "请选择省、市、区县，或填写6位行政区划代码")
+        if region:
+            values["address_region"] = region
+    check("contact_phone", lambda: None if LANDLINE.match(values["contact_phone"] or "") else
           "请填写带区号的固定电话，如 010-68352260")
-    check("contact_mobile", None if MOBILE.match(values["contact_mobile"] or "") else "请填写11位手机号码")
-    check("contact_email", None if EMAIL.match(values["contact_email"] or "") else "邮箱格式不正确")
-    check("username", None if USERNAME.match(values["username"] or "") else
+    check("contact_mobile", lambda: None if MOBILE.match(values["contact_mobile"] or "") else "请填写11位手机号码")
+    check("contact_email", lambda: None if EMAIL.match(values["contact_email"] or "") else "邮箱格式不正确")
+    check("username", lambda: None if USERNAME.match(values["username"] or "") else
           "用户名为4至32位字母、数字或 _ . @ -")
+    return values, errors
 
-    password = form.get("password") or ""
+
+def password_errors(password: str, confirm: str, field: str = "password") -> dict[str, str]:
+    """The password rules (≥ 8 characters, letters and digits) and the confirmation."""
     if len(password) < PASSWORD_MIN:
-        errors["password"] = f"密码至少{PASSWORD_MIN}位" if password else "请设置密码"
-    elif len(password) > 128:
-        errors["password"] = "密码不能超过128位"
-    elif not (re.search(r"[A-Za-z]", password) and re.search(r"\d", password)):
-        errors["password"] = "密码须同时包含字母和数字"
-    if not errors.get("password") and password != (form.get("password_confirm") or ""):
-        errors["password_confirm"] = "两次输入的密码不一致"
-    values["password"] = password
+        return {field: f"密码至少{PASSWORD_MIN}位" if password else "请设置密码"}
+    if len(password) > 128:
+        return {field: "密码不能超过128位"}
+    if not (re.search(r"[A-Za-z]", password) and re.search(r"\d", password)):
+        return {field: "密码须同时包含字母和数字"}
+    if password != confirm:
+        return {f"{field}_confirm": "两次输入的密码不一致"}
+    return {}
 
+
+def clean(form: Any) -> tuple[dict[str, Any], dict[str, str]]:
+    """(clean values, {field: message}) for the registration *form* (a mapping of strings)."""
+    values, errors = _clean_fields(form, FIELDS)
+    password = form.get("password") or ""
+    errors.update(password_errors(password, form.get("password_confirm") or ""))
+    values["password"] = password
     if "credit_code" not in errors and db.session.scalar(
             select(Employer.id).where(Employer.credit_code == values["credit_code"])):
         errors["credit_code"] = MSG_CODE_TAKEN
     if "username" not in errors and db.session.scalar(select(User.id).where(User.username == values["username"])):
         errors["username"] = MSG_USERNAME_TAKEN
     return values, errors
+
+
+#: What an employer may change later: everything but 单位名称 and 统一社会信用代码 (they identify it).
+PROFILE_FIELDS = tuple(f for f in FIELDS if f.key in EMPLOYER_KEYS)
+
+
+def clean_profile(form: Any) -> tuple[dict[str, Any], dict[str, str]]:
+    return _clean_fields(form, PROFILE_FIELDS)
+
+
+def update_profile(user: User, values: dict[str, Any]) -> dict[str, list[Any]]:
+    """Apply the clean profile *values* to the user's employer; returns {field: [before, after]}.
+
+    Invitations already sent keep the employer block they were sent with.
+    """
+    employer = user.employer
+    assert employer is not None
+    changes = {k: [getattr(employer, k), values[k]] for k in EMPLOYER_KEYS if getattr(employer, k) != values[k]}
+    for key, (_before, after) in changes.items():
+        setattr(employer, key, after)
+    if changes:
+        audit.record(accounts.actor_for(user), "employer.profile_update", employer, changes=changes)
+    return changes
+
+
+def change_password(user: User, form: Any) -> dict[str, str]:
+    """Check the current password and the new one; on success set it and end the other sessions."""
+    current = form.get("current_password") or ""
+    if not user.check_password(current):
+        return {"current_password": "当前密码不正确" if current else "请输入当前密码"}
+    new = form.get("new_password") or ""
+    errors = password_errors(new, form.get("new_password_confirm") or "", field="new_password")
+    if not errors and new == current:
+        errors = {"new_password": "新密码不能与当前密码相同"}
+    if errors:
+        return errors
+    user.set_password(new)
+    user.session_version += 1  # every other session of this account ends
+    audit.record(accounts.actor_for(user), "employer.password_change", object_type="user", object_id=user.id)
+    return {}
 
 
 def register(values: dict[str, Any]) -> User:

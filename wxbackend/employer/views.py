@@ -14,11 +14,11 @@ from functools import wraps
 from typing import Any
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
-from flask_login import logout_user
+from flask_login import login_user, logout_user
 from sqlalchemy import and_, func, or_, select
 
 from wxbackend.accounts.models import Employer, Graduate, School, User
-from wxbackend.auth.principals import check_account_login, current_staff, sign_in_account
+from wxbackend.auth.principals import StaffPrincipal, check_account_login, current_staff, sign_in_account
 from wxbackend.console.views import safe_next
 from wxbackend.core import timeutil
 from wxbackend.core.codes import code_list
@@ -235,6 +235,63 @@ def home():  # type: ignore[no-untyped-def]
         party_labels=PARTY_LABELS,
         fmt=timeutil.fmt,
     )
+
+
+
+
+# --- the employer's own information and password --------------------------------------------------
+
+
+def _render_account(values: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
+                    password_errors: dict[str, str] | None = None, profile_message: str | None = None,
+                    password_message: str | None = None, status: int = 200) -> Any:
+    user = employer_user()
+    employer = the_employer()
+    if values is None:
+        values = {k: getattr(employer, k) for k in registration.EMPLOYER_KEYS}
+    errors = errors or {}
+    return render_template(
+        "employer/account.html", user=user, employer=employer, values=values, errors=errors,
+        password_errors=password_errors or {}, profile_message=profile_message, password_message=password_message,
+        unit_natures=code_list("unit_nature").choices(), industries=code_list("industry").choices(),
+        region_hint=registration.region_hint(values.get("address_region")) if "address_region" not in errors
+        else None,
+        password_min=registration.PASSWORD_MIN,
+    ), status
+
+
+@bp.route("/account")
+@employer_required
+def account():  # type: ignore[no-untyped-def]
+    """单位信息与账号: contacts and address may change; 单位名称 and 统一社会信用代码 may not."""
+    return _render_account()
+
+
+@bp.route("/account/profile", methods=["POST"])
+@employer_required
+def account_profile():  # type: ignore[no-untyped-def]
+    values, errors = registration.clean_profile(request.form)
+    if errors:
+        return _render_account(values, errors, profile_message="单位信息有误，请按提示修改", status=400)
+    changes = registration.update_profile(employer_user(), values)
+    db.session.commit()
+    flash("单位信息已保存，之后发出的签约邀请将使用新信息" if changes else "单位信息没有变化", "success")
+    return redirect(url_for("employer.account"))
+
+
+@bp.route("/account/password", methods=["POST"])
+@employer_required
+@login_limit()
+def account_password():  # type: ignore[no-untyped-def]
+    user = employer_user()
+    errors = registration.change_password(user, request.form)
+    if errors:
+        db.session.rollback()
+        return _render_account(password_errors=errors, password_message="密码未修改，请按提示修改", status=400)
+    db.session.commit()
+    login_user(StaffPrincipal(user))  # this session continues with the new session version
+    flash("密码已修改；其他设备上的登录已退出", "success")
+    return redirect(url_for("employer.account"))
 
 
 from wxbackend.employer import agreements  # noqa: E402,F401
