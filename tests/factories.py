@@ -32,6 +32,11 @@ def credit_code(seed: int = 1) -> str:
     return body + uscc.calc_check_digit(body)
 
 
+def wrong_check_character(code: str) -> str:
+    """*code* with its GB 32100 check character replaced by another valid character."""
+    return code[:-1] + next(c for c in "0123456789ABCDEFGHJKLMNPQRTUWXY" if c != code[-1])
+
+
 @pytest.fixture()
 def make_school(app: Any) -> Callable[..., School]:
     def make(code: str | None = None, name: str | None = None, **kw: Any) -> School:

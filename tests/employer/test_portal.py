@@ -8,9 +8,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from tests.factories import credit_code
+from tests.factories import credit_code, wrong_check_character
 from tests.signing import conftest as signing
 from wxbackend.accounts.models import Employer, User
 from wxbackend.auth.principals import graduate_actor
@@ -48,8 +48,6 @@ REGISTRATION = {
 }
 
 
-def _count(model: Any) -> int:
-    return db.session.scalar(select(func.count()).select_from(model)) or 0
 
 
 def _error(html: str, key: str) -> str:
@@ -58,8 +56,6 @@ def _error(html: str, key: str) -> str:
     return m.group(1) if m else ""
 
 
-def _wrong_check_character(code: str) -> str:
-    return code[:-1] + ("0" if code[-1] != "0" else "1")
 
 
 @pytest.fixture()
@@ -145,13 +141,13 @@ def test_register_creates_the_employer_and_its_account_and_logs_in(client, app, 
 
 def test_on_1_registration_with_a_wrong_check_character_is_refused_and_saves_nothing(client, csrf_off) -> None:
     """ON-1: only a 统一社会信用代码 with a valid GB 32100 check character registers an employer."""
-    bad = _wrong_check_character(REGISTRATION["credit_code"])
+    bad = wrong_check_character(REGISTRATION["credit_code"])
     res = client.post("/employer/register", data={**REGISTRATION, "credit_code": bad})
     assert res.status_code == 400
     html = res.get_data(as_text=True)
     assert _error(html, "credit_code") == "统一社会信用代码无效（校验位不符）"
     assert 'value="北京学信咨询服务有限公司"' in html  # the other values are kept
-    assert _count(Employer) == 0 and _count(User) == 0
+    assert signing.count_rows(Employer) == 0 and signing.count_rows(User) == 0
 
 
 def test_registration_reports_every_mistake_at_once(client, csrf_off) -> None:
@@ -167,7 +163,7 @@ def test_registration_reports_every_mistake_at_once(client, csrf_off) -> None:
     assert _error(html, "contact_mobile") == "请填写11位手机号码"
     assert _error(html, "contact_phone")
     assert _error(html, "contact_email") == "邮箱格式不正确"
-    assert _count(Employer) == 0
+    assert signing.count_rows(Employer) == 0
 
 
 def test_registration_refuses_an_already_registered_code_and_username(client, make_employer, make_user,
@@ -179,7 +175,7 @@ def test_registration_refuses_an_already_registered_code_and_username(client, ma
     html = res.get_data(as_text=True)
     assert "该统一社会信用代码已注册" in _error(html, "credit_code")
     assert "已被使用" in _error(html, "username")
-    assert _count(Employer) == 1 and _count(User) == 1
+    assert signing.count_rows(Employer) == 1 and signing.count_rows(User) == 1
 
 
 @pytest.mark.parametrize(("password", "confirm", "message"), [
@@ -190,20 +186,20 @@ def test_registration_refuses_a_weak_password(client, csrf_off, password, confir
     res = client.post("/employer/register", data={**REGISTRATION, "password": password, "password_confirm": confirm})
     assert res.status_code == 400
     assert _error(res.get_data(as_text=True), "password") == message
-    assert _count(Employer) == 0
+    assert signing.count_rows(Employer) == 0
 
 
 def test_registration_needs_the_same_password_twice(client, csrf_off) -> None:
     res = client.post("/employer/register", data={**REGISTRATION, "password_confirm": "Good-pass-2027"})
     assert res.status_code == 400
     assert _error(res.get_data(as_text=True), "password_confirm") == "两次输入的密码不一致"
-    assert _count(Employer) == 0
+    assert signing.count_rows(Employer) == 0
 
 
 def test_a_post_without_csrf_token_is_refused(client) -> None:
     res = client.post("/employer/register", data=REGISTRATION)
     assert res.status_code == 400
-    assert _count(Employer) == 0
+    assert signing.count_rows(Employer) == 0
 
 
 def test_region_cascade_lists_children(client) -> None:
@@ -330,7 +326,7 @@ def test_invitation_errors_are_shown_next_to_the_fields_and_nothing_is_saved(
     assert "应约有效期应在" in _error(res.get_data(as_text=True), "response_days")
     res = _send(client, token, archive_transfer_type="11", archive_unit_name="")
     assert _error(res.get_data(as_text=True), "archive_unit_name") == "请填写档案转递单位名称"
-    assert _count(OnlineAgreement) == 0
+    assert signing.count_rows(OnlineAgreement) == 0
 
 
 def test_on_6_second_invitation_within_the_response_period_is_refused(
@@ -344,7 +340,7 @@ def test_on_6_second_invitation_within_the_response_period_is_refused(
     assert res.status_code == 409
     html = res.get_data(as_text=True)
     assert "不能重复邀请" in html
-    assert _count(OnlineAgreement) == 1
+    assert signing.count_rows(OnlineAgreement) == 1
     # finding the graduate again says so before the form is filled in
     again = _find(client, graduate.name, graduate.id_number).get_data(as_text=True)
     assert 'id="pending-invitation"' in again and 'id="invite-form"' not in again
@@ -358,7 +354,7 @@ def test_d_2_directed_graduate_cannot_be_invited(client, portal, graduate_api, c
     assert "定向/委培毕业生不可网签" in html
     res = _send(client, _token_for(client, graduate))
     assert res.status_code == 409 and "定向/委培毕业生不可网签" in res.get_data(as_text=True)
-    assert _count(OnlineAgreement) == 0
+    assert signing.count_rows(OnlineAgreement) == 0
 
 
 def _token_for(client: Any, graduate: Any) -> str:
@@ -375,12 +371,12 @@ def _token_for(client: Any, graduate: Any) -> str:
 def test_on_1_employer_with_an_invalid_code_cannot_invite(client, portal, graduate_api, csrf_off) -> None:
     """ON-1: an employer row whose code fails the check character (older data) is refused at sending."""
     graduate, _api = graduate_api()
-    portal(credit_code=_wrong_check_character(credit_code(777)))
+    portal(credit_code=wrong_check_character(credit_code(777)))
     token = _token(_find(client, graduate.name, graduate.id_number).get_data(as_text=True))
     res = _send(client, token)
     assert res.status_code == 403
     assert "统一社会信用代码无效" in res.get_data(as_text=True)
-    assert _count(OnlineAgreement) == 0
+    assert signing.count_rows(OnlineAgreement) == 0
 
 
 def test_the_graduate_token_is_signed_and_bound_to_the_employer(
@@ -394,7 +390,7 @@ def test_the_graduate_token_is_signed_and_bound_to_the_employer(
     login(other)
     stolen = _send(client, token)
     assert stolen.status_code == 302 and stolen.headers["Location"].endswith("/employer/invite")
-    assert _count(OnlineAgreement) == 0
+    assert signing.count_rows(OnlineAgreement) == 0
 
 
 # --- home list ---------------------------------------------------------------------------------------
@@ -521,7 +517,7 @@ def test_ot_1_explanation_over_200_characters_is_refused_and_nothing_saved(
     assert "解" * 201 in html  # kept for editing
     res = client.post(f"/employer/agreements/{row.id}/terminations", data={"reason": "", "explanation": "x"})
     assert res.status_code == 400 and _error(res.get_data(as_text=True), "reason") == "请选择解约原因"
-    assert _count(TerminationRequest) == 0
+    assert signing.count_rows(TerminationRequest) == 0
 
 
 def test_ot_1_employer_starts_a_termination_and_may_cancel_it(
@@ -590,7 +586,7 @@ def test_termination_of_an_unsigned_agreement_is_refused(client, portal, graduat
     row = invite(user, graduate)
     res = client.post(f"/employer/agreements/{row.id}/terminations", data={"reason": "05"})
     assert res.status_code == 409 and "只有签约完成的网上签约可以申请解约" in res.get_data(as_text=True)
-    assert _count(TerminationRequest) == 0
+    assert signing.count_rows(TerminationRequest) == 0
 
 
 def test_invitation_time_is_shown_in_shanghai_time(client, portal, graduate_api, invite) -> None:

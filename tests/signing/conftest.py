@@ -6,12 +6,29 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 
 from tests.destinations.conftest import Api, decide, graduate_api, world  # noqa: F401
 from wxbackend.core.db import db
+from wxbackend.core.errors import ApiError
 from wxbackend.review import engine
 from wxbackend.signing import services
 from wxbackend.signing.forms import EXAMPLE_TERMS
+
+
+def count_rows(model: Any, *where: Any) -> int:
+    """How many rows of *model* match *where*."""
+    return db.session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+
+def refused(call: Callable[[], Any], code: str, kind: type[ApiError] = ApiError) -> ApiError:
+    """Run *call*, expect an ApiError of *kind* with *code*; roll the request back like the API would."""
+    with pytest.raises(kind) as info:
+        call()
+    db.session.rollback()
+    assert info.value.code == code, (info.value.code, info.value.message, info.value.fields)
+    return info.value
+
 
 #: A complete invitation (fig. 9): 托管单位接收 for the archive, 转回生源地 for the hukou.
 TERMS: dict[str, Any] = EXAMPLE_TERMS

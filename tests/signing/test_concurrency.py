@@ -15,11 +15,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 
 from tests.conftest import IS_PG
 from tests.factories import credit_code
-from tests.signing.conftest import TERMS
+from tests.signing.conftest import TERMS, count_rows
 from wxbackend.accounts.models import Employer, Graduate, User
 from wxbackend.auth.principals import graduate_actor
 from wxbackend.core.db import db
@@ -36,8 +36,6 @@ needs_pg = pytest.mark.skipif(not IS_PG, reason="concurrent writers with row loc
 T0 = datetime(2026, 4, 1, 10, 0, tzinfo=SHANGHAI)
 
 
-def _count(model: Any, *where: Any) -> int:
-    return db.session.scalar(select(func.count()).select_from(model).where(*where)) or 0
 
 
 def _race(app: Any, n: int, work: Callable[[int], Any], timeout: float = 120) -> list[str]:
@@ -123,14 +121,14 @@ def _accept_race(app: Any, grad: Callable[..., Any], n: int) -> None:
     assert results.count("ok") == 1, results
     refusals = [r for r in results if r != "ok"]
     assert set(refusals) <= {"signed_elsewhere", "destination_exists", "not_waiting"}, refusals
-    assert _count(OnlineAgreement, OnlineAgreement.graduate_id == gid, OnlineAgreement.status == "reviewing") == 1
-    assert _count(OnlineAgreement, OnlineAgreement.graduate_id == gid, OnlineAgreement.status == "waiting") == n - 1
-    assert _count(DestinationClaim, DestinationClaim.graduate_id == gid) == 1
+    assert count_rows(OnlineAgreement, OnlineAgreement.graduate_id == gid, OnlineAgreement.status == "reviewing") == 1
+    assert count_rows(OnlineAgreement, OnlineAgreement.graduate_id == gid, OnlineAgreement.status == "waiting") == n - 1
+    assert count_rows(DestinationClaim, DestinationClaim.graduate_id == gid) == 1
     claim = db.session.get(DestinationClaim, gid)
     winner = db.session.scalar(select(OnlineAgreement).where(OnlineAgreement.graduate_id == gid,
                                                              OnlineAgreement.status == "reviewing"))
     assert claim is not None and winner is not None and (claim.kind, claim.subject_id) == (KIND, winner.id)
-    assert _count(ReviewItem, ReviewItem.graduate_id == gid, ReviewItem.status == "pending") == 1
+    assert count_rows(ReviewItem, ReviewItem.graduate_id == gid, ReviewItem.status == "pending") == 1
     assert engine.open_item(KIND, winner.id) is not None
 
 
@@ -158,8 +156,8 @@ def test_on_3_double_click_accept_answers_once(app: Any, grad: Callable[..., Any
     assert set(results) - {"ok"} <= {"not_waiting", "destination_exists"}, results
     row = db.session.get(OnlineAgreement, aid)
     assert row is not None and row.status == "reviewing" and row.version == 2
-    assert _count(ReviewItem, ReviewItem.subject_id == aid, ReviewItem.kind == KIND) == 1
-    assert _count(DestinationClaim, DestinationClaim.graduate_id == gid) == 1
+    assert count_rows(ReviewItem, ReviewItem.subject_id == aid, ReviewItem.kind == KIND) == 1
+    assert count_rows(DestinationClaim, DestinationClaim.graduate_id == gid) == 1
 
 
 # --- ON-8: 协议编号 under concurrency --------------------------------------------------------------------------
@@ -223,8 +221,8 @@ def test_on_6_simultaneous_invitations_by_one_employer_create_one(app: Any, grad
 
     results = _race(app, 6, send)
     assert sorted(results) == ["already_invited"] * 5 + ["ok"], results
-    assert _count(OnlineAgreement, OnlineAgreement.graduate_id == gid) == 1
-    assert _count(NotificationOutbox, NotificationOutbox.kind == "invitation_received") == 1
+    assert count_rows(OnlineAgreement, OnlineAgreement.graduate_id == gid) == 1
+    assert count_rows(NotificationOutbox, NotificationOutbox.kind == "invitation_received") == 1
 
 
 # --- ON-3 stale-guard: the expiry job racing an answer -----------------------------------------------------------
@@ -302,7 +300,7 @@ def test_on_3_stale_guard_job_waiting_on_an_open_accept_does_not_overwrite_it(
     assert out == {"accept": "ok", "expired": 0, "job_blocked": True}
     row = db.session.get(OnlineAgreement, aid)
     assert row is not None and row.status == "reviewing" and row.expired_at is None
-    assert _count(NotificationOutbox, NotificationOutbox.kind == "invitation_expired") == 0
+    assert count_rows(NotificationOutbox, NotificationOutbox.kind == "invitation_expired") == 0
 
 
 @pytest.mark.postgres
@@ -354,8 +352,8 @@ def test_on_3_answer_racing_a_committed_job_is_refused(
     assert blocked and out == {"expired": 1, "accept": "not_waiting"}
     row = db.session.get(OnlineAgreement, aid)
     assert row is not None and row.status == "expired"
-    assert _count(NotificationOutbox, NotificationOutbox.kind == "invitation_expired") == 1
-    assert _count(DestinationClaim, DestinationClaim.graduate_id == gid) == 0
+    assert count_rows(NotificationOutbox, NotificationOutbox.kind == "invitation_expired") == 1
+    assert count_rows(DestinationClaim, DestinationClaim.graduate_id == gid) == 0
 
 
 # --- OT-4: one open termination request ---------------------------------------------------------------------------
@@ -384,7 +382,7 @@ def test_ot_4_ten_simultaneous_termination_requests_create_one(
 
     results = _race(app, 10, start)
     assert sorted(results) == ["ok"] + ["termination_open"] * 9, results
-    assert _count(TerminationRequest, TerminationRequest.agreement_id == aid) == 1
+    assert count_rows(TerminationRequest, TerminationRequest.agreement_id == aid) == 1
 
 
 @pytest.mark.postgres
@@ -411,5 +409,5 @@ def test_ot_2_answer_and_cancel_at_once_give_one_outcome(
     assert sorted(results) == ["not_waiting", "ok"], results
     fresh = db.session.get(TerminationRequest, rid)
     assert fresh is not None and fresh.status in ("cancelled", "reviewing")
-    open_items = _count(ReviewItem, ReviewItem.kind == services.TERMINATION_KIND, ReviewItem.status == "pending")
+    open_items = count_rows(ReviewItem, ReviewItem.kind == services.TERMINATION_KIND, ReviewItem.status == "pending")
     assert open_items == (1 if fresh.status == "reviewing" else 0)

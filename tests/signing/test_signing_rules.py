@@ -12,13 +12,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from tests.factories import credit_code
-from tests.signing.conftest import TERMS
+from tests.factories import credit_code, wrong_check_character
+from tests.signing.conftest import TERMS, count_rows, refused
 from wxbackend.auth.principals import graduate_actor
 from wxbackend.core.db import db
-from wxbackend.core.errors import ApiError, Conflict, Forbidden
+from wxbackend.core.errors import Conflict, Forbidden
 from wxbackend.core.timeutil import SHANGHAI
 from wxbackend.destinations import services as destinations
 from wxbackend.destinations.models import DestinationClaim
@@ -35,8 +35,6 @@ T0 = datetime(2026, 3, 2, 10, 0, 0, tzinfo=SHANGHAI)
 T0_DEADLINE = datetime(2026, 3, 6, 0, 0, 0, tzinfo=SHANGHAI)
 
 
-def _count(model: Any, *where: Any) -> int:
-    return db.session.scalar(select(func.count()).select_from(model).where(*where)) or 0
 
 
 def _outbox(graduate_id: int, kind: str) -> list[NotificationOutbox]:
@@ -52,13 +50,6 @@ def _reload(row: OnlineAgreement) -> OnlineAgreement:
     return fresh
 
 
-def _refused(call: Callable[[], Any], code: str, kind: type[ApiError] = ApiError) -> ApiError:
-    """Run *call*, expect an ApiError of *kind* with *code*; roll the request back like the API would."""
-    with pytest.raises(kind) as info:
-        call()
-    db.session.rollback()
-    assert info.value.code == code, (info.value.code, info.value.message, info.value.fields)
-    return info.value
 
 
 def _terminate(row: OnlineAgreement, graduate: Any, employer: Any, review_all: Callable[..., Any]) -> None:
@@ -74,20 +65,16 @@ def _terminate(row: OnlineAgreement, graduate: Any, employer: Any, review_all: C
 # --- ON-1: who may invite ------------------------------------------------------------------------------------
 
 
-def _bad_check_character(seed: int) -> str:
-    good = credit_code(seed)
-    wrong = next(c for c in "0123456789ABCDEFGHJKLMNPQRTUWXY" if c != good[-1])
-    return good[:-1] + wrong
 
 
 def test_on_1_employer_with_bad_credit_code_check_character_cannot_invite(
         grad: Callable[..., Any], employer_user: Callable[..., Any]) -> None:
     """ON-1: a stored 统一社会信用代码 whose GB 32100 check character is wrong → invalid_credit_code, nothing saved."""
     graduate = grad()
-    user = employer_user(credit_code=_bad_check_character(990001))
-    err = _refused(lambda: services.invite(user, graduate, 3, TERMS), "invalid_credit_code")
+    user = employer_user(credit_code=wrong_check_character(credit_code(990001)))
+    err = refused(lambda: services.invite(user, graduate, 3, TERMS), "invalid_credit_code")
     assert err.status == 403 and "credit_code" in err.fields
-    assert _count(OnlineAgreement) == 0
+    assert count_rows(OnlineAgreement) == 0
     assert _outbox(graduate.id, "invitation_received") == []
 
 
@@ -97,8 +84,8 @@ def test_on_1_non_employer_cannot_invite(grad: Callable[..., Any], world: dict[s
     """ON-1: only an employer account can send a 签约邀请."""
     graduate = grad()
     user = {"school": world["school_user"], "department": world["dept_user"]}.get(role) or make_user(role="admin")
-    _refused(lambda: services.invite(user, graduate, 3, TERMS), "forbidden", Forbidden)
-    assert _count(OnlineAgreement) == 0
+    refused(lambda: services.invite(user, graduate, 3, TERMS), "forbidden", Forbidden)
+    assert count_rows(OnlineAgreement) == 0
 
 
 def test_on_1_disabled_employer_account_cannot_invite(grad: Callable[..., Any],
@@ -108,8 +95,8 @@ def test_on_1_disabled_employer_account_cannot_invite(grad: Callable[..., Any],
     user = employer_user()
     user.active = False
     db.session.commit()
-    _refused(lambda: services.invite(user, graduate, 3, TERMS), "forbidden", Forbidden)
-    assert _count(OnlineAgreement) == 0
+    refused(lambda: services.invite(user, graduate, 3, TERMS), "forbidden", Forbidden)
+    assert count_rows(OnlineAgreement) == 0
 
 
 # --- ON-2: the deadline ----------------------------------------------------------------------------------------
@@ -166,11 +153,11 @@ def test_on_3_answer_after_deadline_refused_without_the_job(
     frozen_now(T0)
     row = invite(employer_user(), graduate, days=3)
     frozen_now(T0_DEADLINE + timedelta(hours=5))
-    _refused(lambda: getattr(services, answer)(graduate, row.id), "invitation_expired", Conflict)
+    refused(lambda: getattr(services, answer)(graduate, row.id), "invitation_expired", Conflict)
     row = _reload(row)
     assert row.status == "waiting" and row.answered_at is None and row.version == 1  # unchanged until the job
     assert destinations.current_claim(graduate.id) is None
-    assert _count(ReviewItem) == 0
+    assert count_rows(ReviewItem) == 0
 
 
 @pytest.mark.parametrize("answer", ["accept", "decline"])
@@ -183,7 +170,7 @@ def test_on_3_answer_at_the_deadline_instant_refused_one_second_before_accepted(
     user = employer_user()
     late = invite(user, graduate, days=3)
     frozen_now(T0_DEADLINE)
-    _refused(lambda: getattr(services, answer)(graduate, late.id), "invitation_expired", Conflict)
+    refused(lambda: getattr(services, answer)(graduate, late.id), "invitation_expired", Conflict)
     assert _reload(late).status == "waiting"
 
     other = grad()
@@ -230,11 +217,11 @@ def test_on_3_expire_due_marks_expired_and_notifies_once(
     frozen_now(run_at + timedelta(hours=1))
     assert services.expire_due() == 0
     db.session.commit()
-    assert _count(NotificationOutbox, NotificationOutbox.kind == "invitation_expired") == 3
+    assert count_rows(NotificationOutbox, NotificationOutbox.kind == "invitation_expired") == 3
     assert _reload(due1).expired_at == run_at
 
     # An expired invitation stays unanswerable, with the row's own status as the reason.
-    _refused(lambda: services.accept(g1, due1.id), "not_waiting", Conflict)
+    refused(lambda: services.accept(g1, due1.id), "not_waiting", Conflict)
 
 
 def test_on_3_expire_due_with_explicit_now(grad: Callable[..., Any], employer_user: Callable[..., Any],
@@ -283,15 +270,15 @@ def test_on_4_after_accepting_one_others_can_only_be_read(
     second = invite(employer_user(), graduate)
     services.accept(graduate, first.id)
     db.session.commit()
-    _refused(lambda: services.accept(graduate, second.id), "signed_elsewhere", Conflict)
-    _refused(lambda: services.decline(graduate, second.id), "signed_elsewhere", Conflict)
+    refused(lambda: services.accept(graduate, second.id), "signed_elsewhere", Conflict)
+    refused(lambda: services.decline(graduate, second.id), "signed_elsewhere", Conflict)
     readable = services.get_for_graduate(graduate, second.id)
     assert readable.status == "waiting" and readable.terms["position"] == TERMS["position"]
     claim = destinations.current_claim(graduate.id)
     assert claim is not None and (claim.kind, claim.subject_id) == (KIND, first.id)
     assert services.answer_refusal(readable, readable.invited_at, claim.kind, claim.subject_id, "accept") \
         == services.MSG_SIGNED_ELSEWHERE
-    assert _count(OnlineAgreement, OnlineAgreement.status == "reviewing") == 1
+    assert count_rows(OnlineAgreement, OnlineAgreement.status == "reviewing") == 1
 
 
 @pytest.mark.parametrize("stages", [("dept_user",), ("dept_user", "school_user")],
@@ -307,7 +294,7 @@ def test_on_4_failed_review_makes_other_invitations_answerable_again(
     third = invite(employer_user(), graduate)
     services.accept(graduate, first.id)
     db.session.commit()
-    _refused(lambda: services.accept(graduate, second.id), "signed_elsewhere", Conflict)
+    refused(lambda: services.accept(graduate, second.id), "signed_elsewhere", Conflict)
     for who in stages:
         item = engine.open_item(KIND, first.id)
         assert item is not None
@@ -329,7 +316,7 @@ def test_on_4_terminated_agreement_makes_other_invitations_answerable_again(
     employer = employer_user()
     waiting = invite(employer_user(), graduate, days=30)
     row = signed(graduate, employer)
-    _refused(lambda: services.accept(graduate, waiting.id), "signed_elsewhere", Conflict)
+    refused(lambda: services.accept(graduate, waiting.id), "signed_elsewhere", Conflict)
     _terminate(row, graduate, employer, review_all)
     services.accept(graduate, waiting.id)
     db.session.commit()
@@ -348,7 +335,7 @@ def test_on_5_signed_graduate_can_still_be_invited(grad: Callable[..., Any], emp
     assert _reload(row).status == "waiting"
     assert len(_outbox(graduate.id, "invitation_received")) == 2
     # …but the graduate can only look at it (ON-4).
-    _refused(lambda: services.accept(graduate, row.id), "signed_elsewhere", Conflict)
+    refused(lambda: services.accept(graduate, row.id), "signed_elsewhere", Conflict)
 
 
 def test_on_6_no_second_invitation_within_response_period(
@@ -360,14 +347,14 @@ def test_on_6_no_second_invitation_within_response_period(
     frozen_now(T0)
     first = invite(user, graduate)
     frozen_now(T0_DEADLINE - timedelta(seconds=1))
-    err = _refused(lambda: services.invite(user, graduate, 5, TERMS), "already_invited", Conflict)
+    err = refused(lambda: services.invite(user, graduate, 5, TERMS), "already_invited", Conflict)
     assert "2026-03-06 00:00:00" in err.message
-    assert _count(OnlineAgreement) == 1
+    assert count_rows(OnlineAgreement) == 1
     assert _reload(first).status == "waiting"
     # Another employer may, and the same employer may invite another graduate.
     invite(employer_user(), graduate)
     invite(user, grad())
-    assert _count(OnlineAgreement) == 3
+    assert count_rows(OnlineAgreement) == 3
 
 
 def test_on_6_invite_again_after_decline(grad: Callable[..., Any], employer_user: Callable[..., Any],
@@ -463,7 +450,7 @@ def test_on_8_department_then_school_then_number_and_pdf(
 
     assert documents.render_and_store(row.id) is False  # rendered once
     assert _reload(row).pdf_file_id == stored.id
-    assert _count(StoredFile) == 1
+    assert count_rows(StoredFile) == 1
 
 
 def test_on_8_serials_count_per_school_and_year(
@@ -491,7 +478,7 @@ def test_rv_1_on_8_online_agreement_cannot_be_returned(
     item = engine.open_item(KIND, row.id)
     assert item is not None
     user = world["dept_user" if stage == "department" else "school_user"]
-    _refused(lambda: engine.decide(user, item.id, "return", reason="请补充岗位信息"), "return_not_allowed")
+    refused(lambda: engine.decide(user, item.id, "return", reason="请补充岗位信息"), "return_not_allowed")
     item = engine.open_item(KIND, row.id)
     assert item is not None and item.stage == stage and item.status == "pending"
     assert _reload(row).status == "reviewing"
@@ -523,7 +510,7 @@ def test_on_9_reject_fails_releases_claim_and_employer_can_invite_again(
     assert fresh.status == "failed" and fresh.status_label == "签约失败"
     assert fresh.failed_reason == "单位信息不实" and fresh.failed_at is not None and fresh.agreement_no is None
     assert destinations.current_claim(graduate.id) is None
-    _refused(lambda: services.accept(graduate, row.id), "not_waiting", Conflict)
+    refused(lambda: services.accept(graduate, row.id), "not_waiting", Conflict)
     assert _reload(row).status == "failed"
     again = invite(user, graduate)
     assert again.id != row.id and _reload(again).status == "waiting"
@@ -611,7 +598,7 @@ def test_d_1_pending_other_destination_blocks_accept_not_decline(
     assert record["status"] == "pending"
     first = invite(employer_user(), graduate)
     second = invite(employer_user(), graduate)
-    err = _refused(lambda: services.accept(graduate, first.id), "destination_exists", Conflict)
+    err = refused(lambda: services.accept(graduate, first.id), "destination_exists", Conflict)
     assert "其他毕业去向登记" in err.message
     assert _reload(first).status == "waiting"
     services.decline(graduate, second.id)
@@ -619,15 +606,15 @@ def test_d_1_pending_other_destination_blocks_accept_not_decline(
     assert _reload(second).status == "declined"
     claim = destinations.current_claim(graduate.id)
     assert claim is not None and claim.kind == "other_destination"
-    assert _count(ReviewItem, ReviewItem.kind == KIND) == 0
+    assert count_rows(ReviewItem, ReviewItem.kind == KIND) == 0
 
 
 def test_d_2_directed_graduate_cannot_be_invited(grad: Callable[..., Any],
                                                  employer_user: Callable[..., Any]) -> None:
     """D-2: a 定向/委培 graduate (不可网签) cannot be invited: graduate_directed, nothing saved."""
     graduate = grad(training_mode="2", sponsor_unit="新疆生产建设兵团第一师")
-    _refused(lambda: services.invite(employer_user(), graduate, 3, TERMS), "graduate_directed")
-    assert _count(OnlineAgreement) == 0
+    refused(lambda: services.invite(employer_user(), graduate, 3, TERMS), "graduate_directed")
+    assert count_rows(OnlineAgreement) == 0
 
 
 def test_d_2_directed_graduate_cannot_answer_an_older_invitation(
@@ -637,7 +624,7 @@ def test_d_2_directed_graduate_cannot_answer_an_older_invitation(
     row = invite(employer_user(), graduate)
     graduate.training_mode, graduate.sponsor_unit = "3", "某委培单位"
     db.session.commit()
-    _refused(lambda: services.accept(graduate, row.id), "graduate_directed")
+    refused(lambda: services.accept(graduate, row.id), "graduate_directed")
     assert _reload(row).status == "waiting"
 
 
@@ -662,9 +649,9 @@ def test_validation_invitation_fields_named(grad: Callable[..., Any], employer_u
     """ON-1 form (fig. 9): each bad field gets its own message (invalid_fields); nothing is saved."""
     graduate = grad()
     terms = {k: v for k, v in {**TERMS, **changes}.items() if v is not None}
-    err = _refused(lambda: services.invite(employer_user(), graduate, days, terms), "invalid_fields")
+    err = refused(lambda: services.invite(employer_user(), graduate, days, terms), "invalid_fields")
     assert field in err.fields and err.fields[field], err.fields
-    assert _count(OnlineAgreement) == 0
+    assert count_rows(OnlineAgreement) == 0
     assert _outbox(graduate.id, "invitation_received") == []
 
 
@@ -673,10 +660,10 @@ def test_validation_several_errors_at_once(grad: Callable[..., Any], employer_us
     graduate = grad()
     terms = {**TERMS, "work_region": "999999", "bonus": 1}
     terms.pop("position")
-    err = _refused(lambda: services.invite(employer_user(), graduate, 0, terms), "invalid_fields")
+    err = refused(lambda: services.invite(employer_user(), graduate, 0, terms), "invalid_fields")
     assert {"response_days", "terms.position", "terms.work_region", "terms.bonus"} <= set(err.fields)
     assert err.fields["terms.position"] == "请填写岗位名称"
-    assert _count(OnlineAgreement) == 0
+    assert count_rows(OnlineAgreement) == 0
 
 
 @pytest.mark.parametrize("transfer", ["11", "12", "13"])
@@ -686,10 +673,10 @@ def test_validation_unit_receive_needs_all_archive_unit_fields(
     graduate = grad()
     terms = {k: v for k, v in TERMS.items() if not k.startswith("archive_")}
     terms["archive_transfer_type"] = transfer
-    err = _refused(lambda: services.invite(employer_user(), graduate, 3, terms), "invalid_fields")
+    err = refused(lambda: services.invite(employer_user(), graduate, 3, terms), "invalid_fields")
     assert set(err.fields) == {f"terms.{k}" for k in ARCHIVE_BLOCK if k != "archive_transfer_type"}
     assert err.fields["terms.archive_unit_name"] == "请填写档案转递单位名称"
-    assert _count(OnlineAgreement) == 0
+    assert count_rows(OnlineAgreement) == 0
 
 
 def test_validation_return_to_origin_needs_no_unit_fields(grad: Callable[..., Any], employer_user: Callable[..., Any],

@@ -7,11 +7,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from tests.signing.conftest import count_rows, refused
 from wxbackend.auth.principals import graduate_actor
 from wxbackend.core.db import db
-from wxbackend.core.errors import ApiError, Conflict, Forbidden
+from wxbackend.core.errors import Conflict, Forbidden
 from wxbackend.core.timeutil import SHANGHAI
 from wxbackend.destinations import services as destinations
 from wxbackend.review import engine
@@ -24,16 +25,8 @@ TKIND = services.TERMINATION_KIND
 T0 = datetime(2026, 5, 11, 9, 30, tzinfo=SHANGHAI)
 
 
-def _count(model: Any, *where: Any) -> int:
-    return db.session.scalar(select(func.count()).select_from(model).where(*where)) or 0
 
 
-def _refused(call: Callable[[], Any], code: str, kind: type[ApiError] = ApiError) -> ApiError:
-    with pytest.raises(kind) as info:
-        call()
-    db.session.rollback()
-    assert info.value.code == code, (info.value.code, info.value.message, info.value.fields)
-    return info.value
 
 
 def _agreement(row_id: int) -> OnlineAgreement:
@@ -109,14 +102,14 @@ def test_ot_1_only_a_signed_agreement_can_be_terminated(
         req = _start(d)
         _answer(d, req, True)
         review_all(TKIND, req.id)
-    before = _count(TerminationRequest)
+    before = count_rows(TerminationRequest)
     assert _agreement(row.id).status == state
     for party in ("graduate", "employer"):
-        err = _refused(lambda p=party: services.start_termination(
+        err = refused(lambda p=party: services.start_termination(
             p, graduate_actor(graduate) if p == "graduate" else services.audit_actor(employer), row, "07", None),
             "not_signed", Conflict)
         assert err.status == 409
-    assert _count(TerminationRequest) == before
+    assert count_rows(TerminationRequest) == before
 
 
 @pytest.mark.parametrize(("reason", "message"), [(None, "请选择解约原因"), ("", "请选择解约原因"),
@@ -126,9 +119,9 @@ def test_ot_1_reason_required_and_from_the_list(deal: Callable[..., dict[str, An
                                                 message: str) -> None:
     """OT-1: 解约原因 is required and must be one of the list's codes (or labels)."""
     d = deal()
-    err = _refused(lambda: _start(d, reason=reason), "invalid_fields")
+    err = refused(lambda: _start(d, reason=reason), "invalid_fields")
     assert err.fields == {"reason": message}
-    assert _count(TerminationRequest) == 0
+    assert count_rows(TerminationRequest) == 0
 
 
 def test_ot_1_reason_by_label_is_accepted(deal: Callable[..., dict[str, Any]]) -> None:
@@ -141,9 +134,9 @@ def test_ot_1_reason_by_label_is_accepted(deal: Callable[..., dict[str, Any]]) -
 def test_ot_1_explanation_counts_characters(deal: Callable[..., dict[str, Any]]) -> None:
     """OT-1: 解约说明 is optional and ≤200 characters — 200 Chinese characters pass, 201 are refused."""
     d = deal()
-    err = _refused(lambda: _start(d, explanation="解" * 201), "invalid_fields")
+    err = refused(lambda: _start(d, explanation="解" * 201), "invalid_fields")
     assert set(err.fields) == {"explanation"} and "201" in err.fields["explanation"]
-    assert _count(TerminationRequest) == 0
+    assert count_rows(TerminationRequest) == 0
     req = _start(d, explanation="解" * 200)
     fresh = _req(req.id)
     assert fresh.explanation == "解" * 200 and len(fresh.explanation.encode()) == 600
@@ -165,7 +158,7 @@ def test_ot_1_explanation_optional_and_either_side_may_start(deal: Callable[...,
 def test_ot_1_reason_and_explanation_errors_together(deal: Callable[..., dict[str, Any]]) -> None:
     """OT-1: a missing reason and a too long explanation are reported together."""
     d = deal()
-    err = _refused(lambda: _start(d, reason=None, explanation="长" * 250), "invalid_fields")
+    err = refused(lambda: _start(d, reason=None, explanation="长" * 250), "invalid_fields")
     assert set(err.fields) == {"reason", "explanation"}
 
 
@@ -200,7 +193,7 @@ def test_ot_2_other_side_rejects_agreement_stays_signed(deal: Callable[..., dict
     claim = destinations.current_claim(d["graduate"].id)
     assert claim is not None and claim.subject_id == d["row"].id
     # It cannot be answered twice.
-    _refused(lambda: services.answer_termination(req.other_party, _actor(d, req.other_party), _req(req.id), True),
+    refused(lambda: services.answer_termination(req.other_party, _actor(d, req.other_party), _req(req.id), True),
              "not_waiting", Conflict)
 
 
@@ -210,7 +203,7 @@ def test_ot_2_initiator_cannot_answer_own_request(deal: Callable[..., dict[str, 
     d = deal()
     req = _start(d, party=initiator)
     for accept in (True, False):
-        _refused(lambda a=accept: services.answer_termination(initiator, _actor(d, initiator), req, a),
+        refused(lambda a=accept: services.answer_termination(initiator, _actor(d, initiator), req, a),
                  "not_other_party", Forbidden)
     assert _req(req.id).status == "waiting"
 
@@ -311,7 +304,7 @@ def test_ot_3_termination_cannot_be_returned(deal: Callable[..., dict[str, Any]]
     _answer(d, req, True)
     item = engine.open_item(TKIND, req.id)
     assert item is not None
-    _refused(lambda: engine.decide(world["dept_user"], item.id, "return", reason="补充说明"), "return_not_allowed")
+    refused(lambda: engine.decide(world["dept_user"], item.id, "return", reason="补充说明"), "return_not_allowed")
     assert _req(req.id).status == "reviewing"
 
 
@@ -323,10 +316,10 @@ def test_ot_4_one_open_request_per_agreement(deal: Callable[..., dict[str, Any]]
     """OT-4: while a request is waiting or under review a second one is refused (termination_open)."""
     d = deal()
     req = _start(d)
-    _refused(lambda: _start(d, party=second_party), "termination_open", Conflict)
+    refused(lambda: _start(d, party=second_party), "termination_open", Conflict)
     _answer(d, req, True)
-    _refused(lambda: _start(d, party=second_party), "termination_open", Conflict)
-    assert _count(TerminationRequest) == 1
+    refused(lambda: _start(d, party=second_party), "termination_open", Conflict)
+    assert count_rows(TerminationRequest) == 1
 
 
 @pytest.mark.parametrize("end", ["declined", "rejected", "cancelled"])
@@ -346,7 +339,7 @@ def test_ot_4_new_request_after_the_previous_one_ended(deal: Callable[..., dict[
     assert _req(req.id).status == end
     again = _start(d, party="employer", reason="07")
     assert again.id != req.id and _req(again.id).status == "waiting"
-    assert _count(TerminationRequest) == 2
+    assert count_rows(TerminationRequest) == 2
 
 
 # --- OT-5 -----------------------------------------------------------------------------------------------------
@@ -420,7 +413,7 @@ def test_cancel_by_initiator_while_waiting(deal: Callable[..., dict[str, Any]], 
     d = deal()
     req = _start(d, party=initiator)
     other = req.other_party
-    _refused(lambda: services.cancel_termination(other, _actor(d, other), req), "not_initiator", Forbidden)
+    refused(lambda: services.cancel_termination(other, _actor(d, other), req), "not_initiator", Forbidden)
     assert _req(req.id).status == "waiting"
     services.cancel_termination(initiator, _actor(d, initiator), req)
     db.session.commit()
@@ -428,7 +421,7 @@ def test_cancel_by_initiator_while_waiting(deal: Callable[..., dict[str, Any]], 
     assert (fresh.status, fresh.status_label) == ("cancelled", "已撤销")
     assert _agreement(d["row"].id).status == "signed"
     # A cancelled request cannot be answered any more.
-    _refused(lambda: services.answer_termination(other, _actor(d, other), fresh, True), "not_waiting", Conflict)
+    refused(lambda: services.answer_termination(other, _actor(d, other), fresh, True), "not_waiting", Conflict)
 
 
 def test_cancel_refused_once_answered(deal: Callable[..., dict[str, Any]]) -> None:
@@ -436,7 +429,7 @@ def test_cancel_refused_once_answered(deal: Callable[..., dict[str, Any]]) -> No
     d = deal()
     req = _start(d)
     _answer(d, req, True)
-    _refused(lambda: services.cancel_termination("graduate", _actor(d, "graduate"), _req(req.id)),
+    refused(lambda: services.cancel_termination("graduate", _actor(d, "graduate"), _req(req.id)),
              "not_waiting", Conflict)
     assert _req(req.id).status == "reviewing"
     assert engine.open_item(TKIND, req.id) is not None
