@@ -116,17 +116,20 @@ def logout():  # type: ignore[no-untyped-def]
 
 def _render_register(values: dict[str, Any], errors: dict[str, str], message: str | None = None,
                      status: int = 200) -> Any:
-    return render_template(
-        "employer/register.html",
-        values=values,
-        errors=errors,
-        message=message,
-        unit_natures=code_list("unit_nature").choices(),
-        industries=code_list("industry").choices(),
-        region_hint=registration.region_hint(values.get("address_region")) if "address_region" not in errors
-        else None,
-        password_min=registration.PASSWORD_MIN,
-    ), status
+    return render_template("employer/register.html", message=message,
+                           **_employer_form(values, errors)), status
+
+
+def _employer_form(values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+    """What the employer-information fields need (registration and the account page)."""
+    return {
+        "values": values,
+        "errors": errors,
+        "unit_natures": code_list("unit_nature").choices(),
+        "industries": code_list("industry").choices(),
+        "region_hint": None if "address_region" in errors else registration.region_hint(values.get("address_region")),
+        "password_min": registration.PASSWORD_MIN,
+    }
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -249,14 +252,9 @@ def _render_account(values: dict[str, Any] | None = None, errors: dict[str, str]
     employer = the_employer()
     if values is None:
         values = {k: getattr(employer, k) for k in registration.EMPLOYER_KEYS}
-    errors = errors or {}
     return render_template(
-        "employer/account.html", user=user, employer=employer, values=values, errors=errors,
-        password_errors=password_errors or {}, profile_message=profile_message, password_message=password_message,
-        unit_natures=code_list("unit_nature").choices(), industries=code_list("industry").choices(),
-        region_hint=registration.region_hint(values.get("address_region")) if "address_region" not in errors
-        else None,
-        password_min=registration.PASSWORD_MIN,
+        "employer/account.html", user=user, employer=employer, password_errors=password_errors or {},
+        profile_message=profile_message, password_message=password_message, **_employer_form(values, errors or {}),
     ), status
 
 
