@@ -56,7 +56,7 @@ def _history(kind: str, subject_id: int) -> list[dict[str, Any]]:
 def agreement_payload(graduate: Graduate, row: OnlineAgreement) -> dict[str, Any]:
     """Fig. 9: 签约信息, 单位信息, archive and hukou blocks, the student, history and terminations."""
     (summary,) = agreement_entries(graduate, only=row.id)
-    doc_sections = documents.build_doc(row)["sections"]
+    doc_sections = documents.agreement_sections(row, graduate, graduate.school)
     return {
         **summary,
         "sections": [{"title": s["title"], "rows": [{"label": k, "value": v} for k, v in s["rows"]]}

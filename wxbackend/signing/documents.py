@@ -80,11 +80,8 @@ def review_dates(row: OnlineAgreement) -> list[list[str]]:
     return out
 
 
-def build_doc(row: OnlineAgreement) -> dict[str, Any]:
-    """The document the PDF template renders (``signing.pdf.render_agreement``)."""
-    graduate = db.session.get(Graduate, row.graduate_id)
-    school = db.session.get(School, row.school_id)
-    assert graduate is not None and school is not None
+def agreement_sections(row: OnlineAgreement, graduate: Graduate, school: School) -> list[dict[str, Any]]:
+    """Fig. 9 as titled (label, value) tables: the PDF, the graduate's API and the reviewer's page."""
     info = row.employer_info
     terms = {key: shown for key, _label, shown in forms.display_rows(row.terms)}
     labels = {f.key: f.field.label for f in forms.fields()}
@@ -92,41 +89,49 @@ def build_doc(row: OnlineAgreement) -> dict[str, Any]:
     def rows(keys: tuple[str, ...]) -> list[list[str]]:
         return [[labels[k], terms[k]] for k in keys]
 
+    return [
+        {"title": "毕业生信息", "rows": [
+            ["姓名", graduate.name], ["性别", code_list("gender").label(graduate.gender)],
+            ["身份证号", graduate.id_number], ["学历", code_list("education").label(graduate.education)],
+            ["毕业院校", school.name], ["院系", graduate.department.name], ["专业", graduate.major.name],
+            ["学号", _v(graduate.student_no)], ["毕业时间", graduate.graduate_ym],
+            ["手机号码", _v(graduate.phone)],
+        ]},
+        {"title": "用人单位信息", "rows": [
+            ["单位名称", _v(info.get("name"))], ["统一社会信用代码", _v(info.get("credit_code"))],
+            ["单位性质", _label("unit_nature", info.get("unit_nature"))],
+            ["单位行业", _label("industry", info.get("industry"))],
+            ["通讯地址", region_name(info.get("address_region")) if info.get("address_region") else "--"],
+            ["详细地址", _v(info.get("address_detail"))], ["单位联系人", _v(info.get("contact_name"))],
+            ["联系人固话", _v(info.get("contact_phone"))], ["联系人手机", _v(info.get("contact_mobile"))],
+            ["联系人邮箱", _v(info.get("contact_email"))],
+        ]},
+        {"title": "签约信息", "rows": [
+            ["协议编号", row.agreement_no or "签约信息生效后生成"], ["签约类型", "线上签约"],
+            ["签约状态", row.status_label], ["应约有效期", f"{row.response_days}天"],
+            ["应约截止时间", timeutil.fmt(row.deadline)],
+            *rows(("job_category", "position", "trial_period", "trial_pay", "regular_pay", "penalty",
+                   "report_place", "report_deadline", "work_region", "work_address")),
+        ]},
+        {"title": "档案转递", "rows": rows(("archive_transfer_type", "archive_unit_name", "archive_unit_address",
+                                            "archive_contact", "archive_phone", "archive_postcode"))},
+        {"title": "户口迁移", "rows": rows(("hukou_transfer_type", "hukou_address"))},
+        {"title": "协议补充内容", "rows": rows(("addendum",))},
+    ]
+
+
+def build_doc(row: OnlineAgreement) -> dict[str, Any]:
+    """The document the PDF template renders (``signing.pdf.render_agreement``)."""
+    graduate = db.session.get(Graduate, row.graduate_id)
+    school = db.session.get(School, row.school_id)
+    assert graduate is not None and school is not None
     return {
         "title": "全国普通高等学校毕业生就业协议书",
         "agreement_no": row.agreement_no or "签约信息生效后生成",
         "sign_type": "线上签约",
         "status_label": row.status_label,
         "parties": {"employer": row.unit_name, "graduate": graduate.name, "school": school.name},
-        "sections": [
-            {"title": "毕业生信息", "rows": [
-                ["姓名", graduate.name], ["性别", code_list("gender").label(graduate.gender)],
-                ["身份证号", graduate.id_number], ["学历", code_list("education").label(graduate.education)],
-                ["毕业院校", school.name], ["院系", graduate.department.name], ["专业", graduate.major.name],
-                ["学号", _v(graduate.student_no)], ["毕业时间", graduate.graduate_ym],
-                ["手机号码", _v(graduate.phone)],
-            ]},
-            {"title": "用人单位信息", "rows": [
-                ["单位名称", _v(info.get("name"))], ["统一社会信用代码", _v(info.get("credit_code"))],
-                ["单位性质", _label("unit_nature", info.get("unit_nature"))],
-                ["单位行业", _label("industry", info.get("industry"))],
-                ["通讯地址", region_name(info.get("address_region")) if info.get("address_region") else "--"],
-                ["详细地址", _v(info.get("address_detail"))], ["单位联系人", _v(info.get("contact_name"))],
-                ["联系人固话", _v(info.get("contact_phone"))], ["联系人手机", _v(info.get("contact_mobile"))],
-                ["联系人邮箱", _v(info.get("contact_email"))],
-            ]},
-            {"title": "签约信息", "rows": [
-                ["协议编号", row.agreement_no or "签约信息生效后生成"], ["签约类型", "线上签约"],
-                ["签约状态", row.status_label], ["应约有效期", f"{row.response_days}天"],
-                ["应约截止时间", timeutil.fmt(row.deadline)],
-                *rows(("job_category", "position", "trial_period", "trial_pay", "regular_pay", "penalty",
-                       "report_place", "report_deadline", "work_region", "work_address")),
-            ]},
-            {"title": "档案转递", "rows": rows(("archive_transfer_type", "archive_unit_name", "archive_unit_address",
-                                                "archive_contact", "archive_phone", "archive_postcode"))},
-            {"title": "户口迁移", "rows": rows(("hukou_transfer_type", "hukou_address"))},
-            {"title": "协议补充内容", "rows": rows(("addendum",))},
-        ],
+        "sections": agreement_sections(row, graduate, school),
         "reviews": review_dates(row),
         "verify_url": verify_url(row),
         "generated_at": timeutil.fmt(timeutil.now()),

@@ -21,7 +21,7 @@ from wxbackend.signing.services import KIND, TERMINATION_KIND
 
 def _agreement_rows(row: OnlineAgreement) -> list[tuple[str, str]]:
     rows: list[tuple[str, str]] = []
-    for section in documents.build_doc(row)["sections"]:
+    for section in documents.agreement_sections(row, row.graduate, row.graduate.school):
         if section["title"] == "毕业生信息":
             continue  # the item page shows the graduate already
         rows += [(f"{section['title']} · {label}", value) for label, value in section["rows"]]

@@ -293,7 +293,7 @@ def _expire(where: Any, now: datetime) -> int:
              .values(status="expired", expired_at=now, updated_at=now, version=OnlineAgreement.version + 1))
     columns = ["created_at", "graduate_id", "kind", "title", "body", "data", "attempts", "status"]
 
-    def message(agreement_id: Any, graduate_id: Any, unit_name: Any, payload: Any) -> Any:
+    def message(graduate_id: Any, unit_name: Any, payload: Any) -> Any:
         return select(literal(now, type_=NotificationOutbox.created_at.type), graduate_id,
                       literal("invitation_expired"), literal("签约邀请已失效"),
                       unit_name.concat("的签约邀请已超过应约截止时间，已失效。"), payload, literal(0),
@@ -303,7 +303,7 @@ def _expire(where: Any, now: datetime) -> int:
         expired = stamp.returning(OnlineAgreement.id, OnlineAgreement.graduate_id,
                                   OnlineAgreement.unit_name).cte("expired")
         queued = insert(NotificationOutbox).from_select(
-            columns, message(expired.c.id, expired.c.graduate_id, expired.c.unit_name,
+            columns, message(expired.c.graduate_id, expired.c.unit_name,
                              func.jsonb_build_object("agreement_id", expired.c.id))
         ).returning(NotificationOutbox.id).cte("queued")
         # psycopg reports no row count for a WITH … INSERT; the statement counts its own rows.
@@ -312,7 +312,7 @@ def _expire(where: Any, now: datetime) -> int:
     count = result.rowcount or 0  # type: ignore[attr-defined]
     if count:
         db.session.execute(insert(NotificationOutbox).from_select(
-            columns, message(OnlineAgreement.id, OnlineAgreement.graduate_id, OnlineAgreement.unit_name,
+            columns, message(OnlineAgreement.graduate_id, OnlineAgreement.unit_name,
                              func.json_object("agreement_id", OnlineAgreement.id))
             .where(where, OnlineAgreement.status == "expired", OnlineAgreement.expired_at == now)))
     return count
