@@ -21,7 +21,7 @@ def main() -> int:
         print("REDIS_URL is not set: jobs run in-process, no worker needed", file=sys.stderr)
         return 2
     connection = Redis.from_url(settings.REDIS_URL)
-    jobs._worker_app()  # build once in the parent; each forked work horse inherits it
+    jobs.worker_app()  # build once in the parent; each forked work horse inherits it
     worker = Worker([Queue(name, connection=connection) for name in jobs.QUEUES], connection=connection)
     worker.work(with_scheduler=True)
     return 0

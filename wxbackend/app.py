@@ -105,7 +105,7 @@ def configure_jobs(app: APIFlask) -> None:
     jobs.init_app(app)
     settings = app.config["SETTINGS"]
     if settings.SCHEDULER and settings.jobs_mode == "thread":
-        from jobs.scheduler import start_thread
+        from wxbackend.core.scheduler import start_thread
 
         start_thread(app, settings.EXPIRY_INTERVAL)
 

@@ -150,8 +150,7 @@ def _proof_image(text: str) -> bytes:
 
 def _destinations(school: School, graduates: list[Graduate], rng: random.Random) -> None:
     """Other-destination records in every state, so the reviewers' queues have work (§4.5)."""
-    from wxbackend.accounts.services import actor_for
-    from wxbackend.auth.principals import graduate_actor
+    from wxbackend.accounts.actors import actor_for
     from wxbackend.core import timeutil
     from wxbackend.destinations import services
     from wxbackend.review import engine
@@ -178,7 +177,7 @@ def _destinations(school: School, graduates: list[Graduate], rng: random.Random)
                 "contact_name": "人事部", "contact_phone": "010-62345678", "monthly_pay": rng.randint(60, 160) * 100,
                 "start_date": "2026-07-01"})
             db.session.commit()
-            services.add_proof(graduate_actor(g), record, _proof_image(f"Labour contract - {g.student_no}"),
+            services.add_proof(actor_for(g), record, _proof_image(f"Labour contract - {g.student_no}"),
                                "劳动合同.jpg")
         services.submit(g, record)
         db.session.commit()
@@ -204,7 +203,7 @@ def _signing(school: School, graduates: list[Graduate]) -> None:
     """Invitations and agreements in every state (§4.1, §4.2), for the employer portal and the queues."""
     from datetime import timedelta
 
-    from wxbackend.auth.principals import graduate_actor
+    from wxbackend.accounts.actors import actor_for
     from wxbackend.core import timeutil
     from wxbackend.review import engine
     from wxbackend.signing import services
@@ -247,7 +246,7 @@ def _signing(school: School, graduates: list[Graduate]) -> None:
                 engine.decide(reviewers["school"], item.id, "pass")
         db.session.commit()
         if state == "terminating":
-            services.start_termination("graduate", graduate_actor(g), row, "03", "已与另一家单位达成就业意向")
+            services.start_termination("graduate", actor_for(g), row, "03", "已与另一家单位达成就业意向")
             db.session.commit()
     services.expire_due(timeutil.now())
     db.session.commit()

@@ -14,8 +14,8 @@ import pytest
 import requests
 
 from tests.destinations.helpers import LABOUR_FIELDS, jpeg_bytes
+from wxbackend.accounts.actors import actor_for
 from wxbackend.auth import tokens
-from wxbackend.auth.principals import graduate_actor
 from wxbackend.core import timeutil
 from wxbackend.core.db import db
 from wxbackend.destinations import services
@@ -56,7 +56,7 @@ def test_rv_1_rv_2_rv_6_return_resubmit_and_two_passes_in_the_browser(
 
     record = services.create(graduate, "labour_contract", LABOUR_FIELDS)
     db.session.commit()
-    services.add_proof(graduate_actor(graduate), record, jpeg_bytes(color="#dfe8f5"), "劳动合同首页.jpg")
+    services.add_proof(actor_for(graduate), record, jpeg_bytes(color="#dfe8f5"), "劳动合同首页.jpg")
     services.submit(graduate, record)
     db.session.commit()
     token, _row = tokens.issue(graduate)

@@ -233,8 +233,9 @@ def test_l_7_two_simultaneous_deletions_delete_once(app, make_graduate, make_use
     import pytest
 
     from tests.conftest import IS_PG
+    from wxbackend.accounts.actors import actor_for
     from wxbackend.accounts.models import Graduate, User
-    from wxbackend.accounts.services import actor_for, delete_graduate
+    from wxbackend.accounts.services import delete_graduate
     from wxbackend.core.audit import AuditEvent
     from wxbackend.core.db import db
     from wxbackend.core.errors import Conflict

@@ -112,7 +112,7 @@ def test_history_timeline_shows_who_role_action_and_changes(client, org, make_gr
 
 
 def test_history_names_import_rows_and_masks_id_changes(client, org, make_graduate, staff_login) -> None:
-    from wxbackend.accounts.services import actor_for
+    from wxbackend.accounts.actors import actor_for
     from wxbackend.core import audit
 
     g = make_graduate(org.major_a)

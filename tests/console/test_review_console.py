@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests.destinations.helpers import LABOUR_FIELDS, jpeg_bytes
-from wxbackend.auth.principals import graduate_actor
+from wxbackend.accounts.actors import actor_for
 from wxbackend.core import timeutil
 from wxbackend.core.db import db
 from wxbackend.destinations import services
@@ -42,7 +42,7 @@ def _submit(graduate: Any, subkind: str = "labour_contract", fields: dict[str, A
     record = services.create(graduate, subkind, LABOUR_FIELDS if fields is None else fields)
     db.session.commit()
     for _ in range(proofs):
-        services.add_proof(graduate_actor(graduate), record, jpeg_bytes(), "contract.jpg")
+        services.add_proof(actor_for(graduate), record, jpeg_bytes(), "contract.jpg")
     services.submit(graduate, record)
     db.session.commit()
     return record
@@ -270,7 +270,7 @@ def test_rv_1_return_not_offered_or_accepted_when_the_item_does_not_allow_it(cli
                                                                             staff_login, csrf_off) -> None:
     """Online signing has no 退回修改; also shows the generic page for a kind without a presenter."""
     g = _graduate(make_graduate, org.major_a, "签约学生")
-    item = engine.submit(graduate_actor(g), "online_agreement", 4242, g, allow_return=False)
+    item = engine.submit(actor_for(g), "online_agreement", 4242, g, allow_return=False)
     db.session.commit()
     staff_login(org.dept_a_user)
     html = client.get(f"/console/review/items/{item.id}").get_data(as_text=True)

@@ -50,8 +50,8 @@ def _request(client, method: str, url: str):  # type: ignore[no-untyped-def]
 
 def _setup(org, make_graduate):  # type: ignore[no-untyped-def]
     from tests.destinations.helpers import jpeg_bytes
+    from wxbackend.accounts.actors import actor_for
     from wxbackend.accounts.models import ImportBatch, Notice
-    from wxbackend.auth.principals import graduate_actor
     from wxbackend.core import timeutil
     from wxbackend.destinations import services
     from wxbackend.review import engine
@@ -66,7 +66,7 @@ def _setup(org, make_graduate):  # type: ignore[no-untyped-def]
     # the other department's graduate has a record under review, with a proof image
     record = services.create(other, "job_seeking", {"note": "乙院学生的登记"})
     db.session.commit()
-    proof = services.add_proof(graduate_actor(other), record, jpeg_bytes(), "乙院.jpg")
+    proof = services.add_proof(actor_for(other), record, jpeg_bytes(), "乙院.jpg")
     services.submit(other, record)
     db.session.commit()
     item = engine.open_item(services.KIND, record.id)

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from wxbackend.accounts.actors import actor_for
 from wxbackend.core import timeutil
 from wxbackend.core.db import db
 from wxbackend.review import engine
@@ -63,14 +64,14 @@ def test_ot_5_school_sees_terminations_waiting_for_the_other_side_with_their_age
     new = make_graduate(org.major_b, name="张喆", confirmed_at=timeutil.now())
     answered = make_graduate(org.major_a, name="刘昇", confirmed_at=timeutil.now())
     rows = {g.name: _signed(org if g is not new else _org_b(org), g, employer_user) for g in (old, new, answered)}
-    services.start_termination("graduate", services.graduate_actor(old), rows["李玥"], "03", "另有单位")
+    services.start_termination("graduate", actor_for(old), rows["李玥"], "03", "另有单位")
     db.session.commit()
     frozen_now(datetime(2026, 6, 11, 10, 0, tzinfo=timeutil.SHANGHAI))
-    services.start_termination("employer", services.audit_actor(employer_user), rows["张喆"], "05", None,
+    services.start_termination("employer", actor_for(employer_user), rows["张喆"], "05", None,
                                user=employer_user)
-    req = services.start_termination("graduate", services.graduate_actor(answered), rows["刘昇"], "07", None)
+    req = services.start_termination("graduate", actor_for(answered), rows["刘昇"], "07", None)
     db.session.commit()
-    services.answer_termination("employer", services.audit_actor(employer_user), req, accept=False)
+    services.answer_termination("employer", actor_for(employer_user), req, accept=False)
     db.session.commit()
     frozen_now(datetime(2026, 6, 15, 10, 0, tzinfo=timeutil.SHANGHAI))
 

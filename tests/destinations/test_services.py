@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.destinations.helpers import LABOUR_FIELDS, jpeg_bytes
-from wxbackend.auth.principals import graduate_actor
+from wxbackend.accounts.actors import actor_for
 from wxbackend.core import timeutil
 from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError, Conflict
@@ -26,7 +26,7 @@ def _submitted(w: dict[str, Any]) -> Any:
     g = w["graduate"]
     record = services.create(g, "labour_contract", LABOUR_FIELDS)
     db.session.commit()
-    services.add_proof(graduate_actor(g), record, jpeg_bytes(), "contract.jpg")
+    services.add_proof(actor_for(g), record, jpeg_bytes(), "contract.jpg")
     services.submit(g, record)
     db.session.commit()
     return record
@@ -106,7 +106,8 @@ def test_d_1_second_claim_refused(w: dict[str, Any]) -> None:
 
 def test_l_7_deleted_graduates_items_leave_the_queue(w: dict[str, Any]) -> None:
     """L-7: after the school deletes a graduate, their pending item no longer waits in any queue."""
-    from wxbackend.accounts.services import actor_for, delete_graduate
+    from wxbackend.accounts.actors import actor_for
+    from wxbackend.accounts.services import delete_graduate
 
     record = _submitted(w)
     assert [i.subject_id for i in db.session.scalars(engine.waiting_for(w["dept_user"]))] == [record.id]

@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from tests.factories import credit_code, wrong_check_character
 from tests.signing import conftest as signing
+from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.models import Employer, User
-from wxbackend.auth.principals import graduate_actor
 from wxbackend.core import timeutil
 from wxbackend.core.audit import AuditEvent
 from wxbackend.core.db import db
@@ -443,7 +443,7 @@ def test_an_employer_cannot_open_another_employers_agreement(
     portal()
     graduate, _ = graduate_api()
     row = _signed(graduate, employer_user(), invite, review_all)
-    req = services.start_termination("graduate", graduate_actor(graduate), row, "04", "")
+    req = services.start_termination("graduate", actor_for(graduate), row, "04", "")
     db.session.commit()
     assert client.get(f"/employer/agreements/{row.id}").status_code == 404
     assert client.get(f"/employer/agreements/{row.id}/pdf").status_code == 404
@@ -552,7 +552,7 @@ def test_ot_2_employer_answers_the_graduates_termination_request(
     user = portal()
     graduate, _ = graduate_api()
     row = _signed(graduate, user, invite, review_all)
-    req = services.start_termination("graduate", graduate_actor(graduate), row, "03", "已另选单位")
+    req = services.start_termination("graduate", actor_for(graduate), row, "03", "已另选单位")
     db.session.commit()
     home = client.get("/employer/").get_data(as_text=True)
     assert "回应（接受 / 拒绝）" in home
@@ -565,7 +565,7 @@ def test_ot_2_employer_answers_the_graduates_termination_request(
     assert req.status == "declined"
     assert client.post(f"/employer/terminations/{req.id}/answer", data={"decision": "accept"}).status_code == 409
 
-    second = services.start_termination("graduate", graduate_actor(graduate), row, "03", "")
+    second = services.start_termination("graduate", actor_for(graduate), row, "03", "")
     db.session.commit()
     assert client.post(f"/employer/terminations/{second.id}/answer", data={"decision": "accept"}).status_code == 302
     db.session.refresh(second)

@@ -24,6 +24,7 @@ from tests.signing.conftest import (  # noqa: F401
     review_all,
     world,
 )
+from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.models import WechatBinding
 from wxbackend.auth.wechat import build_client
 from wxbackend.core import timeutil
@@ -84,7 +85,7 @@ def test_ms_1_invitation_review_result_and_termination_reach_the_bound_graduate(
     reviews = [m for m in fake_server.messages if m["template_id"] == "TPL-REVIEW"]
     assert [m["data"]["thing1"]["value"] for m in reviews] == ["网上签约院系审核通过", "网上签约审核通过"]
 
-    services.start_termination("employer", services.audit_actor(user), row, "05", None, user=user)
+    services.start_termination("employer", actor_for(user), row, "05", None, user=user)
     db.session.commit()
     drain_jobs()
     assert fake_server.messages[-1]["template_id"] == "TPL-TERM"

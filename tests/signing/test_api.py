@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from wxbackend.accounts.actors import actor_for
 from wxbackend.core import timeutil
 from wxbackend.core.db import db
 from wxbackend.signing.models import OnlineAgreement, TerminationRequest
@@ -151,7 +152,7 @@ def test_employer_started_termination_is_listed_for_the_graduate(graduate_api, e
     row = invite(user, graduate)
     api.post(f"/agreements/{row.id}/accept")
     review_all("online_agreement", row.id)
-    req = services.start_termination("employer", services.audit_actor(user), row, "05", None, user=user)
+    req = services.start_termination("employer", actor_for(user), row, "05", None, user=user)
     db.session.commit()
     entry = next(r for r in api.home()["records"] if r["type"] == "termination")
     assert entry["id"] == req.id and entry["can_answer"] is True and entry["initiator_label"] == "用人单位"

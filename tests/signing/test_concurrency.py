@@ -20,8 +20,8 @@ from sqlalchemy import select, text
 from tests.conftest import IS_PG
 from tests.factories import credit_code
 from tests.signing.conftest import TERMS, count_rows
+from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.models import Employer, Graduate, User
-from wxbackend.auth.principals import graduate_actor
 from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError
 from wxbackend.core.timeutil import SHANGHAI
@@ -375,10 +375,10 @@ def test_ot_4_ten_simultaneous_termination_requests_create_one(
         assert agreement is not None
         if i % 2:
             user = db.session.get(User, uid)
-            services.start_termination("employer", services.audit_actor(user), agreement, "07", None,  # type: ignore[arg-type]
+            services.start_termination("employer", actor_for(user), agreement, "07", None,  # type: ignore[arg-type]
                                        user=user)
         else:
-            services.start_termination("graduate", graduate_actor(_graduate(app, gid)), agreement, "04", "个人原因")
+            services.start_termination("graduate", actor_for(_graduate(app, gid)), agreement, "04", "个人原因")
 
     results = _race(app, 10, start)
     assert sorted(results) == ["ok"] + ["termination_open"] * 9, results
@@ -393,17 +393,17 @@ def test_ot_2_answer_and_cancel_at_once_give_one_outcome(
     graduate = grad()
     employer = employer_user()
     row = signed(graduate, employer)
-    req = services.start_termination("graduate", graduate_actor(graduate), row, "04", None)
+    req = services.start_termination("graduate", actor_for(graduate), row, "04", None)
     db.session.commit()
     gid, uid, rid = graduate.id, employer.id, req.id
 
     def act(i: int) -> None:
         request = services.get_termination(rid)
         if i == 0:
-            services.cancel_termination("graduate", graduate_actor(_graduate(app, gid)), request)
+            services.cancel_termination("graduate", actor_for(_graduate(app, gid)), request)
         else:
             user = db.session.get(User, uid)
-            services.answer_termination("employer", services.audit_actor(user), request, True)  # type: ignore[arg-type]
+            services.answer_termination("employer", actor_for(user), request, True)  # type: ignore[arg-type]
 
     results = _race(app, 2, act)
     assert sorted(results) == ["not_waiting", "ok"], results

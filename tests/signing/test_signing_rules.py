@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from tests.factories import credit_code, wrong_check_character
 from tests.signing.conftest import TERMS, count_rows, refused
-from wxbackend.auth.principals import graduate_actor
+from wxbackend.accounts.actors import actor_for
 from wxbackend.core.db import db
 from wxbackend.core.errors import Conflict, Forbidden
 from wxbackend.core.timeutil import SHANGHAI
@@ -54,9 +54,9 @@ def _reload(row: OnlineAgreement) -> OnlineAgreement:
 
 def _terminate(row: OnlineAgreement, graduate: Any, employer: Any, review_all: Callable[..., Any]) -> None:
     """The graduate asks, the employer agrees, department and school pass: 已解约."""
-    req = services.start_termination("graduate", graduate_actor(graduate), row, "04", "个人原因")
+    req = services.start_termination("graduate", actor_for(graduate), row, "04", "个人原因")
     db.session.commit()
-    services.answer_termination("employer", services.audit_actor(employer), req, True)
+    services.answer_termination("employer", actor_for(employer), req, True)
     db.session.commit()
     review_all(services.TERMINATION_KIND, req.id)
     assert _reload(row).status == "terminated"

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.signing.conftest import count_rows, refused
-from wxbackend.auth.principals import graduate_actor
+from wxbackend.accounts.actors import actor_for
 from wxbackend.core.db import db
 from wxbackend.core.errors import Conflict, Forbidden
 from wxbackend.core.timeutil import SHANGHAI
@@ -57,7 +57,7 @@ def deal(grad: Callable[..., Any], employer_user: Callable[..., Any], signed: Ca
 
 
 def _actor(d: dict[str, Any], party: str) -> Any:
-    return graduate_actor(d["graduate"]) if party == "graduate" else services.audit_actor(d["employer"])
+    return actor_for(d["graduate"]) if party == "graduate" else actor_for(d["employer"])
 
 
 def _start(d: dict[str, Any], party: str = "graduate", reason: Any = "04", explanation: Any = "个人原因") -> Any:
@@ -106,7 +106,7 @@ def test_ot_1_only_a_signed_agreement_can_be_terminated(
     assert _agreement(row.id).status == state
     for party in ("graduate", "employer"):
         err = refused(lambda p=party: services.start_termination(
-            p, graduate_actor(graduate) if p == "graduate" else services.audit_actor(employer), row, "07", None),
+            p, actor_for(graduate) if p == "graduate" else actor_for(employer), row, "07", None),
             "not_signed", Conflict)
         assert err.status == 409
     assert count_rows(TerminationRequest) == before

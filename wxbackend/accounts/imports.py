@@ -27,6 +27,7 @@ from sqlalchemy import and_, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from stdnum.cn import ric
 
+from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.models import Department, Graduate, ImportBatch, Major, User
 from wxbackend.accounts.validation import (
     CODED_FIELDS,
@@ -347,10 +348,9 @@ def start_import(actor: Actor, user: User, filename: str, content: bytes) -> Sta
         _guarded(batch.id, actor, lambda: _process(batch, actor, table.columns, rows))
         return Started(batch, True)
 
-    from jobs.imports import import_graduates
     from wxbackend.core.jobs import enqueue
 
-    enqueue(import_graduates, batch.id)
+    enqueue("jobs.imports.import_graduates", batch.id)
     db.session.commit()
     return Started(batch, False)
 
@@ -365,7 +365,7 @@ def run_batch(batch_id: int) -> None:
     batch.errors = None
     db.session.commit()
     uploader = db.session.get(User, batch.uploaded_by)
-    actor = Actor("staff", uploader.id, uploader.role, uploader.display_name) if uploader else audit.SYSTEM
+    actor = actor_for(uploader) if uploader else audit.SYSTEM
     _guarded(batch_id, actor, lambda: _read_and_process(batch, actor))
 
 

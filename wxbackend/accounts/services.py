@@ -16,10 +16,6 @@ from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError, Conflict, Forbidden
 
 
-def actor_for(user: User) -> Actor:
-    return Actor("employer" if user.role == "employer" else "staff", user.id, user.role, user.display_name)
-
-
 def check_credit_code(value: str) -> str:
     """Validate a 统一社会信用代码 (GB 32100 check character); return it compact and upper-case."""
     code = (value or "").strip().upper()

@@ -12,11 +12,11 @@ from typing import Any
 
 from flask import g
 
+from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.models import Graduate
 from wxbackend.accounts.modules import require_module
 from wxbackend.api import bp
 from wxbackend.api.schemas import AgreementOut, TerminationIn, TerminationOut, error_responses
-from wxbackend.auth.principals import graduate_actor
 from wxbackend.auth.tokens import token_required
 from wxbackend.core import timeutil
 from wxbackend.core.audit import ROLE_LABELS
@@ -129,7 +129,7 @@ def agreement_pdf(agreement_id: int) -> Any:
 def termination_start(agreement_id: int, data: dict[str, Any]) -> tuple[dict[str, Any], int]:
     graduate = _graduate()
     row = services.get_for_graduate(graduate, agreement_id)
-    req = services.start_termination("graduate", graduate_actor(graduate), row, data.get("reason"),
+    req = services.start_termination("graduate", actor_for(graduate), row, data.get("reason"),
                                      data.get("explanation"))
     db.session.commit()
     return termination_payload(graduate, req), 201
@@ -154,7 +154,7 @@ def termination_detail(termination_id: int) -> dict[str, Any]:
 def _termination_action(termination_id: int, action: str) -> dict[str, Any]:
     graduate = _graduate()
     req = _own_termination(graduate, termination_id)
-    actor = graduate_actor(graduate)
+    actor = actor_for(graduate)
     if action == "cancel":
         services.cancel_termination("graduate", actor, req)
     else:

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from flask import current_app, g, url_for
 
+from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.models import ApiToken, Graduate
 from wxbackend.api import bp
 from wxbackend.api.schemas import (
@@ -20,7 +21,6 @@ from wxbackend.api.schemas import (
 )
 from wxbackend.auth import service, tokens, wechat
 from wxbackend.auth.identity import InvalidCredentials, LocalProvider
-from wxbackend.auth.principals import graduate_actor
 from wxbackend.core import audit
 from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError
@@ -60,7 +60,7 @@ def wx_login(data: dict[str, Any]) -> dict[str, Any]:
     session = wechat.code_to_session(data["code"])
     graduate = service.graduate_for_openid(session.openid)
     if graduate is not None:
-        audit.record(graduate_actor(graduate), "auth.login", graduate, provider="wechat", channel="wx")
+        audit.record(actor_for(graduate), "auth.login", graduate, provider="wechat", channel="wx")
         out = {"bind_required": False, **token_response(graduate)}
         db.session.commit()
         return out
@@ -107,7 +107,7 @@ def bind(data: dict[str, Any]) -> dict[str, Any]:
         responses=error_responses(_400="登录码无效、已使用或已过期", _403="毕业生基本信息已删除"))
 def exchange(data: dict[str, Any]) -> dict[str, Any]:
     graduate = service.redeem_exchange_code(data["code"])
-    audit.record(graduate_actor(graduate), "auth.exchange", graduate, channel="wx")
+    audit.record(actor_for(graduate), "auth.exchange", graduate, channel="wx")
     out = token_response(graduate)
     db.session.commit()
     return out
@@ -122,6 +122,6 @@ def logout() -> dict[str, Any]:
     graduate: Graduate = g.graduate
     api_token: ApiToken = g.api_token
     revoked = tokens.revoke(tokens.bearer() or "")
-    audit.record(graduate_actor(graduate), "auth.logout", graduate, token_id=api_token.id, channel="wx")
+    audit.record(actor_for(graduate), "auth.logout", graduate, token_id=api_token.id, channel="wx")
     db.session.commit()
     return {"revoked": revoked}

@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import current_app, g, request, url_for
 
+from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.models import Graduate
 from wxbackend.accounts.modules import require_module
 from wxbackend.api import bp
@@ -24,7 +25,6 @@ from wxbackend.api.schemas import (
     StoredFileOut,
     error_responses,
 )
-from wxbackend.auth.principals import graduate_actor
 from wxbackend.auth.tokens import token_required
 from wxbackend.core.audit import ROLE_LABELS
 from wxbackend.core.db import db
@@ -230,7 +230,7 @@ def proof_upload(record_id: int) -> tuple[dict[str, Any], int]:
     upload = request.files.get("file")
     if upload is None:
         raise ApiError("missing_file", "请选择要上传的图片", {"file": "缺少文件（multipart 字段名 file）"})
-    stored = services.add_proof(graduate_actor(graduate), record, upload.read(), upload.filename)
+    stored = services.add_proof(actor_for(graduate), record, upload.read(), upload.filename)
     return file_payload(stored), 201
 
 
@@ -241,7 +241,7 @@ def proof_upload(record_id: int) -> tuple[dict[str, Any], int]:
 def proof_delete(record_id: int, file_id: int) -> tuple[str, int]:
     graduate: Graduate = g.graduate
     record = services.get_own(graduate, record_id)
-    services.remove_proof(graduate_actor(graduate), record, file_id)
+    services.remove_proof(actor_for(graduate), record, file_id)
     db.session.commit()
     return "", 204
 

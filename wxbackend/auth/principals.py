@@ -16,6 +16,7 @@ from flask_login import AnonymousUserMixin, LoginManager, current_user, login_us
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import select
 
+from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.models import Graduate, User
 from wxbackend.core import audit, timeutil
 from wxbackend.core.audit import ANONYMOUS, Actor
@@ -43,8 +44,6 @@ class StaffPrincipal:
 
     @property
     def actor(self) -> Actor:
-        from wxbackend.accounts.services import actor_for
-
         return actor_for(self.user)
 
 
@@ -64,15 +63,11 @@ class GraduatePrincipal:
 
     @property
     def actor(self) -> Actor:
-        return graduate_actor(self.graduate)
+        return actor_for(self.graduate)
 
 
 class Anonymous(AnonymousUserMixin):
     kind = "anonymous"
-
-
-def graduate_actor(graduate: Graduate) -> Actor:
-    return Actor("graduate", graduate.id, "graduate", graduate.name)
 
 
 def _load(session_id: str) -> Any:

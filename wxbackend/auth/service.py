@@ -20,11 +20,11 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
+from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.models import ApiToken, Graduate, WechatBinding
 from wxbackend.accounts.validation import EMAIL, PHONE
 from wxbackend.auth import tokens
 from wxbackend.auth.identity import Identity, LoginRefused, resolve_graduate
-from wxbackend.auth.principals import graduate_actor
 from wxbackend.core import audit, timeutil
 from wxbackend.core.audit import ANONYMOUS
 from wxbackend.core.db import db
@@ -54,7 +54,7 @@ def login_identity(identity: Identity, channel: str) -> Graduate:
         db.session.commit()
         raise
     sync_contact(graduate, identity)
-    audit.record(graduate_actor(graduate), "auth.login", graduate, provider=identity.provider,
+    audit.record(actor_for(graduate), "auth.login", graduate, provider=identity.provider,
                  subject=identity.subject, channel=channel)
     return graduate
 
@@ -90,7 +90,7 @@ def sync_contact(graduate: Graduate, identity: Identity) -> dict[str, list[Any]]
         changes["email"] = [graduate.email, email]
         graduate.email = email
     if changes:
-        audit.record(graduate_actor(graduate), "graduate.contact_sync", graduate, changes=changes,
+        audit.record(actor_for(graduate), "graduate.contact_sync", graduate, changes=changes,
                      source=identity.provider)
     return changes
 
@@ -106,7 +106,7 @@ def confirm_basic_info(graduate: Graduate) -> bool:
     done = bool(result.rowcount)  # type: ignore[attr-defined]
     db.session.refresh(graduate)
     if done:
-        audit.record(graduate_actor(graduate), "graduate.confirm", graduate)
+        audit.record(actor_for(graduate), "graduate.confirm", graduate)
     return done
 
 
@@ -150,7 +150,7 @@ def bind_wechat(graduate: Graduate, openid: str, unionid: str | None) -> WechatB
         if mine is not None:
             return mine
         raise Conflict("openid_bound", MSG_OPENID_BOUND) from None
-    audit.record(graduate_actor(graduate), "auth.wechat_bind", graduate, openid=openid,
+    audit.record(actor_for(graduate), "auth.wechat_bind", graduate, openid=openid,
                  unionid=unionid)
     return binding
 

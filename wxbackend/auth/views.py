@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_user, logout_user
 
+from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.basic_info import basic_info_rows
 from wxbackend.accounts.modules import module_states
 from wxbackend.auth import service
@@ -19,7 +20,6 @@ from wxbackend.auth.identity import CasProvider, InvalidCredentials, LocalProvid
 from wxbackend.auth.principals import (
     GraduatePrincipal,
     current_graduate_web,
-    graduate_actor,
     graduate_required,
 )
 from wxbackend.core import audit
@@ -101,7 +101,7 @@ def logout():  # type: ignore[no-untyped-def]
     """退出 (L-3): end the web session."""
     graduate = current_graduate_web()
     if graduate is not None:
-        audit.record(graduate_actor(graduate), "auth.logout", graduate, channel="web")
+        audit.record(actor_for(graduate), "auth.logout", graduate, channel="web")
         db.session.commit()
     logout_user()
     flash("已退出登录", "success")

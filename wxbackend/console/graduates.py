@@ -14,6 +14,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, or_, select
 
 from wxbackend.accounts import services
+from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.models import Department, Graduate, Major, User
 from wxbackend.accounts.scope import can_manage_basic_info, get_visible_graduate, graduate_filter
 from wxbackend.accounts.validation import CODED_FIELDS, FIELDS, LABEL_TO_FIELD, mask_id_number, mask_phone
@@ -331,7 +332,7 @@ def graduate_reveal_id(graduate_id: int):  # type: ignore[no-untyped-def]
     """Show the full 身份证号 once, to a school reviewer, and record that it was seen."""
     graduate = _visible(graduate_id)
     user = _require_manager(graduate)
-    audit.record(services.actor_for(user), "graduate.reveal_id", graduate)
+    audit.record(actor_for(user), "graduate.reveal_id", graduate)
     db.session.commit()
     response = _render_detail(graduate, full_id=True)
     return response, 200, {"Cache-Control": "no-store"}
@@ -413,7 +414,7 @@ def graduate_new():  # type: ignore[no-untyped-def]
         return _render_form(user, {"training_mode": "1"}, {}, None)
     values = _form_values_from_request()
     try:
-        graduate = services.create_graduate(services.actor_for(user), user, values)
+        graduate = services.create_graduate(actor_for(user), user, values)
         db.session.commit()
     except ApiError as err:
         db.session.rollback()
@@ -434,7 +435,7 @@ def graduate_edit(graduate_id: int):  # type: ignore[no-untyped-def]
         return _render_form(user, _form_values_from(graduate), {}, graduate)
     values = _form_values_from_request()
     try:
-        changes = services.update_graduate(services.actor_for(user), user, graduate, values)
+        changes = services.update_graduate(actor_for(user), user, graduate, values)
         db.session.commit()
     except ApiError as err:
         db.session.rollback()
@@ -473,7 +474,7 @@ def graduate_delete(graduate_id: int):  # type: ignore[no-untyped-def]
         return render_template("console/graduate_delete.html", graduate=graduate, reason=reason,
                                errors=errors, message=None), 400
     try:
-        services.delete_graduate(services.actor_for(user), user, graduate, reason)
+        services.delete_graduate(actor_for(user), user, graduate, reason)
         db.session.commit()
     except ApiError as err:
         db.session.rollback()

@@ -14,11 +14,11 @@ from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from wxbackend.accounts import imports as svc
+from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.models import ImportBatch, User
 from wxbackend.auth.principals import current_staff, staff_required
 from wxbackend.console.views import bp, too_large_page
 from wxbackend.core import timeutil
-from wxbackend.core.audit import Actor
 from wxbackend.core.db import db
 
 RECENT = 20
@@ -28,10 +28,6 @@ def _user() -> User:
     user = current_staff()
     assert user is not None and user.role == "school"
     return user
-
-
-def _actor(user: User) -> Actor:
-    return Actor("staff", user.id, user.role, user.display_name)
 
 
 def _batch(user: User, batch_id: int) -> ImportBatch:
@@ -72,7 +68,7 @@ def imports_upload():  # type: ignore[no-untyped-def]
     finally:
         upload.close()  # a large upload is spooled to a temporary file
     try:
-        started = svc.start_import(_actor(user), user, upload.filename, content)
+        started = svc.start_import(actor_for(user), user, upload.filename, content)
     except svc.ImportRefused as refused:
         db.session.rollback()
         return _page(user, refused.message, 400)

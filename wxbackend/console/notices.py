@@ -7,8 +7,8 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.models import Notice, User
-from wxbackend.accounts.services import actor_for
 from wxbackend.auth.principals import current_staff, staff_required
 from wxbackend.console.views import bp
 from wxbackend.core import audit, timeutil

@@ -18,9 +18,9 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from sqlalchemy import func, select
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.models import Department, Graduate, Major, User
 from wxbackend.accounts.scope import can_see_graduate
-from wxbackend.accounts.services import actor_for
 from wxbackend.accounts.validation import mask_id_number
 from wxbackend.auth.principals import current_staff, staff_required
 from wxbackend.console.graduates import Change

@@ -9,11 +9,15 @@ Three modes (``Settings.jobs_mode``):
 - ``eager``: jobs run inline at commit (handy in a shell).
 
 Jobs are enqueued *after the commit succeeds* (never for a rolled-back change) and
-receive ids, not objects. The functions themselves live in ``jobs/``.
+receive ids, not objects. The functions themselves live in ``jobs/``, which sits above the
+whole application: ``wxbackend`` names a job by its dotted path (``"jobs.pdf.render_agreement_pdf"``)
+and never imports ``jobs``; the path is resolved when the job is dispatched. The worker process
+tells this module how to build its app (``use_app_factory``), so core never imports the app.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 import threading
 import time
@@ -58,7 +62,7 @@ def job(queue: str, *, timeout: int = 300, retries: int = 3, intervals: tuple[in
         def runner(*args: Any) -> Any:
             if has_app_context():
                 return func(*args)
-            with _worker_app().app_context():
+            with worker_app().app_context():
                 return func(*args)
 
         runner.__name__ = func.__name__
@@ -72,19 +76,41 @@ def job(queue: str, *, timeout: int = 300, retries: int = 3, intervals: tuple[in
 
 
 _app_for_worker: Flask | None = None
+_app_factory: Callable[[], Flask] | None = None
+
+#: A job as the application names it: its function, or its dotted path in ``jobs/``.
+JobRef = Callable[..., Any] | str
 
 
-def _worker_app() -> Flask:
+def use_app_factory(factory: Callable[[], Flask]) -> None:
+    """How a worker process builds its app (``jobs`` registers ``create_app``)."""
+    global _app_factory
+    _app_factory = factory
+
+
+def worker_app() -> Flask:
+    """The worker's app, built once per process by the registered factory."""
     global _app_for_worker
     if _app_for_worker is None:
-        from wxbackend.app import create_app
-
-        _app_for_worker = create_app()
+        if _app_factory is None:
+            raise RuntimeError("no app factory registered: import the jobs package first")
+        _app_for_worker = _app_factory()
     return _app_for_worker
 
 
-def enqueue(func: Callable[..., Any], *args: Any, session: Session | None = None, once: bool = False) -> None:
-    """Queue *func(*args)* to run once the current transaction commits.
+def resolve(ref: JobRef) -> Callable[..., Any]:
+    """The job function *ref* names (a dotted path is imported on first use)."""
+    if not isinstance(ref, str):
+        return ref
+    module, _, name = ref.rpartition(".")
+    func = getattr(importlib.import_module(module), name)
+    if not hasattr(func, "spec"):
+        raise ValueError(f"{ref} is not a job (missing @job)")
+    return func  # type: ignore[no-any-return]
+
+
+def enqueue(ref: JobRef, *args: Any, session: Session | None = None, once: bool = False) -> None:
+    """Queue the job *ref* with *args* to run once the current transaction commits.
 
     With *once*, the same call queued again in the same transaction is dropped (e.g. one run of
     the message sender for a transaction that wrote many messages).
@@ -93,14 +119,14 @@ def enqueue(func: Callable[..., Any], *args: Any, session: Session | None = None
 
     sess = session or db.session()
     pending = sess.info.setdefault("pending_jobs", [])
-    if once and (func, args) in pending:
+    if once and (ref, args) in pending:
         return
-    pending.append((func, args))
+    pending.append((ref, args))
 
 
-def enqueue_now(func: Callable[..., Any], *args: Any) -> Any:
+def enqueue_now(ref: JobRef, *args: Any) -> Any:
     """Dispatch immediately (no transaction to wait for)."""
-    return current_app.extensions["wx_jobs"].dispatch(func, args)
+    return current_app.extensions["wx_jobs"].dispatch(ref, args)
 
 
 class JobRunner:
@@ -128,8 +154,8 @@ class JobRunner:
 
         return Queue(name, connection=self._redis)
 
-    def dispatch(self, func: Callable[..., Any], args: tuple[Any, ...]) -> Any:
-        spec: JobSpec = func.spec  # type: ignore[attr-defined]
+    def dispatch(self, ref: JobRef, args: tuple[Any, ...]) -> Any:
+        spec: JobSpec = resolve(ref).spec  # type: ignore[attr-defined]
         if self.mode == "rq":
             from rq import Retry
 

@@ -12,9 +12,9 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
+from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.models import Graduate, User
 from wxbackend.accounts.modules import require_module
-from wxbackend.auth.principals import graduate_actor
 from wxbackend.core import audit, timeutil
 from wxbackend.core.audit import Actor
 from wxbackend.core.db import db
@@ -159,7 +159,7 @@ def create(graduate: Graduate, subkind: Any, values: Any) -> OtherDestination:
     except IntegrityError:
         db.session.rollback()
         raise _open_exists() from None
-    audit.record(graduate_actor(graduate), "destination.create", record, subkind=kind.key, fields=clean)
+    audit.record(actor_for(graduate), "destination.create", record, subkind=kind.key, fields=clean)
     return record
 
 
@@ -176,7 +176,7 @@ def update_fields(graduate: Graduate, record: OtherDestination, subkind: Any, va
     clean = _clean(graduate, kind, values, require=False)
     before = {"subkind": record.subkind, **record.fields}
     _write(record, subkind=kind.key, group=kind.group, destination_code=kind.national_code(clean), fields=clean)
-    audit.record(graduate_actor(graduate), "destination.update", record,
+    audit.record(actor_for(graduate), "destination.update", record,
                  changes=_diff(before, {"subkind": kind.key, **clean}))
     return record
 
@@ -192,7 +192,7 @@ def submit(graduate: Graduate, record: OtherDestination) -> OtherDestination:
     if len(proofs) < kind.proof.min:
         raise ApiError("proof_required", f"请上传{kind.proof.label}（至少{kind.proof.min}张）",
                        {"proofs": f"至少上传{kind.proof.min}张"})
-    actor = graduate_actor(graduate)
+    actor = actor_for(graduate)
     was = record.status
     claim(graduate.id, KIND, record.id)
     _write(record, status="pending", fields=clean, destination_code=kind.national_code(clean),
@@ -211,7 +211,7 @@ def withdraw(graduate: Graduate, record: OtherDestination) -> OtherDestination:
     item = review.open_item(KIND, record.id)
     if record.status != "pending" or item is None:
         raise Conflict("not_pending", "只有审核中的登记可以撤回")
-    review.withdraw(graduate_actor(graduate), item)
+    review.withdraw(actor_for(graduate), item)
     _write(record, status="draft")
     release(graduate.id, KIND, record.id)
     return record
@@ -223,7 +223,7 @@ def void(graduate: Graduate, record: OtherDestination) -> OtherDestination:
         raise Conflict("not_voidable", "只有审核通过的登记可以作废")
     _write(record, status="voided", voided_at=timeutil.now())
     release(graduate.id, KIND, record.id)
-    audit.record(graduate_actor(graduate), "destination.void", record)
+    audit.record(actor_for(graduate), "destination.void", record)
     return record
 
 

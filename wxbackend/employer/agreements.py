@@ -15,6 +15,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 
+from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.models import Graduate, User
 from wxbackend.accounts.validation import mask_id_number
 from wxbackend.core import audit, timeutil
@@ -210,7 +211,7 @@ def invite():  # type: ignore[no-untyped-def]
 def _find_graduate(user: User) -> Any:
     values = {"name": (request.form.get("name") or "").strip(),
               "identifier": (request.form.get("identifier") or "").strip().upper()}
-    actor = services.audit_actor(user)
+    actor = actor_for(user)
     try:
         graduate = services.find_graduate(values["name"], values["identifier"])
     except ApiError as err:
@@ -459,7 +460,7 @@ def start_termination(agreement_id: int):  # type: ignore[no-untyped-def]
     explanation = (request.form.get("explanation") or "").replace("\r\n", "\n")
     form = {"reason": request.form.get("reason") or "", "explanation": explanation}
     try:
-        services.start_termination("employer", services.audit_actor(user), row, form["reason"] or None,
+        services.start_termination("employer", actor_for(user), row, form["reason"] or None,
                                    explanation, user=user)
         db.session.commit()
     except ApiError as err:
@@ -480,7 +481,7 @@ def answer_termination(termination_id: int):  # type: ignore[no-untyped-def]
     if decision not in ("accept", "decline"):
         abort(400)
     try:
-        services.answer_termination("employer", services.audit_actor(user), req, decision == "accept")
+        services.answer_termination("employer", actor_for(user), req, decision == "accept")
         db.session.commit()
     except ApiError as err:
         db.session.rollback()
@@ -499,7 +500,7 @@ def cancel_termination(termination_id: int):  # type: ignore[no-untyped-def]
     user = employer_user()
     req = _own_termination(termination_id)
     try:
-        services.cancel_termination("employer", services.audit_actor(user), req)
+        services.cancel_termination("employer", actor_for(user), req)
         db.session.commit()
     except ApiError as err:
         db.session.rollback()

@@ -17,6 +17,7 @@ from stdnum.cn import uscc
 from stdnum.exceptions import InvalidChecksum, InvalidLength, ValidationError
 
 from wxbackend.accounts import services as accounts
+from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.models import Employer, User
 from wxbackend.core import audit
 from wxbackend.core.audit import Actor
@@ -164,7 +165,7 @@ def update_profile(user: User, values: dict[str, Any]) -> dict[str, list[Any]]:
     for key, (_before, after) in changes.items():
         setattr(employer, key, after)
     if changes:
-        audit.record(accounts.actor_for(user), "employer.profile_update", employer, changes=changes)
+        audit.record(actor_for(user), "employer.profile_update", employer, changes=changes)
     return changes
 
 
@@ -181,7 +182,7 @@ def change_password(user: User, form: Any) -> dict[str, str]:
         return errors
     user.set_password(new)
     user.session_version += 1  # every other session of this account ends
-    audit.record(accounts.actor_for(user), "employer.password_change", object_type="user", object_id=user.id)
+    audit.record(actor_for(user), "employer.password_change", object_type="user", object_id=user.id)
     return {}
 
 
@@ -207,7 +208,7 @@ def register(values: dict[str, Any]) -> User:
     except IntegrityError:
         raise ApiError("duplicate", "该统一社会信用代码或用户名刚刚已被注册，请检查后重试",
                        {"credit_code": MSG_CODE_TAKEN}, status=409) from None
-    audit.record(accounts.actor_for(user), "employer.register", employer, name=employer.name,
+    audit.record(actor_for(user), "employer.register", employer, name=employer.name,
                  credit_code=employer.credit_code, username=user.username)
     return user
 

@@ -77,9 +77,8 @@ def store_upload(
             source_format=image.source_format, original_size=len(data),
         )
         if needs_compression:
-            from jobs.images import compress_image
 
-            enqueue(compress_image, row.id)
+            enqueue("jobs.images.compress_image", row.id)
         db.session.commit()
     except Exception:
         db.session.rollback()

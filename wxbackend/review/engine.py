@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Select, exists, false, select, update
 from sqlalchemy.orm import aliased
 
+from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.models import Graduate, School, User
 from wxbackend.core import audit, timeutil
 from wxbackend.core.audit import Actor
@@ -76,10 +77,6 @@ def kind_label(kind: str) -> str:
 
 def first_stage(school: School) -> str:
     return "school" if school.skip_department_review else "department"
-
-
-def actor_for(user: User) -> Actor:
-    return Actor("staff", user.id, user.role, user.display_name)
 
 
 # --- transitions -------------------------------------------------------------------
@@ -387,7 +384,6 @@ def queue_sender() -> None:
 
     if not current_app.config["SETTINGS"].messages_enabled:
         return
-    from jobs.messages import send_messages
     from wxbackend.core.jobs import enqueue
 
-    enqueue(send_messages, once=True)
+    enqueue("jobs.messages.send_messages", once=True)

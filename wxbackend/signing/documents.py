@@ -181,10 +181,9 @@ def pdf_response(row: OnlineAgreement) -> Any:
         raise Conflict("not_signed", "签约完成后才能查看电子就业协议书")
     stored = pdf_file(row)
     if stored is None:
-        from jobs.pdf import render_agreement_pdf
         from wxbackend.core.jobs import enqueue_now
 
-        enqueue_now(render_agreement_pdf, row.id)
+        enqueue_now("jobs.pdf.render_agreement_pdf", row.id)
         raise ApiError("pdf_pending", "电子就业协议书正在生成，请稍后再试", status=409)
     response = file_response(stored)
     response.headers["Content-Disposition"] = f'attachment; filename="{row.agreement_no}.pdf"'

@@ -17,8 +17,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from stdnum.cn import uscc
 
+from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.models import Employer, Graduate, School, User
-from wxbackend.auth.principals import graduate_actor
 from wxbackend.core import audit, timeutil
 from wxbackend.core.audit import Actor
 from wxbackend.core.codes import code_list
@@ -162,7 +162,7 @@ def invite(user: User, graduate: Graduate, response_days: Any, terms: Any) -> On
         db.session.rollback()
         pending = _waiting_invitation(employer.id, graduate.id)
         raise _already_invited(pending) from None
-    audit.record(audit_actor(user), "signing.invite", row, graduate_id=graduate.id, deadline=row.deadline)
+    audit.record(actor_for(user), "signing.invite", row, graduate_id=graduate.id, deadline=row.deadline)
     review.notify(graduate.id, "invitation_received", "收到签约邀请",
                   f"{employer.name}向您发起了签约邀请（{forms.field('position').field.display(clean['position'])}），"
                   f"请在{timeutil.fmt(row.deadline)}前登录回应。", {"agreement_id": row.id})
@@ -179,10 +179,6 @@ def _already_invited(pending: OnlineAgreement | None) -> Conflict:
     until = f"（应约截止时间 {timeutil.fmt(pending.deadline)}）" if pending else ""
     return Conflict("already_invited",
                     f"您对该毕业生的签约邀请仍在应约有效期内{until}，不能重复邀请；毕业生拒绝或邀请失效后可再次邀请")
-
-
-def audit_actor(user: User) -> Actor:
-    return review.actor_for(user)
 
 
 # --- ON-3, ON-4: the graduate's answer ---------------------------------------------------------
@@ -226,8 +222,8 @@ def accept(graduate: Graduate, agreement_id: int) -> OnlineAgreement:
         conflict = _answer_conflict(row)
         db.session.rollback()  # drop the claim taken above
         raise conflict
-    review.submit(graduate_actor(graduate), KIND, row.id, graduate, allow_return=False)
-    audit.record(graduate_actor(graduate), "signing.accept", row)
+    review.submit(actor_for(graduate), KIND, row.id, graduate, allow_return=False)
+    audit.record(actor_for(graduate), "signing.accept", row)
     return row
 
 
@@ -237,7 +233,7 @@ def decline(graduate: Graduate, agreement_id: int) -> OnlineAgreement:
     now = _check_answerable(graduate, row, "decline")
     if not _answer(row, now, status="declined", answered_at=now):
         raise _answer_conflict(row)
-    audit.record(graduate_actor(graduate), "signing.decline", row)
+    audit.record(actor_for(graduate), "signing.decline", row)
     return row
 
 
@@ -374,10 +370,9 @@ def _agreement_reviewed(outcome: Outcome) -> None:
         assert school is not None
         _set(row, "reviewing", status="signed", signed_at=now, agreement_no=next_agreement_no(school, now))
         sync_transfer_info(row, school)
-        from jobs.pdf import render_agreement_pdf
         from wxbackend.core.jobs import enqueue
 
-        enqueue(render_agreement_pdf, row.id)
+        enqueue("jobs.pdf.render_agreement_pdf", row.id)
 
 
 def sync_transfer_info(row: OnlineAgreement, school: School) -> list[TransferInfo]:
