@@ -30,6 +30,7 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Settings | N
     configure_db(app)
     configure_security(app)
     configure_jobs(app)
+    add_modules(app)
     add_blueprints(app)
     add_cli(app)
     return app
@@ -108,6 +109,14 @@ def configure_jobs(app: APIFlask) -> None:
         from wxbackend.core.scheduler import start_thread
 
         start_thread(app, settings.EXPIRY_INTERVAL)
+
+
+def add_modules(app: APIFlask) -> None:
+    """Each domain module joins the platform here: review hooks, presenters, record-list sources, signals."""
+    from wxbackend import destinations, signing
+
+    destinations.init_app(app)
+    signing.init_app(app)
 
 
 def add_blueprints(app: APIFlask) -> None:

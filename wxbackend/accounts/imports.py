@@ -38,7 +38,7 @@ from wxbackend.accounts.validation import (
     clean_graduate,
     normalise_id_number,
 )
-from wxbackend.core import audit, timeutil
+from wxbackend.core import audit, signals, timeutil
 from wxbackend.core.audit import Actor, AuditEvent
 from wxbackend.core.codes import code_list, region_name
 from wxbackend.core.db import db
@@ -562,6 +562,8 @@ def _upsert_once(batch_id: int, school_id: int, actor: Actor,
         db.session.execute(stmt, updates)
     if events:
         db.session.execute(insert(AuditEvent.__table__), events)
+        changed = [e["object_id"] for e in events]
+        signals.basic_info_changed.send("accounts", graduate_ids=changed, action="import", actor=actor)
     return len(inserts), len(updates)
 
 

@@ -10,7 +10,7 @@ from stdnum.exceptions import ValidationError
 
 from wxbackend.accounts.models import Employer, Graduate, School, User
 from wxbackend.accounts.validation import FIELDS, GRADUATE_COLUMNS, OrgIndex, clean_graduate
-from wxbackend.core import audit, timeutil
+from wxbackend.core import audit, signals, timeutil
 from wxbackend.core.audit import Actor
 from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError, Conflict, Forbidden
@@ -54,6 +54,7 @@ def create_graduate(actor: Actor, user: User, raw: dict[str, Any]) -> Graduate:
     db.session.add(graduate)
     db.session.flush()
     audit.record(actor, "graduate.create", graduate, name=graduate.name)
+    signals.basic_info_changed.send("accounts", graduate_ids=[graduate.id], action="create", actor=actor)
     return graduate
 
 
@@ -71,6 +72,7 @@ def update_graduate(actor: Actor, user: User, graduate: Graduate, raw: dict[str,
         for key, (_before, after) in changes.items():
             setattr(graduate, key, after)
         audit.record(actor, "graduate.update", graduate, changes=changes)
+        signals.basic_info_changed.send("accounts", graduate_ids=[graduate.id], action="update", actor=actor)
     return changes
 
 
@@ -80,8 +82,8 @@ def delete_graduate(actor: Actor, user: User, graduate: Graduate, reason: str = 
     The row is kept, marked deleted, so history and the records that hang off it stay
     readable; the graduate can no longer log in; their API tokens are revoked; a
     re-upload creates a fresh record, so archive and hukou must be registered again.
-    The archive/hukou consequences are applied by those modules' listeners of
-    ``graduate.deleted`` (added with that issue).
+    Modules that must react (archive and hukou: pending applications end 审核不通过) receive
+    ``basic_info_changed`` with ``action="delete"`` inside this transaction.
     """
     from wxbackend.accounts.models import ApiToken, WechatBinding
 
@@ -103,12 +105,7 @@ def delete_graduate(actor: Actor, user: User, graduate: Graduate, reason: str = 
     )
     db.session.execute(WechatBinding.__table__.delete().where(WechatBinding.graduate_id == graduate.id))
     audit.record(actor, "graduate.delete", graduate, reason=reason or None, name=graduate.name)
-    for listener in GRADUATE_DELETED_LISTENERS:
-        listener(actor, graduate)
-
-
-#: Callables (actor, graduate) run inside the deleting transaction; archive/hukou register here.
-GRADUATE_DELETED_LISTENERS: list[Any] = []
+    signals.basic_info_changed.send("accounts", graduate_ids=[graduate.id], action="delete", actor=actor)
 
 
 def create_school(actor: Actor, code: str, name: str) -> School:

@@ -25,7 +25,7 @@ from wxbackend.accounts.models import ApiToken, Graduate, WechatBinding
 from wxbackend.accounts.validation import EMAIL, PHONE
 from wxbackend.auth import tokens
 from wxbackend.auth.identity import Identity, LoginRefused, resolve_graduate
-from wxbackend.core import audit, timeutil
+from wxbackend.core import audit, signals, timeutil
 from wxbackend.core.audit import ANONYMOUS
 from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError, Conflict
@@ -92,6 +92,8 @@ def sync_contact(graduate: Graduate, identity: Identity) -> dict[str, list[Any]]
     if changes:
         audit.record(actor_for(graduate), "graduate.contact_sync", graduate, changes=changes,
                      source=identity.provider)
+        signals.basic_info_changed.send("auth", graduate_ids=[graduate.id], action="contact_sync",
+                                        actor=actor_for(graduate))
     return changes
 
 

@@ -27,19 +27,14 @@ from wxbackend.console.graduates import Change
 from wxbackend.console.views import bp, safe_next, too_large_page
 from wxbackend.core import timeutil
 from wxbackend.core.audit import ROLE_LABELS
-from wxbackend.core.codes import code_list, region_name
+from wxbackend.core.codes import code_list
 from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError, NotFound
-from wxbackend.destinations import catalogue
-from wxbackend.destinations import presenter as _destination_presenter  # noqa: F401  (registers the presenter)
-from wxbackend.destinations import services as destinations
-from wxbackend.destinations.models import OtherDestination
 from wxbackend.files.images import MAX_IMAGE_BYTES
 from wxbackend.files.models import StoredFile
 from wxbackend.files.service import file_response
-from wxbackend.review import engine, subjects
+from wxbackend.review import engine, lifecycle, subjects
 from wxbackend.review.models import STAGE_LABELS, ReviewEvent, ReviewItem
-from wxbackend.signing import presenter as _signing_presenter  # noqa: F401  (registers the presenters)
 
 REVIEWERS = ("school", "department")
 PAGE_SIZE = 50
@@ -304,7 +299,8 @@ def _render_item(item: ReviewItem, *, status: int = 200, form: dict[str, str] | 
         history=history_entries(engine.subject_history(item.kind, item.subject_id)),
         newer=latest if latest is not None and latest.id != item.id else None,
         waiting=waiting,
-        can_edit=waiting and subject.editable and item.kind == destinations.KIND,
+        can_edit=subject.editable and lifecycle.can_edit(user, item),
+        can_change_files=subject.editable and lifecycle.can_change_files(user, item),
         form=form or {},
         errors=errors or {},
         message=message,
@@ -364,30 +360,28 @@ def review_decide(item_id: int):  # type: ignore[no-untyped-def]
     return _to_item(item)
 
 
-# --- proofs (the reviewer adds or removes images while reviewing, OD-3) ---------------------------
+# --- images (the reviewer adds or removes them while reviewing, RV-5) ------------------------------
 
 
-def _waiting_record(item: ReviewItem) -> OtherDestination:
-    """The other-destination record behind *item*; 404 for any other kind."""
-    if item.kind != destinations.KIND:
+def _files_record(item: ReviewItem) -> tuple[lifecycle.RecordKind, Any]:
+    """The record behind *item* and its declaration; 404 for a kind that takes no images."""
+    kind = lifecycle.for_item(item)
+    if kind is None or kind.attachments is None:
         abort(404)
-    record = db.session.get(OtherDestination, item.subject_id, populate_existing=True)
-    if record is None:  # pragma: no cover - items are never orphaned
-        abort(404)
-    return record
+    return kind, lifecycle.record_of(item)
 
 
 @bp.route("/review/items/<int:item_id>/proofs", methods=["POST"])
 @staff_required(*REVIEWERS)
 def review_add_proof(item_id: int):  # type: ignore[no-untyped-def]
     item = _scoped_item(item_id)
-    record = _waiting_record(item)
+    kind, record = _files_record(item)
     user = _user()
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         return _render_item(item, status=400, upload_error="请选择要上传的图片")
     try:
-        destinations.add_proof(actor_for(user), record, upload.read(), upload.filename, user=user)
+        lifecycle.add_attachment(actor_for(user), kind, record, upload.read(), upload.filename, user=user)
     except ApiError as err:
         db.session.rollback()
         item = _scoped_item(item_id)
@@ -415,10 +409,10 @@ def _proof_too_large(err: RequestEntityTooLarge):  # type: ignore[no-untyped-def
 @staff_required(*REVIEWERS)
 def review_remove_proof(item_id: int, file_id: int):  # type: ignore[no-untyped-def]
     item = _scoped_item(item_id)
-    record = _waiting_record(item)
+    kind, record = _files_record(item)
     user = _user()
     try:
-        destinations.remove_proof(actor_for(user), record, file_id, user=user)
+        lifecycle.remove_attachment(actor_for(user), kind, record, file_id, user=user)
         db.session.commit()
     except ApiError as err:
         db.session.rollback()
@@ -430,79 +424,13 @@ def review_remove_proof(item_id: int, file_id: int):  # type: ignore[no-untyped-
     return _to_item(item, "proofs")
 
 
-# --- direct edit of an other destination (OD-3, RV-5) ------------------------------------------
+# --- the reviewer's direct edit (RV-5), through the kind's declared editor ---------------------------
 
 
-@dataclass
-class FormField:
-    key: str
-    label: str
-    type: str
-    required: bool
-    readonly: bool
-    value: str
-    choices: list[tuple[str, str]]
-    maxlength: int | None
-    hint: str | None
-    error: str | None
-
-
-_HINTS = {
-    "region": "6位行政区划代码，如 110108，或完整名称如 北京市海淀区",
-    "credit_code": "18位统一社会信用代码",
-    "phone": "手机号码或带区号的固定电话",
-    "money": "元/月，整数",
-    "url": "以 http:// 或 https:// 开头",
-}
-
-
-def _form_fields(kind: catalogue.SubKind, values: dict[str, Any], readonly: dict[str, Any],
-                 errors: dict[str, str]) -> list[FormField]:
-    out = []
-    for f in kind.fields:
-        fd = f.field
-        key = fd.key
-        raw = readonly[key] if key in readonly else values.get(key)
-        value = "" if raw is None else str(raw)
-        hint = _HINTS.get(fd.type)
-        if fd.type == "region" and value and key not in errors:
-            name = region_name(value)
-            hint = f"{name}（{value}）" if name and name != value else hint
-        if f.source:
-            hint = "取自毕业生基本信息，不可修改"
-        out.append(FormField(
-            key=key, label=fd.label, type=fd.type, required=f.required, readonly=f.source is not None,
-            value=value, choices=code_list(fd.list).choices() if fd.type == "code" and fd.list else [],
-            maxlength=fd.max if fd.type in ("text", "url") else None, hint=hint, error=errors.get(key),
-        ))
-    return out
-
-
-def _subkind_choices(graduate: Graduate) -> list[tuple[str, list[catalogue.SubKind]]]:
-    """Sub-kinds the graduate may hold (D-2), grouped as §4.5.1 lists them."""
-    groups = []
-    for g in catalogue.groups():
-        kinds = [k for k in catalogue.subkinds() if k.group == g.key and catalogue.subkind_refusal(graduate, k) is None]
-        if kinds:
-            groups.append((g.label, kinds))
-    return groups
-
-
-def _render_edit(item: ReviewItem, record: OtherDestination, graduate: Graduate, kind: catalogue.SubKind,
-                 values: dict[str, Any], errors: dict[str, str], message: str | None = None,
+def _render_edit(item: ReviewItem, graduate: Graduate, form: lifecycle.EditForm, message: str | None = None,
                  status: int = 200):  # type: ignore[no-untyped-def]
-    return render_template(
-        "console/review_edit.html",
-        item=item,
-        record=record,
-        graduate=graduate,
-        kind=kind,
-        current_kind=catalogue.subkind(record.subkind),
-        choices=_subkind_choices(graduate),
-        fields=_form_fields(kind, values, catalogue.readonly_values(graduate, kind), errors),
-        errors=errors,
-        message=message,
-    ), status
+    return render_template("console/review_edit.html", item=item, graduate=graduate, form=form,
+                           message=message), status
 
 
 def _edit_errors(err: ApiError) -> dict[str, str]:
@@ -513,48 +441,35 @@ def _edit_errors(err: ApiError) -> dict[str, str]:
 @bp.route("/review/items/<int:item_id>/edit", methods=["GET", "POST"])
 @staff_required(*REVIEWERS)
 def review_edit(item_id: int):  # type: ignore[no-untyped-def]
-    """Change the sub-kind and any field of an other destination waiting for this reviewer (OD-3)."""
+    """Change any field of a record waiting for this reviewer, through its kind's editor (RV-5, OD-3)."""
     item = _scoped_item(item_id)
-    record = _waiting_record(item)
+    kind = lifecycle.for_item(item)
+    if kind is None or kind.editor is None:
+        abort(404)
     user = _user()
-    if not engine.is_waiting_for(user, item) or record.status != "pending":
+    if not lifecycle.can_edit(user, item):
         flash("该事项已被处理或不在您的审核环节，不能修改", "warning")
         return _to_item(item)
-    graduate = db.session.get(Graduate, record.graduate_id)
+    graduate = db.session.get(Graduate, item.graduate_id)
     assert graduate is not None
-    current = catalogue.subkind(record.subkind)
-    assert current is not None
-
     if request.method == "GET":
-        kind = catalogue.subkind(request.args.get("subkind", "")) or current
-        if catalogue.subkind_refusal(graduate, kind):
-            kind = current
-        values = dict(record.fields) if kind.key == current.key else {
-            k: v for k, v in record.fields.items() if kind.field(k) is not None}
-        return _render_edit(item, record, graduate, kind, values, {})
-
-    key = request.form.get("subkind", "")
-    kind = catalogue.subkind(key)
-    if kind is None:
-        return _render_edit(item, record, graduate, current, dict(record.fields),
-                            {"subkind": "请选择有效的毕业去向类型"}, "请按提示修改后重新提交", 400)
-    values = {f.field.key: (request.form.get(f.field.key) or "").strip() for f in kind.fields if not f.source}
-    if _int(request.form.get("version")) != item.version:
+        return _render_edit(item, graduate, lifecycle.edit_form(user, item, request.args or None))
+    version = _int(request.form.get("version"))
+    if version != item.version:
         flash("该事项在您修改期间已被他人处理或修改，请查看最新内容后重试", "warning")
         return _to_item(item)
-    before = record.version
     try:
-        destinations.reviewer_edit(user, record, kind.key, values, expected_version=_int(request.form.get("version")))
+        changed = lifecycle.reviewer_edit(user, item, request.form, version)
         db.session.commit()
     except ApiError as err:
         db.session.rollback()
         if err.code in ("not_waiting", "record_changed"):
             flash("该事项在您修改期间已被他人处理或修改，请查看最新内容后重试", "warning")
             return _to_item(item)
-        record = _waiting_record(_scoped_item(item_id))
-        return _render_edit(item, record, graduate, kind, values, _edit_errors(err) or {"subkind": err.message},
-                            f"{err.message}", 400)
-    if record.version != before:
+        item = _scoped_item(item_id)
+        errors = _edit_errors(err) or {"form": err.message}
+        return _render_edit(item, graduate, lifecycle.edit_form(user, item, request.form, errors), err.message, 400)
+    if changed:
         flash("已保存修改；修改前后的内容已记入审核记录，并已通知毕业生", "success")
     else:
         flash("没有修改任何内容", "info")

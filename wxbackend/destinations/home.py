@@ -29,7 +29,8 @@ Source = Callable[[Graduate], list[dict[str, Any]]]
 SOURCES: list[Source] = []
 
 
-def source(fn: Source) -> Source:
+def add_source(fn: Source) -> Source:
+    """Add a kind of record to the 登记记录 list (each module does so from its ``init_app``)."""
     if fn not in SOURCES:
         SOURCES.append(fn)
     return fn
@@ -83,7 +84,6 @@ def status_text(status: str, stage: str | None) -> str:
     return STATUS_LABELS[status]
 
 
-@source
 def other_destinations(graduate: Graduate, only: int | None = None) -> list[dict[str, Any]]:
     """The graduate's other-destination records as list entries (only record *only*, when given)."""
     stmt = select(OtherDestination).where(OtherDestination.graduate_id == graduate.id)

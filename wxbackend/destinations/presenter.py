@@ -1,6 +1,6 @@
 """Other destinations as reviewers see them (§4.5.2): the review console's presenter and lists.
 
-Registered with :mod:`wxbackend.review.subjects` on import, so the generic item page can show
+Registered with :mod:`wxbackend.review.subjects` by ``destinations.init_app``, so the generic item page can show
 the record's fields, its proof images and, for a record voided after approval, a banner (OD-4).
 """
 
@@ -64,8 +64,6 @@ def subkind_labels(record_ids: list[int]) -> dict[int, str]:
     )
     return {rid: subkind_label(key) for rid, key in rows}
 
-
-subjects.register(KIND, present, subkind_labels)
 
 
 # --- the graduate's records on the console graduate page -------------------------------------

@@ -9,22 +9,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.models import Graduate, User
 from wxbackend.accounts.modules import require_module
-from wxbackend.core import audit, timeutil
+from wxbackend.core import audit, signals, timeutil
 from wxbackend.core.audit import Actor
 from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError, Conflict, NotFound
 from wxbackend.destinations import catalogue
 from wxbackend.destinations.catalogue import SubKind
+from wxbackend.destinations.editor import editor_fields
 from wxbackend.destinations.models import DestinationClaim, OtherDestination
-from wxbackend.files import service as files
-from wxbackend.review import engine as review
-from wxbackend.review.models import ReviewItem
+from wxbackend.review import lifecycle
 
 KIND = "other_destination"
 #: Where the graduate may still change the record.
@@ -73,6 +72,7 @@ def claim(graduate_id: int, kind: str, subject_id: int) -> DestinationClaim:
         existing = current_claim(graduate_id)
         raise claim_refusal(existing) if existing else Conflict(
             "destination_exists", "你已有当前毕业去向，需先结束后才能再登记") from None
+    changed(graduate_id, kind, subject_id, "claimed")
     return row
 
 
@@ -83,7 +83,15 @@ def release(graduate_id: int, kind: str, subject_id: int) -> bool:
                                        DestinationClaim.kind == kind, DestinationClaim.subject_id == subject_id)
         .execution_options(synchronize_session=False)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    released = bool(result.rowcount)  # type: ignore[attr-defined]
+    if released:
+        changed(graduate_id, kind, subject_id, "released")
+    return released
+
+
+def changed(graduate_id: int, kind: str, subject_id: int, status: str) -> None:
+    """Tell every listener that the graduate's destination changed (``core.signals.destination_changed``)."""
+    signals.destination_changed.send(kind, graduate_id=graduate_id, kind=kind, subject_id=subject_id, status=status)
 
 
 # --- loading ---------------------------------------------------------------------------
@@ -117,20 +125,6 @@ def _clean(graduate: Graduate, kind: SubKind, values: Any, require: bool) -> dic
     if errors:
         raise ApiError("invalid_fields", "去向信息有误，请按提示修改", {f"fields.{k}": v for k, v in errors.items()})
     return clean
-
-
-def _write(record: OtherDestination, **values: Any) -> None:
-    """Conditional update on (id, status, version); Conflict when someone changed it meanwhile."""
-    result = db.session.execute(
-        update(OtherDestination)
-        .where(OtherDestination.id == record.id, OtherDestination.status == record.status,
-               OtherDestination.version == record.version)
-        .values(version=OtherDestination.version + 1, updated_at=timeutil.now(), **values)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict("record_changed", "该登记已被修改或状态已变化，请刷新后重试")
-    db.session.refresh(record)
 
 
 # --- the graduate's actions -----------------------------------------------------------------
@@ -175,7 +169,8 @@ def update_fields(graduate: Graduate, record: OtherDestination, subkind: Any, va
     kind = _subkind_for(graduate, subkind if subkind is not None else record.subkind)
     clean = _clean(graduate, kind, values, require=False)
     before = {"subkind": record.subkind, **record.fields}
-    _write(record, subkind=kind.key, group=kind.group, destination_code=kind.national_code(clean), fields=clean)
+    lifecycle.write(record, subkind=kind.key, group=kind.group, destination_code=kind.national_code(clean),
+                    fields=clean)
     audit.record(actor_for(graduate), "destination.update", record,
                  changes=_diff(before, {"subkind": kind.key, **clean}))
     return record
@@ -188,32 +183,14 @@ def submit(graduate: Graduate, record: OtherDestination) -> OtherDestination:
         raise Conflict("not_submittable", f"当前状态（{record.status_label}）不能提交")
     kind = _subkind_for(graduate, record.subkind)
     clean = _clean(graduate, kind, record.fields, require=True)
-    proofs = files.attached_files(KIND, [record.id])[record.id]
-    if len(proofs) < kind.proof.min:
-        raise ApiError("proof_required", f"请上传{kind.proof.label}（至少{kind.proof.min}张）",
-                       {"proofs": f"至少上传{kind.proof.min}张"})
-    actor = actor_for(graduate)
-    was = record.status
-    claim(graduate.id, KIND, record.id)
-    _write(record, status="pending", fields=clean, destination_code=kind.national_code(clean),
-           submitted_at=timeutil.now())
-    if was == "returned":
-        item = review.latest_item(KIND, record.id)
-        assert item is not None and item.status == "returned"
-        review.resubmit(actor, item)
-    else:
-        review.submit(actor, KIND, record.id, graduate)
+    lifecycle.submit(actor_for(graduate), RECORD, record, graduate, fields=clean,
+                     destination_code=kind.national_code(clean))
     return record
 
 
 def withdraw(graduate: Graduate, record: OtherDestination) -> OtherDestination:
     """撤回修改 before any reviewer acted (RV-3, OD-2): back to a draft, no longer current."""
-    item = review.open_item(KIND, record.id)
-    if record.status != "pending" or item is None:
-        raise Conflict("not_pending", "只有审核中的登记可以撤回")
-    review.withdraw(actor_for(graduate), item)
-    _write(record, status="draft")
-    release(graduate.id, KIND, record.id)
+    lifecycle.withdraw(actor_for(graduate), RECORD, record)
     return record
 
 
@@ -221,68 +198,22 @@ def void(graduate: Graduate, record: OtherDestination) -> OtherDestination:
     """作废 an approved record, with no review (OD-4); reviewers still see it."""
     if record.status != "approved":
         raise Conflict("not_voidable", "只有审核通过的登记可以作废")
-    _write(record, status="voided", voided_at=timeutil.now())
+    lifecycle.write(record, status="voided", voided_at=timeutil.now())
     release(graduate.id, KIND, record.id)
     audit.record(actor_for(graduate), "destination.void", record)
+    changed(graduate.id, KIND, record.id, record.status)
     return record
 
 
 def add_proof(actor: Actor, record: OtherDestination, data: bytes, filename: str | None,
               user: User | None = None) -> Any:
-    """Upload one proof image to *record* (FS-5 pipeline). A refused file changes nothing.
-
-    With *user* (a reviewer whose turn it is) the addition is an edit (RV-5): the history row,
-    the graduate's notification, the file and its attachment are committed together.
-    """
-    kind = catalogue.subkind(record.subkind)
-    assert kind is not None
-    item = _check_files_editable(actor, record, user)
-    count = len(files.attached_files(KIND, [record.id])[record.id])
-    if count >= kind.proof.max:
-        raise ApiError("too_many_proofs", f"最多上传{kind.proof.max}张证明材料", {"file": "已达上限"})
-    try:
-        if item is not None:
-            _record_reviewer_file_change(user, item, count, count + 1)
-        return files.store_upload(actor, data, filename, owner_graduate_id=record.graduate_id,
-                                  attach_to=(KIND, record.id))
-    except Exception:
-        db.session.rollback()
-        raise
+    """Upload one proof image to *record* (FS-5 pipeline); a reviewer's upload is an edit (RV-5)."""
+    return lifecycle.add_attachment(actor, RECORD, record, data, filename, user=user)
 
 
 def remove_proof(actor: Actor, record: OtherDestination, file_id: int, user: User | None = None) -> None:
     """Detach one proof image; a reviewer's removal is an edit (RV-5). The caller commits."""
-    item = _check_files_editable(actor, record, user)
-    count = len(files.attached_files(KIND, [record.id])[record.id])
-    if not files.detach(KIND, record.id, file_id):
-        raise NotFound("该证明材料不存在")
-    if item is not None:
-        _record_reviewer_file_change(user, item, count, count - 1)
-    audit.record(actor, "destination.remove_proof", record, file_id=file_id)
-
-
-def _check_files_editable(actor: Actor, record: OtherDestination, user: User | None) -> ReviewItem | None:
-    """Refuse a proof change the actor may not make now; for a reviewer, return the item waiting for them."""
-    if user is not None:
-        return _waiting_item(user, record)
-    if actor.actor_type != "graduate" or actor.actor_id != record.graduate_id:
-        raise NotFound()
-    if record.status not in EDITABLE:
-        raise Conflict("not_editable", f"当前状态（{record.status_label}）不能修改证明材料")
-    return None
-
-
-def _waiting_item(user: User, record: OtherDestination, expected_version: int | None = None) -> ReviewItem:
-    """The record's open item if it waits for *user* (at *expected_version*, when given), else Conflict."""
-    item = review.open_item(KIND, record.id)
-    if item is None or not review.is_waiting_for(user, item) or (
-            expected_version is not None and item.version != expected_version):
-        raise Conflict("not_waiting", "该事项已被处理或不在您的审核环节")
-    return item
-
-
-def _record_reviewer_file_change(user: User, item: ReviewItem, before_count: int, after_count: int) -> None:
-    review.record_edit(user, item, {"证明材料": [f"{before_count}张", f"{after_count}张"]})
+    lifecycle.remove_attachment(actor, RECORD, record, file_id, user=user)
 
 
 # --- the reviewer's direct edit (OD-3, RV-5) ---------------------------------------------------
@@ -293,19 +224,62 @@ def reviewer_edit(user: User, record: OtherDestination, subkind: Any, values: An
     """Change the sub-kind and fields while reviewing; recorded before/after, graduate notified.
 
     *expected_version* is the review item's version the reviewer saw; the edit is refused when the
-    item moved on since (the engine's update is conditional on the version read here).
+    item moved on since. The console reaches the same editor through the lifecycle.
     """
-    item = _waiting_item(user, record, expected_version)
-    graduate = db.session.get(Graduate, record.graduate_id)
-    assert graduate is not None
-    kind = _subkind_for(graduate, subkind if subkind is not None else record.subkind)
-    clean = _clean(graduate, kind, values, require=True)
-    changes = _display_diff(record.subkind, record.fields, kind.key, clean)
-    if not changes:
-        return record
-    review.record_edit(user, item, changes)
-    _write(record, subkind=kind.key, group=kind.group, destination_code=kind.national_code(clean), fields=clean)
+    item = lifecycle.waiting_item(user, RECORD, record, expected_version)
+    data = {**(values if isinstance(values, dict) else {}), "subkind": subkind if subkind is not None else ""}
+    lifecycle.reviewer_edit(user, item, data, item.version)
+    db.session.refresh(record)
     return record
+
+
+class DestinationEditor:
+    """The reviewer's direct edit of an other destination: the sub-kind and every field (OD-3)."""
+
+    def form(self, record: OtherDestination, graduate: Graduate, data: Any, errors: dict[str, str]
+             ) -> lifecycle.EditForm:
+        current = catalogue.subkind(record.subkind)
+        assert current is not None
+        chosen = catalogue.subkind((data or {}).get("subkind") or "") or current
+        if catalogue.subkind_refusal(graduate, chosen):
+            chosen = current
+        if data is None or "version" not in data:  # the record as stored, or a sub-kind switch (GET)
+            values = dict(record.fields) if chosen.key == current.key else {
+                k: v for k, v in record.fields.items() if chosen.field(k) is not None}
+        else:
+            values = {f.field.key: data.get(f.field.key, "") for f in chosen.fields if not f.source}
+        readonly = catalogue.readonly_values(graduate, chosen)
+        groups = [(g.label, [(k.key, k.label) for k in catalogue.subkinds()
+                             if k.group == g.key and catalogue.subkind_refusal(graduate, k) is None])
+                  for g in catalogue.groups()]
+        notice = None
+        if chosen.key != current.key:
+            notice = (f"将把毕业去向类型由“{current.label}”改为“{chosen.label}”。同名的信息已保留，"
+                      "请补全其余各项后保存。")
+        proof = f"证明材料：{chosen.proof.label}" + (f"（至少 {chosen.proof.min} 张）" if chosen.proof.min else "")
+        return lifecycle.EditForm(
+            title="毕业去向登记",
+            fields=editor_fields(chosen, values, readonly, errors),
+            choice=lifecycle.EditChoice(name="subkind", label="毕业去向类型", value=chosen.key,
+                                        groups=[g for g in groups if g[1]], error=errors.get("subkind"),
+                                        notice=notice),
+            notes=[f"{proof}；图片请在审核页面补充或删除。"],
+            hidden={"subkind": chosen.key},
+        )
+
+    def apply(self, user: User, record: OtherDestination, graduate: Graduate, data: Any) -> dict[str, list[Any]]:
+        kind = _subkind_for(graduate, data.get("subkind") or record.subkind)
+        values = {f.field.key: _posted(data.get(f.field.key)) for f in kind.fields if not f.source}
+        clean = _clean(graduate, kind, values, require=True)
+        changes = _display_diff(record.subkind, record.fields, kind.key, clean)
+        if changes:
+            lifecycle.write(record, subkind=kind.key, group=kind.group, destination_code=kind.national_code(clean),
+                   fields=clean)
+        return changes
+
+
+def _posted(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
 
 
 def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
@@ -332,19 +306,35 @@ def _display_diff(old_kind_key: str, old: dict[str, Any], new_kind_key: str, new
     return out
 
 
-# --- review outcomes ---------------------------------------------------------------------------
+# --- the lifecycle declaration -------------------------------------------------------------------
 
 
-@review.on_outcome(KIND)
-def _after_decision(outcome: review.Outcome) -> None:
-    """Mirror the review result on the record; a rejection voids it and frees the graduate (OD-2)."""
-    item: ReviewItem = outcome.item
-    record = db.session.get(OtherDestination, item.subject_id, populate_existing=True)
-    assert record is not None
-    if item.status == "returned":
-        _write(record, status="returned")
-    elif item.status == "rejected":
-        _write(record, status="rejected")
+def _proof_policy(record: OtherDestination) -> lifecycle.AttachmentPolicy | None:
+    kind = catalogue.subkind(record.subkind)
+    if kind is None:  # pragma: no cover - the catalogue never loses a sub-kind
+        return None
+    return lifecycle.AttachmentPolicy(kind.proof.label, kind.proof.min, kind.proof.max, kind.proof.hint)
+
+
+def _before_submit(record: OtherDestination, graduate: Graduate, phase: lifecycle.Phase) -> None:
+    claim(graduate.id, KIND, record.id)
+
+
+def _after_change(record: OtherDestination, old: str, new: str, outcome: Any) -> None:
+    """Withdrawn or rejected: the record no longer holds the graduate's current destination (OD-2, D-1)."""
+    if new in ("draft", "rejected") and old != new:
         release(record.graduate_id, KIND, record.id)
-    elif item.status == "approved":
-        _write(record, status="approved", approved_at=timeutil.now())
+    if old != new:
+        changed(record.graduate_id, KIND, record.id, new)
+
+
+RECORD = lifecycle.RecordKind(
+    name=KIND,
+    model=OtherDestination,
+    phases=(lifecycle.Phase(KIND, "毕业去向登记"),),
+    attachments=_proof_policy,
+    editor=DestinationEditor(),
+    before_submit=_before_submit,
+    after_change=_after_change,
+    stamps={"pending": "submitted_at", "approved": "approved_at"},
+)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import aliased
 from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.models import Graduate, School, User
 from wxbackend.core import audit, timeutil
-from wxbackend.core.audit import Actor
+from wxbackend.core.audit import SYSTEM, Actor
 from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError, Conflict, Forbidden, NotFound
 from wxbackend.review.models import (
@@ -169,6 +169,30 @@ def decide(
             {"item_id": item.id, "kind": item.kind, "subject_id": item.subject_id, "action": outcome,
              "stage": item.stage, "status": item.status, "reason": reason})
     result = Outcome(item=item, action=outcome, actor=actor, reason=reason)
+    for hook in list(_hooks.get(item.kind, ())):
+        hook(result)
+    return item
+
+
+def close(item: ReviewItem, reason: str, actor: Actor = SYSTEM) -> ReviewItem | None:
+    """A system decision: a pending item becomes 不通过 with *reason*, without a reviewer.
+
+    Used where a rule ends applications by itself (L-7: the graduate's basic info was deleted).
+    The hooks run as after a rejection. An item that is no longer pending is left alone (None).
+    """
+    item = db.session.get(ReviewItem, item.id, populate_existing=True)  # type: ignore[assignment]
+    if item is None or item.status != "pending":
+        return None
+    old_stage = item.stage
+    if not _transition(item, item.version, status="rejected", decided_at=timeutil.now(), last_reason=reason):
+        return None
+    _history(actor, item, "reject", old_stage, "pending", item.stage, item.status, reason=reason)
+    label = kind_label(item.kind)
+    notify(item.graduate_id, "review_result", f"{label}审核不通过",
+           f"您的{label}已由系统处理为审核不通过，原因：{reason}",
+           {"item_id": item.id, "kind": item.kind, "subject_id": item.subject_id, "action": "reject",
+            "stage": item.stage, "status": item.status, "reason": reason})
+    result = Outcome(item=item, action="reject", actor=actor, reason=reason)
     for hook in list(_hooks.get(item.kind, ())):
         hook(result)
     return item

@@ -14,7 +14,7 @@ from wxbackend.accounts.models import Graduate
 from wxbackend.core import timeutil
 from wxbackend.core.codes import code_list
 from wxbackend.core.db import db
-from wxbackend.destinations.home import review_state, source
+from wxbackend.destinations.home import review_state
 from wxbackend.destinations.services import current_claim
 from wxbackend.review.models import STAGE_LABELS
 from wxbackend.signing import forms
@@ -154,6 +154,5 @@ def termination_entries(graduate: Graduate, only: int | None = None,
     return out
 
 
-@source
 def signing_records(graduate: Graduate) -> list[dict[str, Any]]:
     return agreement_entries(graduate) + termination_entries(graduate)

@@ -1,6 +1,6 @@
 """Online agreements and termination requests as reviewers see them (§4.1.3, §4.2.3).
 
-Registered with :mod:`wxbackend.review.subjects` on import: the generic item page shows the
+Registered with :mod:`wxbackend.review.subjects` by ``signing.init_app``: the generic item page shows the
 agreement's fig. 9 fields (or the termination's reason and explanation) next to the decision
 form, which offers only 通过 / 不通过 for these kinds (RV-1).
 """
@@ -16,7 +16,6 @@ from wxbackend.review import subjects
 from wxbackend.review.models import ReviewItem
 from wxbackend.signing import documents
 from wxbackend.signing.models import PARTY_LABELS, OnlineAgreement, TerminationRequest
-from wxbackend.signing.services import KIND, TERMINATION_KIND
 
 
 def _agreement_rows(row: OnlineAgreement) -> list[tuple[str, str]]:
@@ -67,6 +66,3 @@ def termination_labels(ids: list[int]) -> dict[int, str]:
         .join(OnlineAgreement, OnlineAgreement.id == TerminationRequest.agreement_id)
         .where(TerminationRequest.id.in_(ids)))}
 
-
-subjects.register(KIND, present_agreement, unit_labels)
-subjects.register(TERMINATION_KIND, present_termination, termination_labels)

@@ -356,7 +356,6 @@ def _set(row: OnlineAgreement | TerminationRequest, expected: str, **values: Any
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-@review.on_outcome(KIND)
 def _agreement_reviewed(outcome: Outcome) -> None:
     row = db.session.get(OnlineAgreement, outcome.item.subject_id, populate_existing=True)
     if row is None:  # pragma: no cover - an item without its agreement (engine tests use bare items)
@@ -484,7 +483,6 @@ def cancel_termination(party: str, actor: Actor, req: TerminationRequest) -> Ter
     return req
 
 
-@review.on_outcome(TERMINATION_KIND)
 def _termination_reviewed(outcome: Outcome) -> None:
     req = db.session.get(TerminationRequest, outcome.item.subject_id, populate_existing=True)
     if req is None:  # pragma: no cover - an item without its request (engine tests use bare items)
