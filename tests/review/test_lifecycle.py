@@ -8,6 +8,7 @@ e-agreement will be) and the system decision (L-7) run on the same declarations.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator, Mapping
 from datetime import datetime
@@ -191,7 +192,7 @@ def test_rv_5_console_edits_changes_images_and_passes_a_kind_it_does_not_know(
     assert res.status_code == 302
 
     res = client.post(f"/console/review/items/{item.id}/proofs",
-                      data={"file": (__import__("io").BytesIO(jpeg_bytes()), "3.jpg")},
+                      data={"file": (io.BytesIO(jpeg_bytes()), "3.jpg")},
                       content_type="multipart/form-data")
     assert res.status_code == 302
     first = db.session.scalar(select(Attachment.file_id).where(Attachment.kind == KIND).order_by(Attachment.id))
@@ -204,7 +205,8 @@ def test_rv_5_console_edits_changes_images_and_passes_a_kind_it_does_not_know(
 
     db.session.expire_all()
     edits = [e.changes for e in db.session.scalars(
-        select(ReviewEvent).where(ReviewEvent.item_id == item.id, ReviewEvent.action == "edit").order_by(ReviewEvent.id))]
+        select(ReviewEvent).where(ReviewEvent.item_id == item.id, ReviewEvent.action == "edit")
+        .order_by(ReviewEvent.id))]
     assert edits == [{"研学主题": ["黄河湿地调查", "长江口湿地调查"]}, {"证明材料": ["2张", "3张"]},
                      {"证明材料": ["3张", "2张"]}]
     item = db.session.get(ReviewItem, item.id)
