@@ -121,9 +121,9 @@ def add_modules(app: APIFlask) -> None:
 
 def add_blueprints(app: APIFlask) -> None:
     from wxbackend.api import bp as api_bp
-    from wxbackend.auth.views import bp as auth_bp
     from wxbackend.console.views import bp as console_bp
     from wxbackend.employer.views import bp as employer_bp
+    from wxbackend.graduate.views import bp as auth_bp
     from wxbackend.home.views import bp as home_bp
 
     app.register_blueprint(home_bp)

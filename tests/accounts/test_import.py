@@ -452,3 +452,24 @@ def test_import_page_lists_recent_batches_of_the_school(client, school_env, csrf
     upload(client, xlsx_bytes([good_row(1)]), "第一批.xlsx")
     page = client.get("/console/imports").get_data(as_text=True)
     assert "第一批.xlsx" in page and 'id="file"' in page and 'id="upload"' in page
+
+
+def test_l_6_bulk_import_signals_basic_info_changed_per_chunk(client, school_env, csrf_off) -> None:
+    """L-6: the bulk path (no ORM objects) still tells listeners which graduates changed."""
+    from wxbackend.core import signals
+
+    heard: list[dict[str, Any]] = []
+
+    def receiver(sender: Any, **data: Any) -> None:
+        heard.append(data)
+
+    signals.basic_info_changed.connect(receiver)
+    try:
+        batch = fresh_batch(batch_id_of(upload(client, xlsx_bytes([good_row(1), good_row(2)]))))
+        again = fresh_batch(batch_id_of(upload(client, xlsx_bytes([good_row(1, phone="13900000099"), good_row(2)]))))
+    finally:
+        signals.basic_info_changed.disconnect(receiver)
+    assert batch.created_count == 2 and again.updated_count == 1
+    ids = {g.name: g.id for g in db.session.scalars(select(Graduate))}
+    assert [(sorted(d["graduate_ids"]), d["action"]) for d in heard] == [
+        (sorted(ids.values()), "import"), ([ids["学生1"]], "import")]

@@ -114,3 +114,47 @@ def test_l_7_deleted_graduates_items_leave_the_queue(w: dict[str, Any]) -> None:
     delete_graduate(actor_for(w["school_user"]), w["school_user"], w["graduate"], reason="重复上传")
     db.session.commit()
     assert list(db.session.scalars(engine.waiting_for(w["dept_user"]))) == []
+
+
+@pytest.fixture()
+def heard() -> Any:
+    """Every ``destination_changed`` and ``basic_info_changed`` sent during the test."""
+    from wxbackend.core import signals
+
+    events: list[tuple[str, dict[str, Any]]] = []
+
+    def listen(name: str) -> Callable[..., None]:
+        def receiver(sender: Any, **data: Any) -> None:
+            events.append((name, data))
+        return receiver
+
+    receivers = [(signals.destination_changed, listen("destination")), (signals.basic_info_changed, listen("basic"))]
+    for signal, receiver in receivers:
+        signal.connect(receiver)
+    yield events
+    for signal, receiver in receivers:
+        signal.disconnect(receiver)
+
+
+def test_d_1_every_change_of_the_current_destination_is_signalled(w: dict[str, Any], heard: Any) -> None:
+    """D-1: submit, the decisions, void — each sends ``destination_changed`` (CF-5 will listen)."""
+    record = _submitted(w)
+    item = engine.open_item(services.KIND, record.id)
+    engine.decide(w["dept_user"], item.id, "pass")
+    engine.decide(w["school_user"], item.id, "pass")
+    services.void(w["graduate"], record)
+    db.session.commit()
+    statuses = [data["status"] for name, data in heard if name == "destination"]
+    assert statuses == ["claimed", "pending", "approved", "released", "voided"]
+    assert all(data["graduate_id"] == w["graduate"].id and data["subject_id"] == record.id
+               for name, data in heard if name == "destination")
+
+
+def test_l_7_deleting_basic_info_is_signalled(w: dict[str, Any], heard: Any) -> None:
+    """L-7: the deletion reaches listeners (archive and hukou will close pending applications)."""
+    from wxbackend.accounts.services import delete_graduate
+
+    delete_graduate(actor_for(w["school_user"]), w["school_user"], w["graduate"], reason="重复上传")
+    db.session.commit()
+    assert [(d["graduate_ids"], d["action"]) for name, d in heard if name == "basic"] == [
+        ([w["graduate"].id], "delete")]

@@ -24,12 +24,13 @@ from wxbackend.accounts.scope import can_see_graduate
 from wxbackend.accounts.validation import mask_id_number
 from wxbackend.auth.principals import current_staff, staff_required
 from wxbackend.console.graduates import Change
-from wxbackend.console.views import bp, safe_next, too_large_page
+from wxbackend.console.views import bp, too_large_page
 from wxbackend.core import timeutil
 from wxbackend.core.audit import ROLE_LABELS
 from wxbackend.core.codes import code_list
 from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError, NotFound
+from wxbackend.core.urls import safe_next
 from wxbackend.files.images import MAX_IMAGE_BYTES
 from wxbackend.files.models import StoredFile
 from wxbackend.files.service import file_response

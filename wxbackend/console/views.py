@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import logout_user
@@ -20,6 +19,7 @@ from wxbackend.accounts.scope import graduate_filter
 from wxbackend.auth.principals import check_account_login, current_staff, sign_in_account, staff_required
 from wxbackend.core.db import db
 from wxbackend.core.ratelimit import login_limit
+from wxbackend.core.urls import safe_next
 from wxbackend.review import engine
 from wxbackend.review.models import ReviewItem
 
@@ -49,16 +49,6 @@ def too_large_page(endpoint: str) -> Callable[[Callable[[RequestEntityTooLarge],
 def _too_large(err: RequestEntityTooLarge):  # type: ignore[no-untyped-def]
     page = _TOO_LARGE_PAGES.get(request.endpoint or "")
     return page(err) if page is not None else err
-
-
-def safe_next(target: str | None, default: str) -> str:
-    """Only follow same-site relative redirects after login."""
-    if not target:
-        return default
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return default
-    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])

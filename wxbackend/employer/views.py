@@ -19,12 +19,12 @@ from sqlalchemy import and_, func, or_, select
 
 from wxbackend.accounts.models import Employer, Graduate, School, User
 from wxbackend.auth.principals import StaffPrincipal, check_account_login, current_staff, sign_in_account
-from wxbackend.console.views import safe_next
 from wxbackend.core import timeutil
 from wxbackend.core.codes import code_list
 from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError
 from wxbackend.core.ratelimit import login_limit
+from wxbackend.core.urls import safe_next
 from wxbackend.employer import regions, registration
 from wxbackend.review.models import ReviewItem
 from wxbackend.signing import services

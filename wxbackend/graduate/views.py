@@ -37,7 +37,7 @@ def _external(endpoint: str, **params: str) -> str:
 
 
 def _safe_next(target: str | None) -> str:
-    from wxbackend.console.views import safe_next
+    from wxbackend.core.urls import safe_next
 
     return safe_next(target, url_for("auth.graduate_home"))
 
