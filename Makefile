@@ -9,7 +9,7 @@ TEST_PG ?= postgresql://postgres@127.0.0.1:5432/wx_test
 TEST_REDIS ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
 
-.PHONY: run test test-pg test-sqlite test-miniprogram install system-deps services lint bench clean
+.PHONY: run test test-pg test-sqlite test-miniprogram lint-imports install system-deps services lint bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -33,6 +33,7 @@ run: install system-deps
 	SCHEDULER=1 $(BIN)/flask --app wxbackend run --host 127.0.0.1 --port 5000
 
 test: install system-deps services
+	$(MAKE) lint-imports
 	$(MAKE) test-pg
 	$(MAKE) test-sqlite
 	$(MAKE) test-miniprogram
@@ -47,6 +48,10 @@ test-sqlite:
 test-miniprogram:
 	@if command -v node >/dev/null 2>&1; then node --test miniprogram/tests/; \
 	else echo "node not found: skipping the mini-program tests"; fi
+
+# The layers of the README's architecture (contracts in pyproject.toml): arrows only point down.
+lint-imports: install
+	$(BIN)/lint-imports
 
 lint: install
 	$(BIN)/ruff check wxbackend jobs tests bench

@@ -1,0 +1,48 @@
+"""The layers of the README hold: import-linter's contracts pass, and an upward import breaks them."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+LINT = Path(sys.executable).with_name("lint-imports")
+
+
+def _lint(tree: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    return subprocess.run([str(LINT), str(tree / "pyproject.toml"), "--no-cache"], cwd=tree, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture()
+def tree(tmp_path: Path) -> Path:
+    """A copy of the code, so a test may break it."""
+    for name in ("wxbackend", "jobs"):
+        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    return tmp_path
+
+
+@pytest.mark.skipif(not LINT.exists(), reason="import-linter is not installed")
+def test_layer_contracts_hold_and_an_upward_import_breaks_them(tree: Path) -> None:
+    kept = _lint(tree)
+    assert kept.returncode == 0, kept.stdout + kept.stderr
+    module = tree / "wxbackend" / "review" / "engine.py"  # a platform module reaching up into the console
+    module.write_text(module.read_text() + "\nfrom wxbackend.console import review as _upward  # noqa\n")
+    broken = _lint(tree)
+    assert broken.returncode != 0
+    assert "wxbackend.review is not allowed to import wxbackend.console" in broken.stdout
+
+
+@pytest.mark.skipif(not LINT.exists(), reason="import-linter is not installed")
+def test_the_application_never_imports_jobs(tree: Path) -> None:
+    module = tree / "wxbackend" / "signing" / "services.py"
+    module.write_text(module.read_text() + "\nimport jobs.pdf as _jobs  # noqa\n")
+    broken = _lint(tree)
+    assert broken.returncode != 0 and "wxbackend never imports jobs" in broken.stdout
