@@ -14,15 +14,13 @@ from typing import Any
 from sqlalchemy import func, select
 
 from wxbackend.accounts.models import Graduate
-from wxbackend.core.audit import ROLE_LABELS
 from wxbackend.core.db import db
 from wxbackend.destinations import catalogue
 from wxbackend.destinations.models import OPEN_STATUSES, STATUS_LABELS, OtherDestination
 from wxbackend.destinations.services import CLAIM_LABELS, KIND, current_claim
 from wxbackend.files.models import Attachment
-from wxbackend.review.models import ACTION_LABELS, STAGE_LABELS, ReviewEvent, ReviewItem
-
-DECISIONS = ("pass", "return", "reject")
+from wxbackend.review.models import STAGE_LABELS, ReviewItem
+from wxbackend.review.summary import review_state
 
 #: A source returns the graduate's records of one kind as dicts with at least ``type`` and ``sort_at``.
 Source = Callable[[Graduate], list[dict[str, Any]]]
@@ -34,47 +32,6 @@ def add_source(fn: Source) -> Source:
     if fn not in SOURCES:
         SOURCES.append(fn)
     return fn
-
-
-def review_state(kind: str, subject_ids: list[int]) -> dict[int, dict[str, Any]]:
-    """Latest review item, latest event and latest decision per record — three queries for any number."""
-    if not subject_ids:
-        return {}
-    latest_item_ids = (
-        select(func.max(ReviewItem.id))
-        .where(ReviewItem.kind == kind, ReviewItem.subject_id.in_(subject_ids))
-        .group_by(ReviewItem.subject_id)
-    )
-    items = {i.subject_id: i for i in db.session.scalars(select(ReviewItem).where(ReviewItem.id.in_(latest_item_ids)))}
-    item_ids = [i.id for i in items.values()]
-    last_events: dict[int, ReviewEvent] = {}
-    last_decisions: dict[int, ReviewEvent] = {}
-    if item_ids:
-        for e in db.session.scalars(select(ReviewEvent).where(ReviewEvent.id.in_(
-                select(func.max(ReviewEvent.id)).where(ReviewEvent.item_id.in_(item_ids))
-                .group_by(ReviewEvent.item_id)))):
-            last_events[e.item_id] = e
-        for e in db.session.scalars(select(ReviewEvent).where(ReviewEvent.id.in_(
-                select(func.max(ReviewEvent.id))
-                .where(ReviewEvent.item_id.in_(item_ids), ReviewEvent.action.in_(DECISIONS))
-                .group_by(ReviewEvent.item_id)))):
-            last_decisions[e.item_id] = e
-    out: dict[int, dict[str, Any]] = {}
-    for subject_id, item in items.items():
-        last = last_events.get(item.id)
-        decision = last_decisions.get(item.id)
-        out[subject_id] = {
-            "item": item,
-            "withdrawable": item.status == "pending" and last is not None and last.action in ("submit", "resubmit"),
-            "last_decision": None if decision is None else {
-                "action": decision.action,
-                "label": ACTION_LABELS[decision.action],
-                "by": ROLE_LABELS.get(decision.role, decision.role),
-                "at": decision.at,
-                "reason": decision.reason,
-            },
-        }
-    return out
 
 
 def status_text(status: str, stage: str | None) -> str:

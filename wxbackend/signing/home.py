@@ -14,9 +14,9 @@ from wxbackend.accounts.models import Graduate
 from wxbackend.core import timeutil
 from wxbackend.core.codes import code_list
 from wxbackend.core.db import db
-from wxbackend.destinations.home import review_state
 from wxbackend.destinations.services import current_claim
 from wxbackend.review.models import STAGE_LABELS
+from wxbackend.review.summary import review_state
 from wxbackend.signing import forms
 from wxbackend.signing.models import PARTY_LABELS, OnlineAgreement, TerminationRequest
 from wxbackend.signing.services import KIND, TERMINATION_KIND, answer_refusal
