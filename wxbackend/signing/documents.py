@@ -13,11 +13,10 @@ import uuid
 from typing import Any
 
 from flask import current_app
-from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select, update
 
 from wxbackend.accounts.models import Graduate, School
-from wxbackend.core import timeutil
+from wxbackend.core import timeutil, tokens
 from wxbackend.core.codes import code_list, region_name
 from wxbackend.core.db import db
 from wxbackend.files.models import StoredFile
@@ -27,23 +26,20 @@ from wxbackend.signing import forms
 from wxbackend.signing.models import OnlineAgreement
 
 log = logging.getLogger(__name__)
-_SALT = "agreement-verify"
-
-
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
+#: The QR link never expires: a printed agreement stays checkable.
+VERIFY_PURPOSE = "agreement-verify"
 
 
 def verify_token(row: OnlineAgreement) -> str:
-    return _serializer().dumps([row.id, row.agreement_no])
+    return tokens.dumps(VERIFY_PURPOSE, [row.id, row.agreement_no])
 
 
 def agreement_for_token(token: str) -> OnlineAgreement | None:
     """The agreement a QR token names, or None for a forged or foreign token."""
-    try:
-        agreement_id, number = _serializer().loads(token)
-    except (BadSignature, ValueError, TypeError):
+    data = tokens.loads(VERIFY_PURPOSE, token)
+    if not (isinstance(data, list) and len(data) == 2 and isinstance(data[0], int)):
         return None
+    agreement_id, number = data
     row = db.session.get(OnlineAgreement, agreement_id)
     if row is None or row.agreement_no != number:
         return None
