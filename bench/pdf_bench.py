@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from pypdf import PdfReader  # noqa: E402
 
+from tests.signing.sample_agreement import sample_doc  # noqa: E402
 from wxbackend.signing import pdf  # noqa: E402
 
 NAMES = ("王堃", "李玥", "张喆", "刘昇", "陈思远", "欧阳娜娜", "赵一鸣", "孙晓燕", "周子涵", "吴昊天",
@@ -55,7 +56,7 @@ def main() -> int:
     import weasyprint  # noqa: F401  # the import render_agreement does lazily, timed on its own
 
     imported = time.perf_counter()
-    first = pdf.render_agreement(pdf.sample_doc(NAMES[0]))
+    first = pdf.render_agreement(sample_doc(NAMES[0]))
     done = time.perf_counter()
     import_ms, first_ms = ms(imported - start), ms(done - imported)
 
@@ -63,7 +64,7 @@ def main() -> int:
     html: list[float] = []
     sizes: list[int] = [len(first)]
     for i in range(args.n):
-        doc = pdf.sample_doc(NAMES[(i + 1) % len(NAMES)] + ("" if i + 1 < len(NAMES) else str(i)))
+        doc = sample_doc(NAMES[(i + 1) % len(NAMES)] + ("" if i + 1 < len(NAMES) else str(i)))
         t0 = time.perf_counter()
         pdf.render_html(doc)
         t1 = time.perf_counter()

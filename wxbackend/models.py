@@ -22,7 +22,7 @@ from wxbackend.signing.models import (  # noqa: F401
     AgreementSerial,
     OnlineAgreement,
     TerminationRequest,
-    TransferInfo,
 )
+from wxbackend.transfers.models import TransferInfo  # noqa: F401
 
 metadata = Base.metadata

@@ -241,7 +241,8 @@ def test_local_storage_round_trip(tmp_path: Path) -> None:
 
 def test_truncated_jpeg_is_refused_after_a_pdf_was_rendered_in_the_process() -> None:
     """Importing WeasyPrint flips Pillow's LOAD_TRUNCATED_IMAGES; the PDF module puts it back (FS-5)."""
-    from wxbackend.signing.pdf import render_agreement, sample_doc
+    from tests.signing.sample_agreement import sample_doc
+    from wxbackend.signing.pdf import render_agreement
 
     render_agreement(sample_doc())
     data = jpeg_bytes(photo_like(600, 400, seed=5))

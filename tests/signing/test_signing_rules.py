@@ -27,7 +27,8 @@ from wxbackend.files.storage import get_storage
 from wxbackend.review import engine
 from wxbackend.review.models import NotificationOutbox, ReviewItem
 from wxbackend.signing import documents, services
-from wxbackend.signing.models import OnlineAgreement, TransferInfo
+from wxbackend.signing.models import OnlineAgreement
+from wxbackend.transfers.models import TransferInfo
 
 KIND = services.KIND
 #: A weekday morning; invitations of 3 days sent now expire at 2026-03-06 00:00.

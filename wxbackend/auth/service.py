@@ -15,8 +15,6 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import current_app
-from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -26,6 +24,7 @@ from wxbackend.accounts.validation import EMAIL, PHONE
 from wxbackend.auth import tokens
 from wxbackend.auth.identity import Identity, LoginRefused, resolve_graduate
 from wxbackend.core import audit, signals, timeutil
+from wxbackend.core import tokens as signed
 from wxbackend.core.audit import ANONYMOUS
 from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError, Conflict
@@ -160,26 +159,24 @@ def bind_wechat(graduate: Graduate, openid: str, unionid: str | None) -> WechatB
 # --- bind tickets ----------------------------------------------------------------------------
 
 
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="wx-bind-ticket")
+BIND_TICKET_PURPOSE = "wx-bind-ticket"
 
 
 def make_bind_ticket(openid: str, unionid: str | None) -> tuple[str, datetime]:
     expires = timeutil.now() + timedelta(minutes=BIND_TICKET_MINUTES)
-    data = {"o": openid, "u": unionid, "exp": int(expires.timestamp())}
-    return _serializer().dumps(data), expires
+    return signed.dumps(BIND_TICKET_PURPOSE, {"o": openid, "u": unionid}), expires
 
 
 def read_bind_ticket(ticket: str) -> tuple[str, str | None]:
     """Return (openid, unionid) from a valid bind ticket; a clear 400 otherwise."""
     try:
-        data = _serializer().loads(ticket or "")
-    except BadSignature:
+        data = signed.verify(BIND_TICKET_PURPOSE, ticket, max_age=BIND_TICKET_MINUTES * 60)
+    except signed.ExpiredToken:
+        raise ApiError("bind_ticket_expired", "绑定凭证已过期（10分钟内有效），请重新进入小程序登录") from None
+    except signed.InvalidToken:
         raise ApiError("bind_ticket_invalid", "绑定凭证无效，请重新进入小程序登录") from None
     if not isinstance(data, dict) or not data.get("o"):
         raise ApiError("bind_ticket_invalid", "绑定凭证无效，请重新进入小程序登录")
-    if int(data.get("exp", 0)) <= timeutil.now().timestamp():
-        raise ApiError("bind_ticket_expired", "绑定凭证已过期（10分钟内有效），请重新进入小程序登录")
     return str(data["o"]), data.get("u") or None
 
 

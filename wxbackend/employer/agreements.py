@@ -11,14 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.models import Graduate, User
 from wxbackend.accounts.validation import mask_id_number
-from wxbackend.core import audit, timeutil
+from wxbackend.core import audit, timeutil, tokens
 from wxbackend.core.audit import ROLE_LABELS
 from wxbackend.core.codes import code_list, region_name, resolve_region
 from wxbackend.core.db import db
@@ -30,7 +29,7 @@ from wxbackend.review.models import STAGE_LABELS, ReviewEvent, ReviewItem
 from wxbackend.signing import documents, forms, services
 from wxbackend.signing.models import PARTY_LABELS, TERMINATION_OPEN, OnlineAgreement, TerminationRequest
 
-TOKEN_SALT = "employer-invite"
+TOKEN_PURPOSE = "employer-invite"
 #: How long the found graduate stays selected for the invitation form.
 TOKEN_MAX_AGE = 3600
 MSG_TOKEN_EXPIRED = "毕业生查找结果已过期，请重新查找"
@@ -40,20 +39,13 @@ DEADLINE_RULE = "应约截止时间为邀约日期加有效期天数后的次日
 # --- the found graduate, carried in a signed token ------------------------------------------------
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=TOKEN_SALT)
-
-
 def graduate_token(employer_id: int, graduate_id: int) -> str:
-    return _serializer().dumps({"e": employer_id, "g": graduate_id})
+    return tokens.dumps(TOKEN_PURPOSE, {"e": employer_id, "g": graduate_id})
 
 
 def graduate_from_token(token: str, employer_id: int) -> Graduate | None:
     """The graduate a token names, if it is genuine, under an hour old and issued to this employer."""
-    try:
-        data = _serializer().loads(token or "", max_age=TOKEN_MAX_AGE)
-    except BadSignature:  # includes SignatureExpired
-        return None
+    data = tokens.loads(TOKEN_PURPOSE, token, max_age=TOKEN_MAX_AGE)
     if not isinstance(data, dict) or data.get("e") != employer_id or not isinstance(data.get("g"), int):
         return None
     graduate = db.session.get(Graduate, data["g"])

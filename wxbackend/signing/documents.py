@@ -1,49 +1,44 @@
 """The electronic agreement (ON-8): its document, the rendered PDF in storage, and its QR link.
 
 The PDF is rendered once by ``jobs.pdf.render_agreement_pdf`` after the school passes the
-agreement, stored with its SHA-256 and served from storage after that. The QR code carries a
-signed link to the public check page, which shows the agreement's number, parties and state.
+agreement, stored with its SHA-256 and served from storage after that (``documents.store``); the
+first render wins the agreement's ``pdf_file_id``. The QR code carries a signed link
+(``core.tokens``) to the public check page, which shows the agreement's number, parties and state.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import uuid
 from typing import Any
 
 from flask import current_app
-from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select, update
 
 from wxbackend.accounts.models import Graduate, School
-from wxbackend.core import timeutil
+from wxbackend.core import timeutil, tokens
 from wxbackend.core.codes import code_list, region_name
 from wxbackend.core.db import db
+from wxbackend.documents.store import discard, pdf_download, store_pdf
 from wxbackend.files.models import StoredFile
-from wxbackend.files.storage import get_storage
 from wxbackend.review.models import ReviewEvent, ReviewItem
 from wxbackend.signing import forms
 from wxbackend.signing.models import OnlineAgreement
 
 log = logging.getLogger(__name__)
-_SALT = "agreement-verify"
-
-
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
+#: The QR link never expires: a printed agreement stays checkable.
+VERIFY_PURPOSE = "agreement-verify"
 
 
 def verify_token(row: OnlineAgreement) -> str:
-    return _serializer().dumps([row.id, row.agreement_no])
+    return tokens.dumps(VERIFY_PURPOSE, [row.id, row.agreement_no])
 
 
 def agreement_for_token(token: str) -> OnlineAgreement | None:
     """The agreement a QR token names, or None for a forged or foreign token."""
-    try:
-        agreement_id, number = _serializer().loads(token)
-    except (BadSignature, ValueError, TypeError):
+    data = tokens.loads(VERIFY_PURPOSE, token)
+    if not (isinstance(data, list) and len(data) == 2 and isinstance(data[0], int)):
         return None
+    agreement_id, number = data
     row = db.session.get(OnlineAgreement, agreement_id)
     if row is None or row.agreement_no != number:
         return None
@@ -146,14 +141,8 @@ def render_and_store(agreement_id: int) -> bool:
     if row is None or row.pdf_file_id is not None or row.agreement_no is None:
         return False
     data = render_agreement(build_doc(row))
-    key = f"agreements/{timeutil.now():%Y/%m}/{uuid.uuid4().hex}.pdf"
-    storage = get_storage()
-    storage.put(key, data)
-    stored = StoredFile(key=key, content_type="application/pdf", size=len(data),
-                        sha256=hashlib.sha256(data).hexdigest(), original_name=f"{row.agreement_no}.pdf",
-                        owner_graduate_id=row.graduate_id, compression_state="not_needed")
-    db.session.add(stored)
-    db.session.flush()
+    stored = store_pdf(data, key_prefix="agreements", filename=f"{row.agreement_no}.pdf",
+                       owner_graduate_id=row.graduate_id)
     # Only the first render wins: a concurrent one finds pdf_file_id set and its file is removed.
     result = db.session.execute(
         update(OnlineAgreement).where(OnlineAgreement.id == row.id, OnlineAgreement.pdf_file_id.is_(None))
@@ -161,7 +150,7 @@ def render_and_store(agreement_id: int) -> bool:
     )
     if not result.rowcount:  # type: ignore[attr-defined]
         db.session.rollback()
-        storage.delete(key)
+        discard(stored)
         return False
     db.session.commit()
     log.info("agreement %s rendered: %d bytes", row.agreement_no, len(data))
@@ -175,7 +164,6 @@ def pdf_file(row: OnlineAgreement) -> StoredFile | None:
 def pdf_response(row: OnlineAgreement) -> Any:
     """The stored PDF as a download, or an ApiError while it is still being rendered."""
     from wxbackend.core.errors import ApiError, Conflict
-    from wxbackend.files.service import file_response
 
     if row.status not in ("signed", "terminated") or row.agreement_no is None:
         raise Conflict("not_signed", "签约完成后才能查看电子就业协议书")
@@ -185,7 +173,4 @@ def pdf_response(row: OnlineAgreement) -> Any:
 
         enqueue_now("jobs.pdf.render_agreement_pdf", row.id)
         raise ApiError("pdf_pending", "电子就业协议书正在生成，请稍后再试", status=409)
-    response = file_response(stored)
-    response.headers["Content-Disposition"] = f'attachment; filename="{row.agreement_no}.pdf"'
-    response.headers["X-Content-SHA256"] = stored.sha256
-    return response
+    return pdf_download(stored, f"{row.agreement_no}.pdf")

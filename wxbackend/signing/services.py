@@ -34,8 +34,9 @@ from wxbackend.signing.models import (
     AgreementSerial,
     OnlineAgreement,
     TerminationRequest,
-    TransferInfo,
 )
+from wxbackend.transfers import services as transfers
+from wxbackend.transfers.models import TransferInfo
 
 KIND = "online_agreement"
 TERMINATION_KIND = "termination"
@@ -378,25 +379,15 @@ def sync_transfer_info(row: OnlineAgreement, school: School) -> list[TransferInf
     """ON-10: copy the archive and hukou blocks into the modules the school has enabled."""
     graduate = db.session.get(Graduate, row.graduate_id)
     assert graduate is not None
-    blocks = []
+    archive = hukou = None
     if school.archive_module_enabled:
-        blocks.append(("archive", {k: row.terms.get(k) for k in (
+        archive = {k: row.terms.get(k) for k in (
             "archive_transfer_type", "archive_unit_name", "archive_unit_address", "archive_contact",
-            "archive_phone", "archive_postcode")}))
+            "archive_phone", "archive_postcode")}
     if school.hukou_module_enabled and graduate.hukou_at_school is True:
-        blocks.append(("hukou", {k: row.terms.get(k) for k in ("hukou_transfer_type", "hukou_address")}))
-    out = []
-    now = timeutil.now()
-    for module, data in blocks:
-        db.session.execute(update(TransferInfo).where(
-            TransferInfo.graduate_id == row.graduate_id, TransferInfo.module == module,
-            TransferInfo.status == "current").values(status="void").execution_options(synchronize_session=False))
-        info = TransferInfo(graduate_id=row.graduate_id, module=module, source_kind=KIND, source_id=row.id,
-                            data=data, status="current", synced_at=now)
-        db.session.add(info)
-        out.append(info)
-    db.session.flush()
-    return out
+        hukou = {k: row.terms.get(k) for k in ("hukou_transfer_type", "hukou_address")}
+    return transfers.sync_from_source(row.graduate_id, source_kind=KIND, source_id=row.id,
+                                      archive=archive, hukou=hukou)
 
 
 # --- OT-1…OT-4: termination ---------------------------------------------------------------
@@ -496,9 +487,7 @@ def _termination_reviewed(outcome: Outcome) -> None:
         assert row is not None
         _set(row, "signed", status="terminated", terminated_at=now)
         destinations.release(row.graduate_id, KIND, row.id)
-        db.session.execute(update(TransferInfo).where(
-            TransferInfo.source_kind == KIND, TransferInfo.source_id == row.id, TransferInfo.status == "current")
-            .values(status="void").execution_options(synchronize_session=False))
+        transfers.void_from_source(KIND, row.id)
 
 
 def waiting_terminations(user: User) -> Any:
