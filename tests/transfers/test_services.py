@@ -83,3 +83,24 @@ def test_on_10_the_database_keeps_one_current_row_per_module(make_graduate: Call
 def test_current_refuses_an_unknown_module(make_graduate: Callable[..., Any]) -> None:
     with pytest.raises(ValueError):
         transfers.current(make_graduate().id, "photo")
+
+
+def test_on_10_every_change_is_signalled(make_graduate: Callable[..., Any]) -> None:
+    """ON-10: setting and voiding transfer info reach listeners (``transfer_info_changed``; CF-5 will listen)."""
+    from wxbackend.core import signals
+
+    heard: list[tuple[int, str, str]] = []
+
+    def receiver(sender: Any, **data: Any) -> None:
+        heard.append((data["graduate_id"], data["module"], data["status"]))
+
+    graduate = make_graduate()
+    signals.transfer_info_changed.connect(receiver)
+    try:
+        transfers.sync_from_source(graduate.id, source_kind="online_agreement", source_id=7, archive=ARCHIVE,
+                                   hukou=HUKOU)
+        assert transfers.void_from_source("online_agreement", 7) == 2
+    finally:
+        signals.transfer_info_changed.disconnect(receiver)
+    assert sorted(heard) == sorted([(graduate.id, "archive", "current"), (graduate.id, "hukou", "current"),
+                                    (graduate.id, "archive", "void"), (graduate.id, "hukou", "void")])

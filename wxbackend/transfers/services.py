@@ -1,7 +1,8 @@
 """Write and read the graduate's current archive and hukou info (ON-10).
 
 Functions add to the session and flush; callers commit. The caller decides which blocks apply;
-each given block replaces the graduate's current row of that module in the same transaction.
+each given block replaces the graduate's current row of that module in the same transaction, and
+every change is announced as ``core.signals.transfer_info_changed`` (confirmation, CF-5, listens).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from wxbackend.core import timeutil
+from wxbackend.core import signals, timeutil
 from wxbackend.core.db import db
 from wxbackend.transfers.models import MODULES, TransferInfo
 
@@ -31,15 +32,22 @@ def sync_from_source(graduate_id: int, *, source_kind: str, source_id: int, arch
         db.session.add(info)
         out.append(info)
     db.session.flush()
+    for info in out:
+        signals.transfer_info_changed.send("transfers", graduate_id=graduate_id, module=info.module,
+                                           source_kind=source_kind, source_id=source_id, status="current")
     return out
 
 
 def void_from_source(source_kind: str, source_id: int) -> int:
     """Void the current rows that came from one source record (e.g. a terminated agreement); how many."""
-    result = db.session.execute(update(TransferInfo).where(
+    voided = db.session.execute(update(TransferInfo).where(
         TransferInfo.source_kind == source_kind, TransferInfo.source_id == source_id,
-        TransferInfo.status == "current").values(status="void").execution_options(synchronize_session=False))
-    return result.rowcount  # type: ignore[attr-defined]
+        TransferInfo.status == "current").values(status="void")
+        .returning(TransferInfo.graduate_id, TransferInfo.module).execution_options(synchronize_session=False)).all()
+    for graduate_id, module in voided:
+        signals.transfer_info_changed.send("transfers", graduate_id=graduate_id, module=module,
+                                           source_kind=source_kind, source_id=source_id, status="void")
+    return len(voided)
 
 
 def current(graduate_id: int, module: str) -> TransferInfo | None:
