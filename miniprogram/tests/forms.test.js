@@ -2,24 +2,8 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const forms = require('../utils/forms.js');
 
-const kind = {
-  key: 'directed_supplement',
-  label: '定向/委培毕业去向补充登记',
-  group: 'other_employment',
-  group_label: '其他形式就业',
-  available: true,
-  preset: { unit_name: '某某市人民医院' },
-  proof: { label: '定向/委培协议', min: 1, max: 3, hint: null },
-  fields: [
-    { key: 'unit_name', label: '单位名称', type: 'text', required: true, readonly: true, max: 100 },
-    { key: 'unit_nature', label: '单位性质', type: 'code', required: true, readonly: false, list: 'unit_nature',
-      choices: [{ code: '10', label: '机关' }, { code: '21', label: '科研设计单位' }] },
-    { key: 'work_region', label: '工作所在地', type: 'region', required: true, readonly: false },
-    { key: 'salary', label: '月薪', type: 'money', required: false, readonly: false, min: 0 },
-    { key: 'start_date', label: '入职日期', type: 'date', required: false, readonly: false },
-    { key: 'position', label: '岗位名称', type: 'text', required: false, readonly: false, max: 50 }
-  ]
-};
+// 与 GET /destination/kinds 的一项同形（widget、hint 为后端所给；tests/test_fields.py 核对二者一致）。
+const kind = require('./fixtures/directed_kind.json');
 
 test('buildFormModel: readonly field takes the preset value even if the record says otherwise', () => {
   const m = forms.buildFormModel(kind, { unit_name: '旧单位', unit_nature: '21' });
@@ -48,6 +32,28 @@ test('buildFormModel: widgets, choices and existing values', () => {
   assert.equal(byKey.start_date.widget, 'date');
   assert.equal(byKey.position.value, '');
   assert.equal(byKey.position.error, '');
+});
+
+test('buildField: the component and the hint follow the API widget and hint, not the type', () => {
+  const note = forms.buildField({ key: 'note', label: '补充说明', type: 'text', widget: 'textarea', hint: '不超过 500 个字',
+    max: 500 });
+  assert.equal(note.widget, 'textarea');
+  assert.equal(note.maxlength, 500);
+  assert.equal(note.hint, '不超过 500 个字');
+  const phone = forms.buildField({ key: 'p', label: '联系电话', type: 'phone', widget: 'tel', hint: '手机号码或带区号的固定电话' });
+  assert.deepEqual([phone.widget, phone.inputType, phone.maxlength], ['input', 'text', -1]);
+  assert.equal(phone.hint, '手机号码或带区号的固定电话');
+  const url = forms.buildField({ key: 'u', label: '网店网址', type: 'url', widget: 'url', hint: null, max: 300 });
+  assert.deepEqual([url.widget, url.maxlength, url.hint], ['input', 300, '']);
+  const postcode = forms.buildField({ key: 'z', label: '邮编', type: 'postcode', widget: 'postcode', hint: '6 位数字' });
+  assert.deepEqual([postcode.inputType, postcode.maxlength], ['number', 6]);
+  // 类型不再决定控件：后端说 text 就是文本输入
+  const plain = forms.buildField({ key: 'm', label: '金额', type: 'money', widget: 'text', hint: null }, 12);
+  assert.deepEqual([plain.widget, plain.inputType, plain.hint], ['input', 'text', '']);
+  assert.deepEqual(forms.collectValues([plain]), { m: '12' });
+  const picked = forms.buildField({ key: 'c', label: '代码', type: 'code', widget: 'select', hint: null,
+    choices: [{ code: '10', label: '机关' }] }, '10');
+  assert.deepEqual([picked.widget, picked.display], ['picker', '机关']);
 });
 
 test('buildFormModel: without preset a readonly field keeps the record value', () => {

@@ -3,14 +3,15 @@
  * 本文件不调用任何 wx.* 接口，可在 Node 中直接测试（node --test miniprogram/tests/）。
  */
 
-var INPUT_HINTS = {
-  region: '6 位行政区划代码，如 110105（北京市朝阳区）',
-  credit_code: '18 位统一社会信用代码',
-  phone: '手机号码或带区号的固定电话',
-  money: '整数金额（元）',
-  date: '请选择日期',
-  url: '以 http:// 或 https:// 开头的网址'
-};
+/*
+ * 字段的控件（widget）与填写提示（hint）由后端按字段类型统一决定（wxbackend/core/fields.py），
+ * 随 GET /destination/kinds、GET /agreements/fields 下发；这里只把后端的控件对应到小程序组件。
+ * 后端控件：text、textarea、select、region、date、number、tel、url、postcode、credit_code。
+ */
+var CONTROLS = { select: 'picker', date: 'date', textarea: 'textarea' };
+var INPUT_TYPES = { number: 'number', region: 'number', postcode: 'number' };
+var MAX_LENGTHS = { region: 6, postcode: 6 };
+var FREE_TEXT = { text: true, textarea: true, url: true };
 
 function isEmpty(v) {
   return v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
@@ -36,40 +37,39 @@ function choiceIndex(choices, code) {
   return -1;
 }
 
-/** 一个字段的显示值（代码转名称）。 */
+/** 一个字段的显示值（代码表选择转名称）。 */
 function displayValue(field, value) {
   if (isEmpty(value)) return '';
-  if (field.type === 'code') return choiceLabel(field.choices, value);
+  if (field.control === 'select') return choiceLabel(field.choices, value);
   return String(value);
 }
 
-/** 字段规格 + 当前值 → 页面用的字段对象。 */
+/**
+ * 字段规格（后端的字段字典）+ 当前值 → 页面用的字段对象。
+ * control：后端控件；widget：小程序组件（readonly、picker、date、textarea、input）。
+ */
 function buildField(spec, value) {
   var choices = spec.choices || [];
   var v = str(value);
-  var inputType = 'text';
-  if (spec.type === 'money') inputType = 'number';
-  if (spec.type === 'region') inputType = 'number';
-  var widget = 'input';
-  if (spec.readonly) widget = 'readonly';
-  else if (spec.type === 'code') widget = 'picker';
-  else if (spec.type === 'date') widget = 'date';
-  else if (spec.type === 'text' && spec.max && spec.max > 100) widget = 'textarea';
+  var control = spec.widget || 'text';
+  var widget = spec.readonly ? 'readonly' : (CONTROLS[control] || 'input');
+  var maxlength = MAX_LENGTHS[control] || (FREE_TEXT[control] && spec.max ? spec.max : -1);
   return {
     key: spec.key,
     label: spec.label,
     type: spec.type,
+    control: control,
     required: !!spec.required,
     readonly: !!spec.readonly,
     widget: widget,
-    inputType: inputType,
-    maxlength: spec.type === 'region' ? 6 : (spec.type === 'text' && spec.max ? spec.max : -1),
-    hint: INPUT_HINTS[spec.type] || (spec.max && spec.type === 'text' ? '不超过' + spec.max + '个字' : ''),
+    inputType: INPUT_TYPES[control] || 'text',
+    maxlength: maxlength,
+    hint: spec.hint || '',
     choices: choices,
     choiceLabels: choices.map(function (c) { return c.label; }),
     choiceIndex: choiceIndex(choices, v),
     value: v,
-    display: displayValue(spec, v),
+    display: displayValue({ control: control, choices: choices }, v),
     error: ''
   };
 }
@@ -110,7 +110,7 @@ function setFieldValue(fields, key, value) {
   return fields.map(function (f) {
     if (f.key !== key || f.readonly) return f;
     var copy = Object.assign({}, f);
-    if (f.type === 'code' && typeof value === 'number') {
+    if (f.control === 'select' && typeof value === 'number') {
       var c = f.choices[value];
       copy.value = c ? String(c.code) : '';
     } else {
@@ -125,7 +125,7 @@ function setFieldValue(fields, key, value) {
 
 /**
  * 收集要提交的字段值：空值不提交，只读字段不提交（以学校上传为准），
- * 金额为整数时转为数字，其余原样（格式由后端校验并逐项说明）。
+ * 整数控件（number）的值为整数时转为数字，其余原样（格式由后端校验并逐项说明）。
  */
 function collectValues(fields) {
   var out = {};
@@ -133,7 +133,7 @@ function collectValues(fields) {
     if (f.readonly) return;
     var v = typeof f.value === 'string' ? f.value.trim() : f.value;
     if (isEmpty(v)) return;
-    if (f.type === 'money' && /^-?\d+$/.test(String(v))) v = parseInt(v, 10);
+    if (f.control === 'number' && /^-?\d+$/.test(String(v))) v = parseInt(v, 10);
     out[f.key] = v;
   });
   return out;

@@ -16,7 +16,7 @@ from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.models import Graduate
 from wxbackend.accounts.modules import require_module
 from wxbackend.api import bp
-from wxbackend.api.schemas import AgreementOut, TerminationIn, TerminationOut, error_responses
+from wxbackend.api.schemas import AgreementFieldsOut, AgreementOut, TerminationIn, TerminationOut, error_responses
 from wxbackend.auth.tokens import token_required
 from wxbackend.core import timeutil
 from wxbackend.core.audit import ROLE_LABELS
@@ -198,6 +198,7 @@ def termination_reasons() -> dict[str, Any]:
 
 # Keep the form spec reachable for clients that render the invitation (fig. 9) themselves.
 @bp.get("/agreements/fields")
+@bp.output(AgreementFieldsOut)
 @bp.doc(summary="签约信息字段说明（图9）", tags=TAG)
 def agreement_fields() -> dict[str, Any]:
     return {"fields": [f.to_dict() for f in forms.fields()], "response_days": forms.response_days_range(),

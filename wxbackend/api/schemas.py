@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from apiflask import Schema
-from apiflask.fields import Boolean, DateTime, Dict, Integer, List, Nested, String
+from apiflask.fields import Boolean, DateTime, Dict, Integer, List, Nested, Raw, String
 from apiflask.validators import Length
 
 # --- errors -------------------------------------------------------------------------------
@@ -253,17 +253,41 @@ class DestinationHomeOut(Schema):
     notice = String()
 
 
-class FieldSpecSchema(Schema):
+class FieldSchema(Schema):
+    """One field of a form that is data (``wxbackend.core.fields.FieldDef.to_dict``)."""
+
     key = String(required=True)
     label = String(required=True)
     type = String(required=True, metadata={
-        "description": "text / code / region / credit_code / phone / money / date / url"})
+        "description": "text / code / region / credit_code / phone / money / date / url / postcode"})
+    widget = String(required=True, metadata={
+        "description": "输入控件，由类型决定（各端相同）：text 单行文字、textarea 多行文字、"
+                       "select 代码表选择（choices）、region 行政区划代码、date 日期、number 整数（min～max）、"
+                       "tel 电话、url 网址、postcode 邮编、credit_code 统一社会信用代码"})
+    hint = String(required=True, allow_none=True, metadata={"description": "填写提示，各端相同；没有时为 null"})
     required = Boolean(required=True)
-    readonly = Boolean(required=True, metadata={"description": "取自学校上传，不能修改（D-2）"})
     max = Integer()
     min = Integer()
     list = String()
     choices = List(Dict(keys=String(), values=String()))
+
+
+class FieldSpecSchema(FieldSchema):
+    readonly = Boolean(required=True, metadata={"description": "取自学校上传，不能修改（D-2）"})
+
+
+class AgreementFieldSchema(FieldSchema):
+    required_if_unit_receive = String(required=True, allow_none=True, metadata={
+        "description": "该传递类型字段为单位接收类时本项必填；null 表示不受其影响"})
+
+
+class AgreementFieldsOut(Schema):
+    fields = List(Nested(AgreementFieldSchema), required=True, metadata={"description": "图9 签约信息各项"})
+    response_days = Dict(keys=String(), values=Integer(), required=True,
+                         metadata={"description": "应约有效期天数：min、max、default"})
+    deadline_rule = String(required=True)
+    #: Raw keeps the serialisation this endpoint has always had (the app's JSON provider's).
+    now = Raw(required=True, metadata={"type": "string", "description": "服务器当前时间"})
 
 
 class ProofSpecSchema(Schema):

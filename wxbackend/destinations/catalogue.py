@@ -2,59 +2,22 @@
 
 Everything comes from the ``destination`` section of ``wxbackend/data/codes.json`` (CODES.md);
 no sub-kind has code of its own. :func:`clean_fields` validates a sub-kind's values the same
-way for the graduate's API, the reviewer's direct edit and any later import.
+way for the graduate's API, the reviewer's direct edit and any later import; the field types
+themselves (cleaning, display, widget, hint) are ``wxbackend.core.fields``'.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from datetime import date
 from functools import cache
 from typing import Any
-from urllib.parse import urlparse
-
-from stdnum.cn import uscc
-from stdnum.exceptions import ValidationError
 
 from wxbackend.accounts.models import Graduate
-from wxbackend.core.codes import code_list, raw_section, region_name, resolve_region
+from wxbackend.core.codes import raw_section
+from wxbackend.core.fields import FieldDef, clean_value
 
-PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?)$")
 MSG_DIRECTED_ONLY = "定向/委培毕业生只能选择“定向/委培毕业去向补充登记”"
 MSG_NOT_DIRECTED = "“定向/委培毕业去向补充登记”仅适用于培养方式为定向或委培的毕业生"
-
-
-@dataclass(frozen=True)
-class FieldDef:
-    key: str
-    label: str
-    #: text | code | region | credit_code | phone | money | date | url | postcode
-    type: str
-    max: int | None = None
-    min: int | None = None
-    list: str | None = None
-
-    def display(self, value: Any) -> str:
-        """The value as a reviewer or graduate reads it (code → label, region → name)."""
-        if value is None or value == "":
-            return "-"
-        if self.type == "code" and self.list:
-            return code_list(self.list).label(str(value))
-        if self.type == "region":
-            return region_name(str(value))
-        return str(value)
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"key": self.key, "label": self.label, "type": self.type}
-        if self.max is not None:
-            out["max"] = self.max
-        if self.min is not None:
-            out["min"] = self.min
-        if self.list:
-            out["list"] = self.list
-            out["choices"] = [{"code": c, "label": lbl} for c, lbl in code_list(self.list).choices()]
-        return out
 
 
 @dataclass(frozen=True)
@@ -128,10 +91,7 @@ class Group:
 def _catalogue() -> tuple[dict[str, Group], dict[str, FieldDef], dict[str, SubKind]]:
     raw = raw_section("destination")
     groups = {g["key"]: Group(g["key"], g["label"], g.get("code")) for g in raw["groups"]}
-    fields = {
-        f["key"]: FieldDef(f["key"], f["label"], f["type"], f.get("max"), f.get("min"), f.get("list"))
-        for f in raw["fields"]
-    }
+    fields = {f["key"]: FieldDef.from_dict(f) for f in raw["fields"]}
     subkinds: dict[str, SubKind] = {}
     for s in raw["subkinds"]:
         readonly = s.get("readonly", {})
@@ -185,57 +145,6 @@ def readonly_values(graduate: Graduate, kind: SubKind) -> dict[str, Any]:
 
 
 # --- validation -------------------------------------------------------------------
-
-
-def clean_value(f: FieldDef, raw: Any) -> tuple[Any, str | None]:
-    """(stored value, None) or (None, reason). *raw* is not empty."""
-    if f.type in ("text", "url", "phone", "credit_code", "date", "code", "region", "postcode"):
-        if not isinstance(raw, str | int):
-            return None, "格式不正确"
-        value = str(raw).strip()
-    else:
-        value = raw
-    if f.type == "text":
-        if f.max and len(value) > f.max:
-            return None, f"不能超过{f.max}个字"
-        return value, None
-    if f.type == "code":
-        code = code_list(f.list or "").resolve(value)
-        return (code, None) if code else (None, "不在代码表中")
-    if f.type == "region":
-        code = resolve_region(value)
-        return (code, None) if code else (None, "行政区划代码无效")
-    if f.type == "credit_code":
-        try:
-            return uscc.validate(value), None
-        except ValidationError:
-            return None, "统一社会信用代码无效（校验位不符）"
-    if f.type == "phone":
-        value = value.replace(" ", "")
-        return (value, None) if PHONE.match(value) else (None, "请填写手机号码或带区号的固定电话")
-    if f.type == "postcode":
-        return (value, None) if re.fullmatch(r"\d{6}", value) else (None, "邮编应为6位数字")
-    if f.type == "money":
-        try:
-            number = int(str(raw).strip())
-        except ValueError:
-            return None, "请填写整数金额"
-        if f.min is not None and number < f.min:
-            return None, f"不能小于{f.min}"
-        if f.max is not None and number > f.max:
-            return None, f"不能大于{f.max}"
-        return number, None
-    if f.type == "date":
-        try:
-            return date.fromisoformat(value).isoformat(), None
-        except ValueError:
-            return None, "日期格式应为 YYYY-MM-DD"
-    if f.type == "url":
-        parsed = urlparse(value)
-        if parsed.scheme not in ("http", "https") or not parsed.netloc or (f.max and len(value) > f.max):
-            return None, "请填写以 http:// 或 https:// 开头的网址"
-        return value, None
-    raise AssertionError(f"unknown field type {f.type}")  # pragma: no cover
 
 
 def clean_fields(

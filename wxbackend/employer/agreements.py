@@ -19,9 +19,10 @@ from wxbackend.accounts.models import Graduate, User
 from wxbackend.accounts.validation import mask_id_number
 from wxbackend.core import audit, timeutil, tokens
 from wxbackend.core.audit import ROLE_LABELS
-from wxbackend.core.codes import code_list, region_name, resolve_region
+from wxbackend.core.codes import code_list, region_name
 from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError, NotFound
+from wxbackend.core.fields import FormField, form_field
 from wxbackend.core.ratelimit import lookup_limit
 from wxbackend.employer.views import bp, employer_required, employer_user, shown_status
 from wxbackend.review import engine
@@ -69,28 +70,17 @@ def graduate_rows(graduate: Graduate) -> list[tuple[str, str]]:
 # --- the invitation form (fig. 9), rendered from signing.forms ---------------------------------------
 
 SECTIONS = (("job", "岗位信息"), ("archive", "档案转递"), ("hukou", "户口迁移"), ("addendum", "协议补充内容"))
-HINTS = {
-    "region": "选择省、市、区县，或填写6位行政区划代码 / 完整名称，如 110108 或 北京市海淀区",
-    "phone": "手机号码或带区号的固定电话",
-    "postcode": "6位数字",
-}
 
 
 @dataclass
-class InviteField:
-    key: str
-    label: str
-    type: str
-    widget: str
-    required: bool
+class InviteField(FormField):
+    """A field of ``core.fields.form_field`` plus what the invitation form adds to it."""
+
     #: The transfer-type field that makes this one required when it is a 单位接收 kind.
-    unit_receive: str | None
-    value: str
-    choices: list[tuple[str, str]]
-    min: int | None
-    max: int | None
-    hint: str | None
-    error: str | None
+    unit_receive: str | None = None
+    #: Bounds of a ``number`` input.
+    min: int | None = None
+    max: int | None = None
 
 
 def _section(key: str) -> str:
@@ -112,23 +102,9 @@ def invite_sections(values: dict[str, Any], errors: dict[str, str]) -> list[Invi
     """Every field of ``signing.forms.fields()`` as the page draws it, grouped as fig. 9 groups them."""
     by_section: dict[str, list[InviteField]] = {key: [] for key, _label in SECTIONS}
     for f in forms.fields():
-        fd = f.field
-        value = str(values.get(f.key) or "")
-        widget = {"code": "select", "money": "number", "date": "date"}.get(fd.type, "text")
-        if fd.type == "text" and (fd.max or 0) > 200:
-            widget = "textarea"
-        hint = HINTS.get(fd.type)
-        if fd.type == "money":
-            hint = f"整数，{fd.min}～{fd.max}" if fd.min is not None and fd.max is not None else "整数"
-        if fd.type == "region" and value and f.key not in errors:
-            code = resolve_region(value)
-            hint = f"{region_name(code)}（{code}）" if code else hint
-        by_section[_section(f.key)].append(InviteField(
-            key=f.key, label=fd.label, type=fd.type, widget=widget, required=f.required,
-            unit_receive=f.unit_receive, value=value,
-            choices=code_list(fd.list).choices() if fd.type == "code" and fd.list else [],
-            min=fd.min, max=fd.max, hint=hint or None, error=errors.get(f.key),
-        ))
+        shown = form_field(f.field, values.get(f.key), required=f.required, error=errors.get(f.key))
+        by_section[_section(f.key)].append(
+            InviteField(**vars(shown), unit_receive=f.unit_receive, min=f.field.min, max=f.field.max))
     unit_labels = "、".join(code_list("transfer_type").label(c) for c in _unit_receive_codes())
     out = []
     for key, title in SECTIONS:

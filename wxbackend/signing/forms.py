@@ -1,8 +1,9 @@
 """The invitation form of fig. 9 as data (``online_agreement`` in ``wxbackend/data/codes.json``).
 
-Fields are validated with the destinations catalogue's field types, so a credit code, a phone,
-a region or an amount is checked the same way everywhere. Archive and hukou details are
-required when the transfer type is a 单位接收 kind (签约/上级主管/托管单位接收), not for 转回生源地.
+Fields are validated with the field types of ``wxbackend.core.fields``, as other destinations are,
+so a credit code, a phone, a region or an amount is checked the same way everywhere. Archive and
+hukou details are required when the transfer type is a 单位接收 kind (签约/上级主管/托管单位接收),
+not for 转回生源地.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 from wxbackend.core.codes import code_list, raw_section
 from wxbackend.core.errors import ApiError
-from wxbackend.destinations.catalogue import FieldDef, clean_value
+from wxbackend.core.fields import FieldDef, clean_value
 
 #: The terms of fig. 9's example invitation (数据分析师, archive to a 托管单位, hukou back home), as
 #: ``clean_terms`` leaves them. Demo data, tests and benchmarks start from it.
@@ -39,7 +40,7 @@ EXAMPLE_TERMS: dict[str, Any] = {
 
 
 @dataclass(frozen=True)
-class FormField:
+class TermField:
     field: FieldDef
     required: bool
     #: Required when this transfer-type field is a 单位接收 kind.
@@ -54,21 +55,20 @@ class FormField:
 
 
 @cache
-def _spec() -> tuple[tuple[FormField, ...], dict[str, int]]:
+def _spec() -> tuple[tuple[TermField, ...], dict[str, int]]:
     raw = raw_section("online_agreement")
     fields = tuple(
-        FormField(FieldDef(f["key"], f["label"], f["type"], f.get("max"), f.get("min"), f.get("list")),
-                  bool(f.get("required")), f.get("unit_receive"))
+        TermField(FieldDef.from_dict(f), bool(f.get("required")), f.get("unit_receive"))
         for f in raw["fields"]
     )
     return fields, dict(raw["response_days"])
 
 
-def fields() -> tuple[FormField, ...]:
+def fields() -> tuple[TermField, ...]:
     return _spec()[0]
 
 
-def field(key: str) -> FormField:
+def field(key: str) -> TermField:
     for f in fields():
         if f.key == key:
             return f
