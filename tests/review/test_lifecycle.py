@@ -24,7 +24,7 @@ from wxbackend.accounts.models import Graduate, User
 from wxbackend.core import timeutil
 from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError
-from wxbackend.destinations.editor import FormField
+from wxbackend.core.fields import FieldDef, form_field
 from wxbackend.files.models import Attachment
 from wxbackend.review import engine, lifecycle, subjects
 from wxbackend.review.models import ReviewEvent, ReviewItem
@@ -56,14 +56,16 @@ class StudyNote(_Base):
         return self.status
 
 
+TOPIC = FieldDef("topic", "研学主题", "text", max=50)
+
+
 class NoteEditor:
     """The kind's editor: one field, 研学主题."""
 
     def form(self, record: StudyNote, graduate: Graduate, data: Mapping[str, str] | None,
              errors: dict[str, str]) -> lifecycle.EditForm:
         value = record.topic if data is None or "topic" not in data else data["topic"]
-        field = FormField(key="topic", label="研学主题", type="text", required=True, readonly=False, value=value,
-                          choices=[], maxlength=50, hint="不超过50个字", error=errors.get("topic"))
+        field = form_field(TOPIC, value, required=True, error=errors.get("topic"))
         return lifecycle.EditForm(title="研学证明", fields=[field])
 
     def apply(self, user: User, record: StudyNote, graduate: Graduate, data: Mapping[str, str]
@@ -184,7 +186,7 @@ def test_rv_5_console_edits_changes_images_and_passes_a_kind_it_does_not_know(
     assert 'id="edit-record"' in page and 'id="upload-form"' in page and "黄河湿地调查" in page
 
     form = client.get(f"/console/review/items/{item.id}/edit").get_data(as_text=True)
-    assert "修改 研学生 的研学证明" in form and 'value="黄河湿地调查"' in form
+    assert "修改 研学生 的研学证明" in form and 'value="黄河湿地调查"' in form and "不超过 50 个字" in form
     res = client.post(f"/console/review/items/{item.id}/edit", data={"topic": "", "version": _version(form)})
     assert res.status_code == 400 and "请填写研学主题" in res.get_data(as_text=True)
     res = client.post(f"/console/review/items/{item.id}/edit",
