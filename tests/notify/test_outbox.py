@@ -29,8 +29,8 @@ from wxbackend.accounts.models import WechatBinding
 from wxbackend.auth.wechat import build_client
 from wxbackend.core import timeutil
 from wxbackend.core.db import db
-from wxbackend.review import messages
-from wxbackend.review.models import NotificationOutbox
+from wxbackend.notify import sender
+from wxbackend.notify.models import NotificationOutbox
 from wxbackend.signing import services
 
 TEMPLATES = {
@@ -115,9 +115,9 @@ def test_ms_2_a_failed_send_never_fails_the_action_and_is_retried_later(
     (msg,) = _rows()
     assert row.id and msg.status == "pending" and msg.attempts == 1 and msg.last_error.startswith("-1")
     assert msg.next_attempt_at == timeutil.now() + timedelta(minutes=1)
-    assert messages.send_pending() == {"sent": 0, "skipped": 0, "retry": 0, "failed": 0}  # not due yet
+    assert sender.send_pending() == {"sent": 0, "skipped": 0, "retry": 0, "failed": 0}  # not due yet
     frozen_now(timeutil.now() + timedelta(minutes=2))
-    assert messages.send_pending()["sent"] == 1
+    assert sender.send_pending()["sent"] == 1
     (msg,) = _rows()
     assert msg.status == "sent" and msg.attempts == 2 and len(fake_server.messages) == 1
 
@@ -131,9 +131,9 @@ def test_ms_2_gives_up_after_five_attempts_and_skips_refusals(
     fake_server.message_failures = [45009] * 5 + [43101]
     invite(employer_user(), graduate)
     drain_jobs()
-    for pause in messages.BACKOFF:
+    for pause in sender.BACKOFF:
         frozen_now(timeutil.now() + pause)
-        messages.send_pending()
+        sender.send_pending()
     (msg,) = _rows()
     assert msg.status == "failed" and msg.attempts == 5 and msg.last_error.startswith("45009")
     invite(employer_user(), graduate)
@@ -160,7 +160,7 @@ def test_ms_2_wechat_unreachable_is_retried_and_old_reminders_are_dropped(
     (msg,) = _rows()
     assert msg.status == "pending" and msg.attempts == 1 and "ConnectionError" in msg.last_error
     frozen_now(timeutil.now() + timedelta(hours=settings.MESSAGE_MAX_AGE_HOURS, minutes=1))
-    messages.send_pending()
+    sender.send_pending()
     (msg,) = _rows()
     assert msg.status == "skipped" and msg.last_error == "消息已过时，不再发送" and fake_server.messages == []
 
@@ -208,7 +208,7 @@ def test_ms_2_two_senders_at_once_send_each_message_once(app, fake_server, gradu
     def run() -> None:
         with app.app_context():
             barrier.wait()
-            results.append(messages.send_pending())
+            results.append(sender.send_pending())
 
     threads = [threading.Thread(target=run) for _ in range(3)]
     for t in threads:
