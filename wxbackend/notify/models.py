@@ -25,7 +25,8 @@ class NotificationOutbox(Base):
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=timeutil.now)
     #: wechat (subscribe message to the graduate's bound openid) | sms (text message to ``phone``).
-    channel: Mapped[str] = mapped_column(String(8), default=WECHAT, server_default=WECHAT)
+    #: Only a server default: a Python-side one would be sent as NULL from the expiry job's INSERT in a WITH.
+    channel: Mapped[str] = mapped_column(String(8), server_default=WECHAT)
     #: The recipient of a wechat row.
     graduate_id: Mapped[int | None] = mapped_column(ForeignKey("graduate.id"), index=True)
     #: The recipient of an sms row (e.g. an employer contact's mobile number).
