@@ -218,3 +218,42 @@ def test_ms_2_two_senders_at_once_send_each_message_once(app, fake_server, gradu
     assert sum(r["sent"] for r in results) == 120
     assert len(fake_server.messages) == 120
     assert {r.status for r in _rows()} == {"sent"}
+
+
+def test_ms_1_bindings_are_looked_up_once_per_batch(app, fake_server, make_graduate,  # noqa: F811
+                                                   count_queries) -> None:
+    """MS-1: the WeChat transport reads the batch's openids in one query, whatever the batch's size."""
+
+    def owe(count: int) -> None:
+        for _ in range(count):
+            graduate = make_graduate()
+            _bind(graduate)
+            db.session.add(NotificationOutbox(graduate_id=graduate.id, kind="review_result", title="审核通过",
+                                              body="您的毕业去向登记已通过学校审核。", data={}, status="pending",
+                                              created_at=timeutil.now(), attempts=0))
+        db.session.commit()
+
+    counts = []
+    for size in (2, 8):
+        owe(size)
+        with count_queries() as q:
+            assert sender.send_pending()["sent"] == size
+        assert len([s for s in q.statements if "wechat_binding" in s]) == 1
+        counts.append(q.count)
+    assert counts[0] == counts[1], counts
+    assert len(fake_server.messages) == 10 and {r.channel for r in _rows()} == {"wechat"}
+
+
+def test_ms_1_expiry_rows_written_by_insert_select_are_wechat_rows(graduate_api, employer_user, invite,  # noqa: F811
+                                                                   drain_jobs, frozen_now) -> None:
+    """MS-1, ON-3: the expiry job's INSERT … SELECT leaves channel to its default, wechat, to the graduate."""
+    from wxbackend.signing.services import expire_due
+
+    frozen_now(datetime(2026, 6, 1, 9, 0, tzinfo=timeutil.SHANGHAI))
+    graduate, _api = graduate_api()
+    row = invite(employer_user(), graduate, days=1)
+    frozen_now(row.deadline + timedelta(minutes=1))
+    assert expire_due() == 1
+    db.session.commit()
+    (expired,) = _rows("invitation_expired")
+    assert (expired.channel, expired.graduate_id, expired.phone) == ("wechat", graduate.id, None)
