@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -57,7 +58,7 @@ SENT = Result("sent")
 
 def skipped(reason: str) -> Result:
     """Nothing to retry: the message cannot or must not reach its recipient."""
-    return Result("skipped", reason)
+    return Result("skipped", reason[:300])
 
 
 def failed(reason: str) -> Result:
@@ -70,8 +71,8 @@ def retry(reason: str) -> Result:
     return Result("retry", reason[:300])
 
 
-class Transport:
-    """How one channel delivers outbox rows; subclasses set ``channel`` and implement ``deliver``."""
+class Transport(ABC):
+    """How one channel delivers outbox rows; subclasses set ``channel`` and look up and deliver."""
 
     channel: str = ""
 
@@ -80,17 +81,17 @@ class Transport:
         """Whether rows of this channel are sent now; rows of a disabled channel stay pending."""
         return True
 
+    @abstractmethod
     def addresses(self, rows: Sequence[NotificationOutbox]) -> Mapping[int, str | None]:
         """Row id → where to send it (openid, phone number) for the whole batch, in one look-up."""
-        raise NotImplementedError
 
     def refuse(self, row: NotificationOutbox, address: str | None) -> str | None:
         """Why *row* cannot be sent at all (it becomes ``skipped`` without an attempt), or None."""
         return None if address else "没有收件人"
 
+    @abstractmethod
     def deliver(self, row: NotificationOutbox, address: str) -> Result:
-        """Make one attempt to send *row* to *address*."""
-        raise NotImplementedError
+        """Make one attempt to send *row* to *address*; answer, do not raise, for expected failures."""
 
 
 def register(app: Flask, transport: Transport) -> None:
