@@ -17,8 +17,8 @@ def expire_invitations() -> int:
 
     count = expire_due()
     if count:
-        from wxbackend.review.engine import queue_sender
+        from wxbackend.notify import queue_sender
 
-        queue_sender()  # the INSERT … SELECT wrote the messages without going through notify()
+        queue_sender()  # the INSERT … SELECT wrote the messages without going through notify_graduate()
     db.session.commit()
     return count

@@ -104,6 +104,9 @@ def configure_jobs(app: APIFlask) -> None:
     from wxbackend.core import jobs
 
     jobs.init_app(app)
+    from wxbackend import notify
+
+    notify.init_app(app)  # the sender's transports, before the scheduler may run it
     settings = app.config["SETTINGS"]
     if settings.SCHEDULER and settings.jobs_mode == "thread":
         from wxbackend.core.scheduler import start_thread

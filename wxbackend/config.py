@@ -69,6 +69,7 @@ class Settings:
     LOGIN_RATE_LIMIT: str = "10 per 15 minutes"
     #: Graduate lookups (姓名 + 身份证号/考生号) allowed per employer account.
     LOOKUP_RATE_LIMIT: str = "60 per hour"
+    #: SMS gateway (MS-3): JSON is posted here; unset, SMS messages are written to the log instead.
     SMS_API_URL: str = ""
     SMS_API_KEY: str = ""
     SMS_SIGN_NAME: str = ""
@@ -121,6 +122,10 @@ class Settings:
         if self.API_TOKEN_HOURS <= 0 or self.MAX_UPLOAD_MB <= 0:
             raise ConfigError("API_TOKEN_HOURS and MAX_UPLOAD_MB must be positive")
         self.message_templates  # noqa: B018 - parses WECHAT_MESSAGE_TEMPLATES or raises ConfigError
+        if self.SMS_API_URL and not self.SMS_API_URL.startswith(("http://", "https://")):
+            raise ConfigError(f"SMS_API_URL must be an http:// or https:// URL, got {self.SMS_API_URL!r}")
+        if self.SMS_API_URL and not (self.SMS_API_KEY and self.SMS_SIGN_NAME):
+            raise ConfigError("SMS_API_URL needs SMS_API_KEY and SMS_SIGN_NAME")
 
     @property
     def message_templates(self) -> dict[str, dict[str, Any]]:

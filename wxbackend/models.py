@@ -17,7 +17,8 @@ from wxbackend.core.audit import AuditEvent  # noqa: F401
 from wxbackend.core.db import Base
 from wxbackend.destinations.models import DestinationClaim, OtherDestination  # noqa: F401
 from wxbackend.files.models import Attachment, StoredFile  # noqa: F401
-from wxbackend.review.models import NotificationOutbox, ReviewEvent, ReviewItem  # noqa: F401
+from wxbackend.notify.models import NotificationOutbox  # noqa: F401
+from wxbackend.review.models import ReviewEvent, ReviewItem  # noqa: F401
 from wxbackend.signing.models import (  # noqa: F401
     AgreementSerial,
     OnlineAgreement,

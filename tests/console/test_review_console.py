@@ -22,8 +22,9 @@ from wxbackend.core.db import db
 from wxbackend.destinations import services
 from wxbackend.destinations.models import OtherDestination
 from wxbackend.files.models import Attachment
+from wxbackend.notify.models import NotificationOutbox
 from wxbackend.review import engine
-from wxbackend.review.models import NotificationOutbox, ReviewEvent, ReviewItem
+from wxbackend.review.models import ReviewEvent, ReviewItem
 
 SH = timeutil.SHANGHAI
 STALE = "已被他人处理或已不在您的审核环节"

@@ -22,8 +22,8 @@ from wxbackend.core.db import db
 from wxbackend.destinations import services
 from wxbackend.destinations.models import DestinationClaim, OtherDestination
 from wxbackend.files.models import Attachment, StoredFile
+from wxbackend.notify.models import NotificationOutbox
 from wxbackend.review import engine
-from wxbackend.review.models import NotificationOutbox
 
 
 def _error(resp: Any) -> dict[str, Any]:

@@ -17,8 +17,9 @@ from tests.conftest import IS_PG
 from wxbackend.core.audit import Actor, AuditEvent
 from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError, Conflict, Forbidden, NotFound
+from wxbackend.notify.models import NotificationOutbox
 from wxbackend.review import engine
-from wxbackend.review.models import NotificationOutbox, ReviewEvent, ReviewItem
+from wxbackend.review.models import ReviewEvent, ReviewItem
 
 
 @pytest.fixture()

@@ -26,8 +26,9 @@ from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError
 from wxbackend.core.timeutil import SHANGHAI
 from wxbackend.destinations.models import DestinationClaim
+from wxbackend.notify.models import NotificationOutbox
 from wxbackend.review import engine
-from wxbackend.review.models import NotificationOutbox, ReviewItem
+from wxbackend.review.models import ReviewItem
 from wxbackend.signing import services
 from wxbackend.signing.models import AgreementSerial, OnlineAgreement, TerminationRequest
 

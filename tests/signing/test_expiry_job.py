@@ -10,7 +10,7 @@ from jobs.scheduler import tick
 from tests.conftest import TEST_REDIS
 from wxbackend.core import timeutil
 from wxbackend.core.db import db
-from wxbackend.review.models import NotificationOutbox
+from wxbackend.notify.models import NotificationOutbox
 from wxbackend.signing.models import OnlineAgreement
 
 

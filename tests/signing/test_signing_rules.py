@@ -24,8 +24,9 @@ from wxbackend.destinations import services as destinations
 from wxbackend.destinations.models import DestinationClaim
 from wxbackend.files.models import StoredFile
 from wxbackend.files.storage import get_storage
+from wxbackend.notify.models import NotificationOutbox
 from wxbackend.review import engine
-from wxbackend.review.models import NotificationOutbox, ReviewItem
+from wxbackend.review.models import ReviewItem
 from wxbackend.signing import documents, services
 from wxbackend.signing.models import OnlineAgreement
 from wxbackend.transfers.models import TransferInfo

@@ -15,8 +15,8 @@ from wxbackend.core.db import db
 from wxbackend.core.errors import Conflict, Forbidden
 from wxbackend.core.timeutil import SHANGHAI
 from wxbackend.destinations import services as destinations
+from wxbackend.notify.models import NotificationOutbox
 from wxbackend.review import engine
-from wxbackend.review.models import NotificationOutbox
 from wxbackend.signing import services
 from wxbackend.signing.models import OnlineAgreement, TerminationRequest
 

@@ -23,14 +23,14 @@ log = logging.getLogger(__name__)
 class Periodic:
     #: The job's dotted path in ``jobs/``.
     job: str
-    #: Whether it runs with these settings (e.g. the message sender only when messages are configured).
+    #: Whether it runs with these settings (e.g. a job only some deployments configure).
     enabled: Callable[[Any], bool] = lambda settings: True
 
 
 #: Every periodic job: invitation expiry (ON-3) and retries of messages that failed for a while (MS-2).
 SCHEDULE = (
     Periodic("jobs.expiry.expire_invitations"),
-    Periodic("jobs.messages.send_messages", lambda settings: settings.messages_enabled),
+    Periodic("jobs.messages.send_messages"),  # SMS is always on; it sends only the enabled channels' rows
 )
 
 

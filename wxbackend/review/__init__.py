@@ -18,12 +18,11 @@ from wxbackend.review.engine import (
     waiting_for,
     withdraw,
 )
-from wxbackend.review.models import NotificationOutbox, ReviewEvent, ReviewItem
+from wxbackend.review.models import ReviewEvent, ReviewItem
 
 __all__ = [
     "KIND_LABELS",
     "OUTCOMES",
-    "NotificationOutbox",
     "Outcome",
     "ReviewEvent",
     "ReviewItem",

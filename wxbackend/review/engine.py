@@ -21,9 +21,9 @@ from wxbackend.core import audit, timeutil
 from wxbackend.core.audit import SYSTEM, Actor
 from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError, Conflict, Forbidden, NotFound
+from wxbackend.notify import notify_graduate
 from wxbackend.review.models import (
     ACTION_LABELS,
-    NotificationOutbox,
     ReviewEvent,
     ReviewItem,
 )
@@ -165,9 +165,9 @@ def decide(
         raise _not_waiting()
     actor = actor_for(user)
     _history(actor, item, outcome, old_stage, "pending", item.stage, item.status, reason=reason)
-    notify(item.graduate_id, "review_result", *_result_text(item, outcome, old_stage, reason),
-            {"item_id": item.id, "kind": item.kind, "subject_id": item.subject_id, "action": outcome,
-             "stage": item.stage, "status": item.status, "reason": reason})
+    notify_graduate(item.graduate_id, "review_result", *_result_text(item, outcome, old_stage, reason),
+                    {"item_id": item.id, "kind": item.kind, "subject_id": item.subject_id, "action": outcome,
+                     "stage": item.stage, "status": item.status, "reason": reason})
     result = Outcome(item=item, action=outcome, actor=actor, reason=reason)
     for hook in list(_hooks.get(item.kind, ())):
         hook(result)
@@ -188,10 +188,10 @@ def close(item: ReviewItem, reason: str, actor: Actor = SYSTEM) -> ReviewItem | 
         return None
     _history(actor, item, "reject", old_stage, "pending", item.stage, item.status, reason=reason)
     label = kind_label(item.kind)
-    notify(item.graduate_id, "review_result", f"{label}审核不通过",
-           f"您的{label}已由系统处理为审核不通过，原因：{reason}",
-           {"item_id": item.id, "kind": item.kind, "subject_id": item.subject_id, "action": "reject",
-            "stage": item.stage, "status": item.status, "reason": reason})
+    notify_graduate(item.graduate_id, "review_result", f"{label}审核不通过",
+                    f"您的{label}已由系统处理为审核不通过，原因：{reason}",
+                    {"item_id": item.id, "kind": item.kind, "subject_id": item.subject_id, "action": "reject",
+                     "stage": item.stage, "status": item.status, "reason": reason})
     result = Outcome(item=item, action="reject", actor=actor, reason=reason)
     for hook in list(_hooks.get(item.kind, ())):
         hook(result)
@@ -213,10 +213,10 @@ def record_edit(user: User, item: ReviewItem, changes: dict[str, Any]) -> Review
     event = _history(actor_for(user), item, "edit", item.stage, item.status, item.stage, item.status,
                      changes=changes)
     label = kind_label(item.kind)
-    notify(item.graduate_id, "info_edited", f"{label}信息被修改",
-            f"您的{label}信息已被{user.role_label}审核人员修改，请登录查看。",
-            {"item_id": item.id, "kind": item.kind, "subject_id": item.subject_id,
-             "fields": sorted(changes)})
+    notify_graduate(item.graduate_id, "info_edited", f"{label}信息被修改",
+                    f"您的{label}信息已被{user.role_label}审核人员修改，请登录查看。",
+                    {"item_id": item.id, "kind": item.kind, "subject_id": item.subject_id,
+                     "fields": sorted(changes)})
     return event
 
 
@@ -392,22 +392,3 @@ def _result_text(item: ReviewItem, outcome: str, stage: str, reason: str | None)
         body += "。请修改后重新提交。"
     return f"{label}{ACTION_LABELS[outcome]}", body
 
-
-def notify(graduate_id: int, kind: str, title: str, body: str, data: dict[str, Any]) -> NotificationOutbox:
-    """Owe the graduate a message (MS-1); it is sent by a job once this transaction commits (MS-2)."""
-    row = NotificationOutbox(graduate_id=graduate_id, kind=kind, title=title, body=body,
-                             data=audit._jsonable(data), created_at=timeutil.now(), attempts=0, status="pending")
-    db.session.add(row)
-    queue_sender()
-    return row
-
-
-def queue_sender() -> None:
-    """Queue one run of the message sender after this transaction commits (once per transaction)."""
-    from flask import current_app
-
-    if not current_app.config["SETTINGS"].messages_enabled:
-        return
-    from wxbackend.core.jobs import enqueue
-
-    enqueue("jobs.messages.send_messages", once=True)

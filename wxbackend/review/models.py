@@ -153,35 +153,3 @@ class ReviewEvent(Base):
     def action_label(self) -> str:
         return ACTION_LABELS[self.action]
 
-
-class NotificationOutbox(Base):
-    """A message owed to a graduate; the sender job delivers it (WeChat) and sets ``sent_at`` (MS-1, MS-2)."""
-
-    __tablename__ = "notification_outbox"
-
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(default=timeutil.now)
-    graduate_id: Mapped[int] = mapped_column(ForeignKey("graduate.id"), index=True)
-    #: review_result | info_edited | invitation_received | invitation_expired | termination_received | …
-    kind: Mapped[str] = mapped_column(String(32))
-    title: Mapped[str] = mapped_column(String(200))
-    body: Mapped[str] = mapped_column(Text)
-    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    #: pending → sent | skipped (no WeChat binding, no template, refused by the user, too old) | failed.
-    status: Mapped[str] = mapped_column(String(10), default="pending", server_default="pending")
-    sent_at: Mapped[datetime | None]
-    #: Delivery attempts so far; a retryable failure waits until ``next_attempt_at``.
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime | None]
-    last_error: Mapped[str | None] = mapped_column(String(300))
-
-    __table_args__ = (
-        CheckConstraint("status IN ('pending','sent','skipped','failed')", name="status_known"),
-        CheckConstraint("status <> 'sent' OR sent_at IS NOT NULL", name="sent_has_time"),
-        Index(
-            "ix_notification_outbox_unsent",
-            "id",
-            sqlite_where=text("status = 'pending'"),
-            postgresql_where=text("status = 'pending'"),
-        ),
-    )

@@ -25,9 +25,9 @@ from wxbackend.core.codes import code_list
 from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError, Conflict, Forbidden, NotFound
 from wxbackend.destinations import services as destinations
+from wxbackend.notify import NotificationOutbox, notify_graduate
 from wxbackend.review import engine as review
 from wxbackend.review.engine import Outcome
-from wxbackend.review.models import NotificationOutbox
 from wxbackend.signing import forms
 from wxbackend.signing.models import (
     STATUS_LABELS,
@@ -164,9 +164,9 @@ def invite(user: User, graduate: Graduate, response_days: Any, terms: Any) -> On
         pending = _waiting_invitation(employer.id, graduate.id)
         raise _already_invited(pending) from None
     audit.record(actor_for(user), "signing.invite", row, graduate_id=graduate.id, deadline=row.deadline)
-    review.notify(graduate.id, "invitation_received", "收到签约邀请",
-                  f"{employer.name}向您发起了签约邀请（{forms.field('position').field.display(clean['position'])}），"
-                  f"请在{timeutil.fmt(row.deadline)}前登录回应。", {"agreement_id": row.id})
+    notify_graduate(graduate.id, "invitation_received", "收到签约邀请",
+                    f"{employer.name}向您发起了签约邀请（{forms.field('position').field.display(clean['position'])}），"
+                    f"请在{timeutil.fmt(row.deadline)}前登录回应。", {"agreement_id": row.id})
     return row
 
 
@@ -434,8 +434,8 @@ def start_termination(party: str, actor: Actor, row: OnlineAgreement, reason_cod
         raise Conflict("termination_open", "该协议已有进行中的解约申请") from None
     audit.record(actor, "signing.termination_start", req, agreement_id=row.id, initiator=party, reason=code)
     if party == "employer":
-        review.notify(row.graduate_id, "termination_received", "收到解约申请",
-                      f"{row.unit_name}向您发起了解约申请，请登录查看并回应。", {"termination_id": req.id})
+        notify_graduate(row.graduate_id, "termination_received", "收到解约申请",
+                        f"{row.unit_name}向您发起了解约申请，请登录查看并回应。", {"termination_id": req.id})
     return req
 
 
@@ -459,8 +459,8 @@ def answer_termination(party: str, actor: Actor, req: TerminationRequest, accept
         assert graduate is not None
         review.submit(actor, TERMINATION_KIND, req.id, graduate, allow_return=False)
     elif party == "employer":
-        review.notify(req.graduate_id, "termination_declined", "解约申请被拒绝",
-                      "用人单位拒绝了您的解约申请，签约仍有效。", {"termination_id": req.id})
+        notify_graduate(req.graduate_id, "termination_declined", "解约申请被拒绝",
+                        "用人单位拒绝了您的解约申请，签约仍有效。", {"termination_id": req.id})
     return req
 
 

@@ -29,8 +29,8 @@ from wxbackend.accounts.models import WechatBinding
 from wxbackend.auth.wechat import build_client
 from wxbackend.core import timeutil
 from wxbackend.core.db import db
-from wxbackend.review import messages
-from wxbackend.review.models import NotificationOutbox
+from wxbackend.notify import sender
+from wxbackend.notify.models import NotificationOutbox
 from wxbackend.signing import services
 
 TEMPLATES = {
@@ -115,9 +115,9 @@ def test_ms_2_a_failed_send_never_fails_the_action_and_is_retried_later(
     (msg,) = _rows()
     assert row.id and msg.status == "pending" and msg.attempts == 1 and msg.last_error.startswith("-1")
     assert msg.next_attempt_at == timeutil.now() + timedelta(minutes=1)
-    assert messages.send_pending() == {"sent": 0, "skipped": 0, "retry": 0, "failed": 0}  # not due yet
+    assert sender.send_pending() == {"sent": 0, "skipped": 0, "retry": 0, "failed": 0}  # not due yet
     frozen_now(timeutil.now() + timedelta(minutes=2))
-    assert messages.send_pending()["sent"] == 1
+    assert sender.send_pending()["sent"] == 1
     (msg,) = _rows()
     assert msg.status == "sent" and msg.attempts == 2 and len(fake_server.messages) == 1
 
@@ -131,9 +131,9 @@ def test_ms_2_gives_up_after_five_attempts_and_skips_refusals(
     fake_server.message_failures = [45009] * 5 + [43101]
     invite(employer_user(), graduate)
     drain_jobs()
-    for pause in messages.BACKOFF:
+    for pause in sender.BACKOFF:
         frozen_now(timeutil.now() + pause)
-        messages.send_pending()
+        sender.send_pending()
     (msg,) = _rows()
     assert msg.status == "failed" and msg.attempts == 5 and msg.last_error.startswith("45009")
     invite(employer_user(), graduate)
@@ -160,7 +160,7 @@ def test_ms_2_wechat_unreachable_is_retried_and_old_reminders_are_dropped(
     (msg,) = _rows()
     assert msg.status == "pending" and msg.attempts == 1 and "ConnectionError" in msg.last_error
     frozen_now(timeutil.now() + timedelta(hours=settings.MESSAGE_MAX_AGE_HOURS, minutes=1))
-    messages.send_pending()
+    sender.send_pending()
     (msg,) = _rows()
     assert msg.status == "skipped" and msg.last_error == "消息已过时，不再发送" and fake_server.messages == []
 
@@ -208,7 +208,7 @@ def test_ms_2_two_senders_at_once_send_each_message_once(app, fake_server, gradu
     def run() -> None:
         with app.app_context():
             barrier.wait()
-            results.append(messages.send_pending())
+            results.append(sender.send_pending())
 
     threads = [threading.Thread(target=run) for _ in range(3)]
     for t in threads:
@@ -218,3 +218,42 @@ def test_ms_2_two_senders_at_once_send_each_message_once(app, fake_server, gradu
     assert sum(r["sent"] for r in results) == 120
     assert len(fake_server.messages) == 120
     assert {r.status for r in _rows()} == {"sent"}
+
+
+def test_ms_1_bindings_are_looked_up_once_per_batch(app, fake_server, make_graduate,  # noqa: F811
+                                                   count_queries) -> None:
+    """MS-1: the WeChat transport reads the batch's openids in one query, whatever the batch's size."""
+
+    def owe(count: int) -> None:
+        for _ in range(count):
+            graduate = make_graduate()
+            _bind(graduate)
+            db.session.add(NotificationOutbox(graduate_id=graduate.id, kind="review_result", title="审核通过",
+                                              body="您的毕业去向登记已通过学校审核。", data={}, status="pending",
+                                              created_at=timeutil.now(), attempts=0))
+        db.session.commit()
+
+    counts = []
+    for size in (2, 8):
+        owe(size)
+        with count_queries() as q:
+            assert sender.send_pending()["sent"] == size
+        assert len([s for s in q.statements if "wechat_binding" in s]) == 1
+        counts.append(q.count)
+    assert counts[0] == counts[1], counts
+    assert len(fake_server.messages) == 10 and {r.channel for r in _rows()} == {"wechat"}
+
+
+def test_ms_1_expiry_rows_written_by_insert_select_are_wechat_rows(graduate_api, employer_user, invite,  # noqa: F811
+                                                                   drain_jobs, frozen_now) -> None:
+    """MS-1, ON-3: the expiry job's INSERT … SELECT leaves channel to its default, wechat, to the graduate."""
+    from wxbackend.signing.services import expire_due
+
+    frozen_now(datetime(2026, 6, 1, 9, 0, tzinfo=timeutil.SHANGHAI))
+    graduate, _api = graduate_api()
+    row = invite(employer_user(), graduate, days=1)
+    frozen_now(row.deadline + timedelta(minutes=1))
+    assert expire_due() == 1
+    db.session.commit()
+    (expired,) = _rows("invitation_expired")
+    assert (expired.channel, expired.graduate_id, expired.phone) == ("wechat", graduate.id, None)
