@@ -19,6 +19,7 @@ from stdnum.cn import uscc
 
 from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.models import Employer, Graduate, School, User
+from wxbackend.accounts.scope import scope_filter
 from wxbackend.core import audit, timeutil
 from wxbackend.core.audit import Actor
 from wxbackend.core.codes import code_list
@@ -504,13 +505,12 @@ def _termination_reviewed(outcome: Outcome) -> None:
 
 
 def waiting_terminations(user: User) -> Any:
-    """OT-5: requests still waiting for the other side, in the reviewer's scope, oldest first."""
-    stmt = select(TerminationRequest).where(TerminationRequest.status == "waiting")
-    if user.role == "school":
-        stmt = stmt.where(TerminationRequest.school_id == user.school_id)
-    elif user.role == "department":
-        stmt = stmt.where(TerminationRequest.school_id == user.school_id,
-                          TerminationRequest.department_id == user.department_id)
-    else:
+    """OT-5: requests still waiting for the other side, in the reviewer's scope, oldest first.
+
+    Reviewers only: the platform admin, who sees every graduate, is refused here.
+    """
+    if not user.is_reviewer:
         raise Forbidden()
-    return stmt.order_by(TerminationRequest.created_at, TerminationRequest.id)
+    return (select(TerminationRequest)
+            .where(TerminationRequest.status == "waiting", scope_filter(user, TerminationRequest))
+            .order_by(TerminationRequest.created_at, TerminationRequest.id))
