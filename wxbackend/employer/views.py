@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import login_user, logout_user
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, select
 
 from wxbackend.accounts.models import Employer, Graduate, School, User
 from wxbackend.auth.principals import StaffPrincipal, check_account_login, current_staff, sign_in_account
@@ -168,24 +168,15 @@ STAGE_STATUS = {"department": "院系审核中", "school": "学校审核中"}
 def shown_status(row: OnlineAgreement, stage: str | None, now: datetime) -> tuple[str, str]:
     """(label, badge class) of an invitation as the employer reads it.
 
-    A waiting invitation past its deadline is 已失效 whether or not the expiry job has run
-    (ON-3, computed on read); an agreement under review names its stage.
+    The effective status (ON-3: past its deadline a waiting invitation is 已失效, job or not);
+    an agreement under review names its stage.
     """
-    if row.status == "waiting" and row.deadline <= now:
-        return STATUS_LABELS["expired"], "badge-bad"
-    if row.status == "reviewing":
+    status = row.effective_status(now)
+    if status == "reviewing":
         return STAGE_STATUS.get(stage or "", row.status_label), "badge-warn"
-    badge = {"waiting": "badge-warn", "signed": "badge-ok", "failed": "badge-bad", "terminated": "badge-bad"}
-    return row.status_label, badge.get(row.status, "")
-
-
-def _status_condition(status: str, now: datetime) -> Any:
-    if status == "waiting":
-        return and_(OnlineAgreement.status == "waiting", OnlineAgreement.deadline > now)
-    if status == "expired":
-        return or_(OnlineAgreement.status == "expired",
-                   and_(OnlineAgreement.status == "waiting", OnlineAgreement.deadline <= now))
-    return OnlineAgreement.status == status
+    badge = {"waiting": "badge-warn", "signed": "badge-ok", "failed": "badge-bad", "expired": "badge-bad",
+             "terminated": "badge-bad"}
+    return STATUS_LABELS[status], badge.get(status, "")
 
 
 @bp.route("/")
@@ -198,7 +189,7 @@ def home():  # type: ignore[no-untyped-def]
     status = status if status in FILTERS else ""
     where = [OnlineAgreement.employer_id == employer.id]
     if status:
-        where.append(_status_condition(status, now))
+        where.append(OnlineAgreement.effective_status_where(status, now))
     # One query for the page: the graduate, the school and the open review item's stage.
     page = paginate(
         select(OnlineAgreement, Graduate.name.label("graduate_name"), School.name.label("school_name"),

@@ -190,7 +190,7 @@ def answer_refusal(row: OnlineAgreement, now: datetime, claim_kind: str | None, 
     """Why the graduate cannot accept/decline *row* now, or None (shown in lists and enforced)."""
     if row.status != "waiting":
         return f"该签约邀请当前状态为“{STATUS_LABELS[row.status]}”，不能再回应"
-    if row.deadline <= now:
+    if row.is_overdue(now):
         return MSG_EXPIRED
     if claim_kind == KIND and claim_id != row.id:
         return MSG_SIGNED_ELSEWHERE
@@ -242,7 +242,7 @@ def _check_answerable(graduate: Graduate, row: OnlineAgreement, answer: str) -> 
     now = timeutil.now()
     if graduate.is_directed:
         raise ApiError("graduate_directed", MSG_DIRECTED, status=403)
-    if row.status == "waiting" and row.deadline <= now:  # ON-3: whether or not the job has run
+    if row.is_overdue(now):  # ON-3: whether or not the job has run
         raise Conflict("invitation_expired", MSG_EXPIRED)
     claim = destinations.current_claim(graduate.id)
     reason = answer_refusal(row, now, claim.kind if claim else None, claim.subject_id if claim else None, answer)
