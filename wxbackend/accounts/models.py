@@ -99,9 +99,6 @@ class Employer(Base):
     __table_args__ = (CheckConstraint("length(credit_code) = 18", name="credit_code_18"),)
 
 
-ROLES = ("admin", "school", "department", "employer")
-
-
 class User(Base):
     """A console or portal account: platform admin, school or department reviewer, employer."""
 
@@ -288,9 +285,6 @@ class Notice(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=timeutil.now)
     updated_at: Mapped[datetime] = mapped_column(default=timeutil.now, onupdate=timeutil.now)
-
-
-IMPORT_STATES = ("queued", "running", "done", "failed")
 
 
 class ImportBatch(Base):

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.models import Graduate, User
-from wxbackend.core import audit, timeutil
+from wxbackend.core import audit, ratelimit, timeutil
 from wxbackend.core.audit import ANONYMOUS, Actor
 from wxbackend.core.db import db
 
@@ -94,6 +94,12 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "console.login"
     login_manager.login_message = "请先登录"
     csrf.init_app(app)
+    ratelimit.count_per_account(app, _staff_id)
+
+
+def _staff_id() -> int | None:
+    user = current_staff()
+    return user.id if user is not None else None
 
 
 def current_staff() -> User | None:

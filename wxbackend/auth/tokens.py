@@ -42,13 +42,6 @@ def revoke(token: str) -> bool:
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def revoke_all(graduate_id: int) -> None:
-    db.session.execute(
-        update(ApiToken).where(ApiToken.graduate_id == graduate_id, ApiToken.revoked_at.is_(None))
-        .values(revoked_at=timeutil.now())
-    )
-
-
 def bearer() -> str | None:
     header = request.headers.get("Authorization", "")
     scheme, _, value = header.partition(" ")

@@ -6,12 +6,11 @@ whole school. Every change goes through :mod:`wxbackend.accounts.services`.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
 from wxbackend.accounts import services
 from wxbackend.accounts.actors import actor_for
@@ -25,6 +24,7 @@ from wxbackend.core.audit import ROLE_LABELS
 from wxbackend.core.codes import code_list, region_name
 from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError, NotFound
+from wxbackend.core.pagination import paginate
 from wxbackend.destinations.presenter import graduate_records
 
 PAGE_SIZE = 50
@@ -120,10 +120,7 @@ def graduates():  # type: ignore[no-untyped-def]
             )
         )
 
-    total = db.session.scalar(select(func.count(Graduate.id)).where(*conditions)) or 0
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    page = min(max(_int_arg("page") or 1, 1), pages)
-    rows = db.session.execute(
+    page = paginate(
         select(
             Graduate.id,
             Graduate.name,
@@ -141,10 +138,10 @@ def graduates():  # type: ignore[no-untyped-def]
         .join(Department, Department.id == Graduate.department_id)
         .join(Major, Major.id == Graduate.major_id)
         .where(*conditions)
-        .order_by(Department.code, Major.code, Graduate.student_no, Graduate.id)
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
-    ).all()
+        .order_by(Department.code, Major.code, Graduate.student_no, Graduate.id),
+        request.args.get("page"),
+        PAGE_SIZE,
+    )
 
     departments = []
     if user.role == "school":
@@ -167,11 +164,8 @@ def graduates():  # type: ignore[no-untyped-def]
     return render_template(
         "console/graduates.html",
         user=user,
-        rows=rows,
-        total=total,
+        rows=page.items,
         page=page,
-        pages=pages,
-        page_size=PAGE_SIZE,
         departments=departments,
         majors=majors,
         department_id=department_id,

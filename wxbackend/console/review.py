@@ -9,13 +9,12 @@ review engine or the module's service; this module only reads forms and renders 
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
-from sqlalchemy import func, select
+from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from wxbackend.accounts.actors import actor_for
@@ -30,6 +29,7 @@ from wxbackend.core.audit import ROLE_LABELS
 from wxbackend.core.codes import code_list
 from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError, NotFound
+from wxbackend.core.pagination import paginate
 from wxbackend.core.urls import safe_next
 from wxbackend.files.images import MAX_IMAGE_BYTES
 from wxbackend.files.models import StoredFile
@@ -134,23 +134,18 @@ def review_queue():  # type: ignore[no-untyped-def]
     """Items waiting for this reviewer, filtered and paginated in SQL, oldest submission first."""
     user = _user()
     f = _queue_filters(user)
-    base = (
+    page = paginate(
         engine.waiting_for(user, f.kind)
         .join(Graduate, Graduate.id == ReviewItem.graduate_id)
-        .where(*_queue_conditions(f))
-    )
-    total = db.session.scalar(base.with_only_columns(func.count(ReviewItem.id)).order_by(None)) or 0
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    page = min(max(_int(request.args.get("page")) or 1, 1), pages)
-    rows = db.session.execute(
-        base.join(Department, Department.id == ReviewItem.department_id)
+        .join(Department, Department.id == ReviewItem.department_id)
         .join(Major, Major.id == Graduate.major_id)
+        .where(*_queue_conditions(f))
         .add_columns(Graduate.name, Graduate.student_no, Graduate.id_number,
-                     Department.name.label("department_name"), Major.name.label("major_name"))
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
-    ).all()
-    types = subjects.type_labels(r.ReviewItem for r in rows)
+                     Department.name.label("department_name"), Major.name.label("major_name")),
+        request.args.get("page"),
+        PAGE_SIZE,
+    )
+    types = subjects.type_labels(r.ReviewItem for r in page.items)
 
     departments: list[Any] = []
     if user.role == "school":
@@ -169,12 +164,9 @@ def review_queue():  # type: ignore[no-untyped-def]
     return render_template(
         "console/review_queue.html",
         user=user,
-        rows=rows,
+        rows=page.items,
         types=types,
-        total=total,
         page=page,
-        pages=pages,
-        page_size=PAGE_SIZE,
         filters=f,
         args=f.args(),
         kinds=engine.KIND_LABELS,

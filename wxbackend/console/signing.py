@@ -6,10 +6,7 @@ see it here and help (§4.2.2 note). Department reviewers see their own departme
 
 from __future__ import annotations
 
-import math
-
 from flask import render_template, request
-from sqlalchemy import func
 
 from wxbackend.accounts.models import Department, Graduate
 from wxbackend.accounts.validation import mask_id_number
@@ -17,7 +14,7 @@ from wxbackend.auth.principals import current_staff, staff_required
 from wxbackend.console.views import bp
 from wxbackend.core import timeutil
 from wxbackend.core.codes import code_list
-from wxbackend.core.db import db
+from wxbackend.core.pagination import paginate
 from wxbackend.signing.models import PARTY_LABELS, OnlineAgreement, TerminationRequest
 from wxbackend.signing.services import waiting_terminations
 
@@ -29,22 +26,17 @@ PAGE_SIZE = 50
 def terminations():  # type: ignore[no-untyped-def]
     user = current_staff()
     assert user is not None
-    base = waiting_terminations(user)
-    total = db.session.scalar(base.with_only_columns(func.count(TerminationRequest.id)).order_by(None)) or 0
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    try:
-        page = min(max(int(request.args.get("page", 1)), 1), pages)
-    except ValueError:
-        page = 1
-    rows = db.session.execute(
-        base.join(OnlineAgreement, OnlineAgreement.id == TerminationRequest.agreement_id)
+    page = paginate(
+        waiting_terminations(user)
+        .join(OnlineAgreement, OnlineAgreement.id == TerminationRequest.agreement_id)
         .join(Graduate, Graduate.id == TerminationRequest.graduate_id)
         .join(Department, Department.id == TerminationRequest.department_id)
         .add_columns(Graduate.name, Graduate.id_number, Department.name.label("department_name"),
                      OnlineAgreement.unit_name, OnlineAgreement.agreement_no,
-                     OnlineAgreement.employer_info)
-        .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
-    ).all()
+                     OnlineAgreement.employer_info),
+        request.args.get("page"),
+        PAGE_SIZE,
+    )
     now = timeutil.now()
     reasons = code_list("termination_reason")
     view = [{
@@ -62,5 +54,5 @@ def terminations():  # type: ignore[no-untyped-def]
         "contact": " ".join(x for x in ((r.employer_info or {}).get("contact_name"),
                                         (r.employer_info or {}).get("contact_mobile")
                                         or (r.employer_info or {}).get("contact_phone")) if x),
-    } for r in rows]
-    return render_template("console/terminations.html", user=user, rows=view, total=total, page=page, pages=pages)
+    } for r in page.items]
+    return render_template("console/terminations.html", user=user, rows=view, page=page)

@@ -107,10 +107,6 @@ def _regions() -> dict[str, str]:
     return out
 
 
-def is_region(code: str | None) -> bool:
-    return bool(code) and code in _regions()
-
-
 def region_name(code: str | None) -> str:
     if not code:
         return "-"
@@ -135,7 +131,3 @@ def resolve_region(value: str | None) -> str | None:
     if value in _regions():
         return value
     return _region_by_name().get(value)
-
-
-def province_of(code: str) -> str:
-    return code[:2] + "0000"

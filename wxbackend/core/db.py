@@ -77,7 +77,3 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
-
-
-def is_postgres() -> bool:
-    return db.engine.dialect.name == "postgresql"

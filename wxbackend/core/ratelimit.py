@@ -10,9 +10,10 @@ saying when to try again in the browser.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_limiter import Limiter, RateLimitExceeded
 
 from wxbackend.core.errors import wants_json
@@ -23,6 +24,14 @@ def client_ip() -> str:
 
 
 limiter = Limiter(key_func=client_ip, default_limits=[], headers_enabled=False)
+
+#: ``app.extensions`` key of the function that names the logged-in account (registered by the auth layer).
+ACCOUNT = "wx_ratelimit_account"
+
+
+def count_per_account(app: Flask, account_id: Callable[[], int | None]) -> None:
+    """Register who is logged in, for limits counted per account; core knows no accounts of its own."""
+    app.extensions[ACCOUNT] = account_id
 
 
 def login_key() -> str:
@@ -40,8 +49,6 @@ def failed(response: Any) -> bool:
 
 
 def login_limit() -> Any:
-    from flask import current_app
-
     return limiter.limit(lambda: current_app.config["SETTINGS"].LOGIN_RATE_LIMIT, key_func=login_key,
                          methods=["POST"], deduct_when=failed)
 
@@ -61,15 +68,11 @@ def init_app(app: Flask) -> None:
 
 
 def lookup_key() -> str:
-    from wxbackend.auth.principals import current_staff
-
-    user = current_staff()
-    return f"lookup:{user.id}" if user is not None else f"lookup-ip:{client_ip()}"
+    account_id = current_app.extensions[ACCOUNT]()
+    return f"lookup:{account_id}" if account_id is not None else f"lookup-ip:{client_ip()}"
 
 
 def lookup_limit() -> Any:
     """Graduate searches per employer account (step 1 of the invitation; sending is not counted)."""
-    from flask import current_app
-
     return limiter.limit(lambda: current_app.config["SETTINGS"].LOOKUP_RATE_LIMIT, key_func=lookup_key,
                          methods=["POST"], exempt_when=lambda: request.form.get("step") == "send")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -34,11 +34,6 @@ def start_of_day(d: date) -> datetime:
     return datetime.combine(d, time.min, tzinfo=SHANGHAI)
 
 
-def end_of_day(d: date) -> datetime:
-    """23:59:59 of *d*, as the guide shows validity ends (fig. 44)."""
-    return datetime.combine(d, time(23, 59, 59), tzinfo=SHANGHAI)
-
-
 def local(dt: datetime) -> datetime:
     return dt.astimezone(SHANGHAI)
 
@@ -48,7 +43,3 @@ def fmt(dt: datetime | None, with_seconds: bool = True) -> str:
     if dt is None:
         return "--"
     return local(dt).strftime("%Y-%m-%d %H:%M:%S" if with_seconds else "%Y-%m-%d %H:%M")
-
-
-def add_days(d: date, days: int) -> date:
-    return d + timedelta(days=days)

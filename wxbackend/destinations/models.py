@@ -20,8 +20,6 @@ from wxbackend.core.db import Base
 STATUSES = ("draft", "pending", "returned", "approved", "rejected", "voided")
 #: Statuses in which a graduate has an open other-destination record (at most one).
 OPEN_STATUSES = ("draft", "pending", "returned", "approved")
-#: Statuses that make the record the graduate's current destination (D-1).
-CURRENT_STATUSES = ("pending", "returned", "approved")
 STATUS_LABELS = {
     "draft": "未提交",
     "pending": "审核中",

@@ -130,7 +130,7 @@ def _pending_invitation(employer_id: int, graduate_id: int) -> OnlineAgreement |
     """A still-answerable invitation of this employer to this graduate (shown before the form, ON-6)."""
     return db.session.scalar(select(OnlineAgreement).where(
         OnlineAgreement.employer_id == employer_id, OnlineAgreement.graduate_id == graduate_id,
-        OnlineAgreement.status == "waiting", OnlineAgreement.deadline > timeutil.now()))
+        OnlineAgreement.effective_status_where("waiting", timeutil.now())))
 
 
 def _render_form(user: User, graduate: Graduate, token: str, values: dict[str, Any], errors: dict[str, str],
@@ -252,7 +252,7 @@ def agreement_timeline(row: OnlineAgreement, graduate: Graduate) -> list[Timelin
     if row.status == "declined":
         out.append(TimelineEntry(timeutil.fmt(row.answered_at), graduate.name, "拒绝签约邀请", kind="bad"))
     now = timeutil.now()
-    if row.status == "expired" or (row.status == "waiting" and row.deadline <= now):
+    if row.effective_status(now) == "expired":
         out.append(TimelineEntry(timeutil.fmt(row.expired_at or row.deadline), "系统",
                                  "超过应约截止时间，签约邀请已失效", kind="bad"))
     out += [_event_entry(e, "接受签约邀请") for e in engine.subject_history(services.KIND, row.id)]
@@ -311,7 +311,7 @@ ROAD = (("waiting", "等待应约"), ("department", "院系审核"), ("school", 
 
 
 def _road_position(row: OnlineAgreement, stage: str | None) -> int:
-    if row.status == "waiting":
+    if row.effective_status(timeutil.now()) == "waiting":
         return 0
     if row.status == "reviewing":
         return 2 if stage == "school" else 1
@@ -369,6 +369,7 @@ def _render_agreement(row: OnlineAgreement, *, form: dict[str, str] | None = Non
         graduate=graduate,
         status_label=label,
         status_badge=badge,
+        effective_status=row.effective_status(timeutil.now()),
         road=ROAD,
         road_position=_road_position(row, stage),
         sign_rows=sign_rows,

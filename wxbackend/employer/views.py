@@ -7,7 +7,6 @@ The invitation and agreement pages live in :mod:`wxbackend.employer.agreements`.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
@@ -15,7 +14,7 @@ from typing import Any
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import login_user, logout_user
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, select
 
 from wxbackend.accounts.models import Employer, Graduate, School, User
 from wxbackend.auth.principals import StaffPrincipal, check_account_login, current_staff, sign_in_account
@@ -23,6 +22,7 @@ from wxbackend.core import timeutil
 from wxbackend.core.codes import code_list
 from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError
+from wxbackend.core.pagination import paginate
 from wxbackend.core.ratelimit import login_limit
 from wxbackend.core.urls import safe_next
 from wxbackend.employer import regions, registration
@@ -168,24 +168,15 @@ STAGE_STATUS = {"department": "院系审核中", "school": "学校审核中"}
 def shown_status(row: OnlineAgreement, stage: str | None, now: datetime) -> tuple[str, str]:
     """(label, badge class) of an invitation as the employer reads it.
 
-    A waiting invitation past its deadline is 已失效 whether or not the expiry job has run
-    (ON-3, computed on read); an agreement under review names its stage.
+    The effective status (ON-3: past its deadline a waiting invitation is 已失效, job or not);
+    an agreement under review names its stage.
     """
-    if row.status == "waiting" and row.deadline <= now:
-        return STATUS_LABELS["expired"], "badge-bad"
-    if row.status == "reviewing":
+    status = row.effective_status(now)
+    if status == "reviewing":
         return STAGE_STATUS.get(stage or "", row.status_label), "badge-warn"
-    badge = {"waiting": "badge-warn", "signed": "badge-ok", "failed": "badge-bad", "terminated": "badge-bad"}
-    return row.status_label, badge.get(row.status, "")
-
-
-def _status_condition(status: str, now: datetime) -> Any:
-    if status == "waiting":
-        return and_(OnlineAgreement.status == "waiting", OnlineAgreement.deadline > now)
-    if status == "expired":
-        return or_(OnlineAgreement.status == "expired",
-                   and_(OnlineAgreement.status == "waiting", OnlineAgreement.deadline <= now))
-    return OnlineAgreement.status == status
+    badge = {"waiting": "badge-warn", "signed": "badge-ok", "failed": "badge-bad", "expired": "badge-bad",
+             "terminated": "badge-bad"}
+    return STATUS_LABELS[status], badge.get(status, "")
 
 
 @bp.route("/")
@@ -198,13 +189,9 @@ def home():  # type: ignore[no-untyped-def]
     status = status if status in FILTERS else ""
     where = [OnlineAgreement.employer_id == employer.id]
     if status:
-        where.append(_status_condition(status, now))
-    total = db.session.scalar(select(func.count(OnlineAgreement.id)).where(*where)) or 0
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    arg = request.args.get("page", "")
-    page = min(max(int(arg) if arg.isdigit() and len(arg) < 7 else 1, 1), pages)
+        where.append(OnlineAgreement.effective_status_where(status, now))
     # One query for the page: the graduate, the school and the open review item's stage.
-    rows = db.session.execute(
+    page = paginate(
         select(OnlineAgreement, Graduate.name.label("graduate_name"), School.name.label("school_name"),
                ReviewItem.stage.label("stage"))
         .join(Graduate, Graduate.id == OnlineAgreement.graduate_id)
@@ -212,10 +199,11 @@ def home():  # type: ignore[no-untyped-def]
         .outerjoin(ReviewItem, and_(ReviewItem.kind == services.KIND, ReviewItem.subject_id == OnlineAgreement.id,
                                     ReviewItem.status == "pending"))
         .where(*where)
-        .order_by(OnlineAgreement.invited_at.desc(), OnlineAgreement.id.desc())
-        .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
-    ).all()
-    listed = [(r, shown_status(r.OnlineAgreement, r.stage, now)) for r in rows]
+        .order_by(OnlineAgreement.invited_at.desc(), OnlineAgreement.id.desc()),
+        request.args.get("page"),
+        PAGE_SIZE,
+    )
+    listed = [(r, shown_status(r.OnlineAgreement, r.stage, now)) for r in page.items]
     terminations = db.session.execute(
         select(TerminationRequest, Graduate.name.label("graduate_name"), OnlineAgreement.agreement_no)
         .join(OnlineAgreement, OnlineAgreement.id == TerminationRequest.agreement_id)
@@ -227,9 +215,7 @@ def home():  # type: ignore[no-untyped-def]
         "employer/home.html",
         employer=employer,
         rows=listed,
-        total=total,
         page=page,
-        pages=pages,
         status=status,
         filters=FILTERS,
         args={"status": status} if status else {},

@@ -10,8 +10,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from wxbackend.core import timeutil
 from wxbackend.core.db import Base
 
-COMPRESSION_STATES = ("pending", "done", "not_needed")
-
 
 class StoredFile(Base):
     __tablename__ = "stored_file"

@@ -17,6 +17,7 @@ from sqlalchemy.orm import aliased
 
 from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.models import Graduate, School, User
+from wxbackend.accounts.scope import in_scope, scope_filter
 from wxbackend.core import audit, timeutil
 from wxbackend.core.audit import SYSTEM, Actor
 from wxbackend.core.db import db
@@ -265,12 +266,9 @@ def waiting_for(user: User, kind: str | None = None) -> Select[tuple[ReviewItem]
     owner = aliased(Graduate)  # an alias, so callers may still join Graduate themselves
     live = exists().where(owner.id == ReviewItem.graduate_id, owner.deleted_at.is_(None))
     stmt = select(ReviewItem).where(ReviewItem.status == "pending", live)
-    if user.role == "department":
-        stmt = stmt.where(ReviewItem.stage == "department", ReviewItem.school_id == user.school_id,
-                          ReviewItem.department_id == user.department_id)
-    elif user.role == "school":
-        stmt = stmt.where(ReviewItem.stage == "school", ReviewItem.school_id == user.school_id)
-    else:
+    if user.is_reviewer:  # a department reviewer decides the department stage, a school the school stage
+        stmt = stmt.where(ReviewItem.stage == user.role, scope_filter(user, ReviewItem))
+    else:  # the platform admin sees every graduate but reviews nothing
         stmt = stmt.where(false())
     if kind is not None:
         stmt = stmt.where(ReviewItem.kind == kind)
@@ -294,11 +292,8 @@ def _not_waiting() -> Conflict:
 
 
 def _in_scope(user: User, item: ReviewItem) -> bool:
-    if user.role == "school":
-        return item.school_id == user.school_id
-    if user.role == "department":
-        return item.school_id == user.school_id and item.department_id == user.department_id
-    return False
+    """Reviewers only: unlike graduates, review items are not the platform admin's to see."""
+    return user.is_reviewer and in_scope(user, item)
 
 
 def _load_for_reviewer(user: User, item_id: int) -> ReviewItem:

@@ -39,9 +39,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from wxbackend.core import timeutil
 from wxbackend.core.db import Base
 
-STAGES = ("department", "school", "done")
 STATUSES = ("pending", "returned", "rejected", "approved", "withdrawn")
-ACTIONS = ("submit", "withdraw", "pass", "return", "reject", "edit", "resubmit")
 
 STAGE_LABELS = {"department": "院系审核", "school": "学校审核", "done": "审核完成"}
 STATUS_LABELS = {

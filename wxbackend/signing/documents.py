@@ -103,7 +103,7 @@ def agreement_sections(row: OnlineAgreement, graduate: Graduate, school: School)
         ]},
         {"title": "签约信息", "rows": [
             ["协议编号", row.agreement_no or "签约信息生效后生成"], ["签约类型", "线上签约"],
-            ["签约状态", row.status_label], ["应约有效期", f"{row.response_days}天"],
+            ["签约状态", row.effective_status_label(timeutil.now())], ["应约有效期", f"{row.response_days}天"],
             ["应约截止时间", timeutil.fmt(row.deadline)],
             *rows(("job_category", "position", "trial_period", "trial_pay", "regular_pay", "penalty",
                    "report_place", "report_deadline", "work_region", "work_address")),

@@ -50,7 +50,7 @@ def agreement_entries(graduate: Graduate, only: int | None = None) -> list[dict[
         stage = item.stage if item is not None and r.status == "reviewing" else None
         accept_refusal = answer_refusal(r, now, claim_kind, claim_id, "accept")
         decline_refusal = answer_refusal(r, now, claim_kind, claim_id, "decline")
-        status = "expired" if r.status == "waiting" and r.deadline <= now else r.status
+        status = r.effective_status(now)
         pending_termination = open_requests.get(r.id)
         out.append({
             "type": KIND,
@@ -64,7 +64,7 @@ def agreement_entries(graduate: Graduate, only: int | None = None) -> list[dict[
             "unit_name": r.unit_name,
             "position": position.display(r.terms.get("position")),
             "status": status,
-            "status_label": status_text(r.status, "已失效" if status == "expired" else r.status_label, stage),
+            "status_label": status_text(r.status, r.effective_status_label(now), stage),
             "stage": stage,
             "stage_label": STAGE_LABELS[stage] if stage else None,
             "last_decision": state.get("last_decision"),

@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, Index, Integer, String, Text, and_, or_, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wxbackend.accounts.models import Employer, Graduate
@@ -118,6 +118,30 @@ class OnlineAgreement(Base):
     @property
     def status_label(self) -> str:
         return STATUS_LABELS[self.status]
+
+    # --- the effective status (ON-3): the one place it is derived ---------------------------------
+    # Expiry is computed on read: a waiting invitation past its 应约截止时间 is 已失效 at once,
+    # whether or not the expiry job has marked the row yet; the job only stamps it and notifies.
+
+    def is_overdue(self, now: datetime) -> bool:
+        """Still marked waiting, but past its deadline: 已失效, not yet stamped by the expiry job."""
+        return self.status == "waiting" and self.deadline <= now
+
+    def effective_status(self, now: datetime) -> str:
+        """The status users read at *now*: ``expired`` for an overdue invitation, else the row's own."""
+        return "expired" if self.is_overdue(now) else self.status
+
+    def effective_status_label(self, now: datetime) -> str:
+        return STATUS_LABELS[self.effective_status(now)]
+
+    @classmethod
+    def effective_status_where(cls, status: str, now: datetime) -> ColumnElement[bool]:
+        """SQL for ``effective_status(now) == status``, for list filters (plain column tests, no CASE)."""
+        if status == "waiting":
+            return and_(cls.status == "waiting", cls.deadline > now)
+        if status == "expired":
+            return or_(cls.status == "expired", and_(cls.status == "waiting", cls.deadline <= now))
+        return cls.status == status
 
 
 class TerminationRequest(Base):

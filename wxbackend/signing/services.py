@@ -19,6 +19,7 @@ from stdnum.cn import uscc
 
 from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.models import Employer, Graduate, School, User
+from wxbackend.accounts.scope import scope_filter
 from wxbackend.core import audit, timeutil
 from wxbackend.core.audit import Actor
 from wxbackend.core.codes import code_list
@@ -190,7 +191,7 @@ def answer_refusal(row: OnlineAgreement, now: datetime, claim_kind: str | None, 
     """Why the graduate cannot accept/decline *row* now, or None (shown in lists and enforced)."""
     if row.status != "waiting":
         return f"该签约邀请当前状态为“{STATUS_LABELS[row.status]}”，不能再回应"
-    if row.deadline <= now:
+    if row.is_overdue(now):
         return MSG_EXPIRED
     if claim_kind == KIND and claim_id != row.id:
         return MSG_SIGNED_ELSEWHERE
@@ -242,7 +243,7 @@ def _check_answerable(graduate: Graduate, row: OnlineAgreement, answer: str) -> 
     now = timeutil.now()
     if graduate.is_directed:
         raise ApiError("graduate_directed", MSG_DIRECTED, status=403)
-    if row.status == "waiting" and row.deadline <= now:  # ON-3: whether or not the job has run
+    if row.is_overdue(now):  # ON-3: whether or not the job has run
         raise Conflict("invitation_expired", MSG_EXPIRED)
     claim = destinations.current_claim(graduate.id)
     reason = answer_refusal(row, now, claim.kind if claim else None, claim.subject_id if claim else None, answer)
@@ -491,13 +492,12 @@ def _termination_reviewed(outcome: Outcome) -> None:
 
 
 def waiting_terminations(user: User) -> Any:
-    """OT-5: requests still waiting for the other side, in the reviewer's scope, oldest first."""
-    stmt = select(TerminationRequest).where(TerminationRequest.status == "waiting")
-    if user.role == "school":
-        stmt = stmt.where(TerminationRequest.school_id == user.school_id)
-    elif user.role == "department":
-        stmt = stmt.where(TerminationRequest.school_id == user.school_id,
-                          TerminationRequest.department_id == user.department_id)
-    else:
+    """OT-5: requests still waiting for the other side, in the reviewer's scope, oldest first.
+
+    Reviewers only: the platform admin, who sees every graduate, is refused here.
+    """
+    if not user.is_reviewer:
         raise Forbidden()
-    return stmt.order_by(TerminationRequest.created_at, TerminationRequest.id)
+    return (select(TerminationRequest)
+            .where(TerminationRequest.status == "waiting", scope_filter(user, TerminationRequest))
+            .order_by(TerminationRequest.created_at, TerminationRequest.id))
