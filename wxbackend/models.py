@@ -20,6 +20,7 @@ from wxbackend.core.db import Base
 from wxbackend.destinations import services as _destination_hooks  # noqa: E402,F401
 from wxbackend.destinations.models import DestinationClaim, OtherDestination  # noqa: F401
 from wxbackend.files.models import Attachment, StoredFile  # noqa: F401
+from wxbackend.review.history import RecordEvent  # noqa: F401
 from wxbackend.review.models import NotificationOutbox, ReviewEvent, ReviewItem  # noqa: F401
 from wxbackend.signing import services as _signing_hooks  # noqa: E402,F401
 from wxbackend.signing.models import (  # noqa: F401
