@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, select
+from sqlalchemy import BigInteger, Index, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from wxbackend.core import audit, timeutil
@@ -93,8 +93,10 @@ class RecordEvent(Base):
     kind: Mapped[str] = mapped_column(String(32))
     #: Id of the record in the module's own table.
     subject_id: Mapped[int] = mapped_column(Integer)
-    graduate_id: Mapped[int] = mapped_column(ForeignKey("graduate.id"))
-    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"))
+    #: Whose record it is and which school's, to scope reads. No foreign keys, as on audit_event: history
+    #: never holds its subjects back, and the expiry job's bulk INSERT pays no per-row checks.
+    graduate_id: Mapped[int] = mapped_column(Integer)
+    school_id: Mapped[int] = mapped_column(Integer)
     #: graduate | staff | employer | system
     actor_type: Mapped[str] = mapped_column(String(16))
     actor_id: Mapped[int | None]

@@ -43,8 +43,6 @@ def upgrade() -> None:
     sa.Column('action', sa.String(length=24), nullable=False),
     sa.Column('reason', sa.Text(), nullable=True),
     sa.Column('data', JSON, nullable=False),
-    sa.ForeignKeyConstraint(['graduate_id'], ['graduate.id'], name=op.f('fk_record_event_graduate_id_graduate')),
-    sa.ForeignKeyConstraint(['school_id'], ['school.id'], name=op.f('fk_record_event_school_id_school')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_record_event'))
     )
     with op.batch_alter_table('record_event', schema=None) as batch_op:
