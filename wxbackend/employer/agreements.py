@@ -265,11 +265,11 @@ class TimelineEntry:
 
 #: How the portal words the record's own events (``review.history``), and whether they read well or badly.
 RECORD_TEXTS = {
-    ("online_agreement", "decline"): ("拒绝签约邀请", "bad"),
-    ("online_agreement", "expire"): ("超过应约截止时间，签约邀请已失效", "bad"),
-    ("online_agreement", "fail"): ("签约失败", "bad"),
-    ("online_agreement", "terminate"): ("解约审核通过，协议已解约", "bad"),
-    ("termination", "decline"): ("拒绝解约", "bad"),
+    (services.KIND, "decline"): ("拒绝签约邀请", "bad"),
+    (services.KIND, "expire"): ("超过应约截止时间，签约邀请已失效", "bad"),
+    (services.KIND, "fail"): ("签约失败", "bad"),
+    (services.KIND, "terminate"): ("解约审核通过，协议已解约", "bad"),
+    (services.TERMINATION_KIND, "decline"): ("拒绝解约", "bad"),
 }
 
 
