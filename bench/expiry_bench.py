@@ -20,7 +20,8 @@ pages, statistics and visibility map), alternating which goes first:
   AND deadline <= :now`` + commit, on a connection of the same pool;
 
 and prints both with the rows affected, the ratio job/bare, the outbox rows queued and the
-checks (half expired, half still waiting, one outbox row per expired invitation), then the
+checks (half expired, half still waiting, one outbox row and one ``record_event`` expire event per
+expired invitation), then the
 plans of the job's statements — as the benchmark finds them (half the table due) and as the
 daily 00:00 run finds them (one deadline's invitations due) — and of the bare UPDATE.
 ``--analyze`` adds EXPLAIN (ANALYZE, BUFFERS) of the job's two statements and of the bare
@@ -256,10 +257,11 @@ def counts(url: str) -> dict[str, int]:
         row = conn.execute(text("""
             SELECT count(*) FILTER (WHERE status = 'waiting'), count(*) FILTER (WHERE status = 'expired'),
                    (SELECT count(*) FROM notification_outbox WHERE kind = 'invitation_expired'),
-                   count(*) FILTER (WHERE status = 'expired' AND expired_at IS NOT NULL)
+                   count(*) FILTER (WHERE status = 'expired' AND expired_at IS NOT NULL),
+                   (SELECT count(*) FROM record_event WHERE kind = 'online_agreement' AND action = 'expire')
             FROM online_agreement
         """)).one()
-    return {"waiting": row[0], "expired": row[1], "outbox": row[2], "stamped": row[3]}
+    return {"waiting": row[0], "expired": row[1], "outbox": row[2], "stamped": row[3], "events": row[4]}
 
 
 def run_bare(app: Any, now: datetime) -> tuple[float, int]:
@@ -415,7 +417,8 @@ def main() -> int:
                         detail = "; ".join(f"{label} {fmt_s(s).strip()} ({n:,} rows)" for label, s, n in job_parts)
                         detail += f"; COMMIT etc. {fmt_s(elapsed - statements_s).strip()}"
                         checks = counts(url)
-                        assert checks == {"waiting": args.rows - due, "expired": due, "outbox": due, "stamped": due}, \
+                        assert checks == {"waiting": args.rows - due, "expired": due, "outbox": due, "stamped": due,
+                                          "events": due}, \
                             checks
                     assert affected == due, (what, affected, due)
                     results[what].append(elapsed)
@@ -429,11 +432,13 @@ def main() -> int:
                   f"  [{', '.join(fmt_s(s).strip() for s in results['bare'])}]")
             print(f"  ratio job / bare: {job_med / bare_med:.2f}x   "
                   f"({due / job_med:,.0f} invitations expired per second by the job)")
-            ok = checks["expired"] == checks["outbox"] == due and checks["waiting"] == args.rows - due
+            ok = (checks["expired"] == checks["outbox"] == checks["events"] == due
+                  and checks["waiting"] == args.rows - due)
             print(f"  after each job run: {checks['expired']:,} expired, {checks['waiting']:,} still waiting, "
-                  f"{checks['outbox']:,} notification_outbox rows queued — {'OK' if ok else 'WRONG'}")
+                  f"{checks['outbox']:,} notification_outbox rows queued, {checks['events']:,} expire events "
+                  f"recorded — {'OK' if ok else 'WRONG'}")
 
-            job = [(s, p) for s, p, _, _ in job_log if s.lstrip().startswith(("UPDATE", "INSERT"))]
+            job = [(s, p) for s, p, _, _ in job_log if s.lstrip().startswith(("UPDATE", "INSERT", "WITH"))]
             bare = [(BARE_UPDATE.replace(":now", "%(now)s"), {"now": now})]
             fresh()
             print_plans("the job (plan only, every invitation waiting as the job finds them)", url, job)

@@ -18,6 +18,7 @@ from wxbackend.core.db import Base
 from wxbackend.destinations.models import DestinationClaim, OtherDestination  # noqa: F401
 from wxbackend.files.models import Attachment, StoredFile  # noqa: F401
 from wxbackend.notify.models import NotificationOutbox  # noqa: F401
+from wxbackend.review.history import RecordEvent  # noqa: F401
 from wxbackend.review.models import ReviewEvent, ReviewItem  # noqa: F401
 from wxbackend.signing.models import (  # noqa: F401
     AgreementSerial,

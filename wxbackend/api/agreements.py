@@ -19,12 +19,10 @@ from wxbackend.api import bp
 from wxbackend.api.schemas import AgreementFieldsOut, AgreementOut, TerminationIn, TerminationOut, error_responses
 from wxbackend.auth.tokens import token_required
 from wxbackend.core import timeutil
-from wxbackend.core.audit import ROLE_LABELS
 from wxbackend.core.codes import code_list
 from wxbackend.core.db import db
 from wxbackend.core.errors import NotFound
-from wxbackend.review import engine as review
-from wxbackend.review.models import ACTION_LABELS
+from wxbackend.review import history
 from wxbackend.signing import documents, forms, services
 from wxbackend.signing.home import agreement_entries, termination_entries
 from wxbackend.signing.models import OnlineAgreement, TerminationRequest
@@ -48,9 +46,10 @@ def _graduate() -> Graduate:
 
 
 def _history(kind: str, subject_id: int) -> list[dict[str, Any]]:
-    return [{"at": e.at, "action": e.action, "action_label": ACTION_LABELS[e.action],
-             "by": ROLE_LABELS.get(e.role, e.role), "reason": e.reason}
-            for e in review.subject_history(kind, subject_id)]
+    """The record's timeline (``review.history``): its own events and its review events, oldest first."""
+    return [{"at": e.at, "action": e.action, "action_label": e.action_label, "by": e.role_label, "reason": e.reason,
+             "stage": e.stage, "source": e.source}
+            for e in history.timeline(kind, subject_id)]
 
 
 def agreement_payload(graduate: Graduate, row: OnlineAgreement) -> dict[str, Any]:

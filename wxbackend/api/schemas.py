@@ -200,6 +200,8 @@ class HistoryEntrySchema(Schema):
     action_label = String(required=True)
     by = String(required=True)
     reason = String(allow_none=True)
+    stage = String(allow_none=True, metadata={"description": "审核环节（审核历史）：department / school"})
+    source = String(metadata={"description": "record（邀请、回应、失效、签约完成、解约等）或 review（提交与审核）"})
 
 
 class LabelValueSchema(Schema):

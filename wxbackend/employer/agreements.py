@@ -25,8 +25,8 @@ from wxbackend.core.errors import ApiError, NotFound
 from wxbackend.core.fields import FormField, form_field
 from wxbackend.core.ratelimit import lookup_limit
 from wxbackend.employer.views import bp, employer_required, employer_user, shown_status
-from wxbackend.review import engine
-from wxbackend.review.models import STAGE_LABELS, ReviewEvent, ReviewItem
+from wxbackend.review import engine, history
+from wxbackend.review.history import TimelineEvent
 from wxbackend.signing import documents, forms, services
 from wxbackend.signing.models import PARTY_LABELS, TERMINATION_OPEN, OnlineAgreement, TerminationRequest
 
@@ -231,52 +231,70 @@ class TimelineEntry:
     kind: str = "info"
 
 
-def _event_entry(e: ReviewEvent, submit_text: str) -> TimelineEntry:
-    who = e.actor_name if e.role == "graduate" and e.actor_name else ROLE_LABELS.get(e.role, e.role)
-    if e.action == "submit":
-        text = f"{submit_text}，进入{STAGE_LABELS.get(e.to_stage or '', '审核')}"
-    elif e.action in ("pass", "reject", "return"):
-        # the reviewer's personal name is not the employer's business: the level is shown instead
-        who = {"department": "院系", "school": "学校"}.get(e.from_stage or "", who)
-        text = f"审核{e.action_label}"
-    else:
-        text = e.action_label
-    kind = {"pass": "ok", "reject": "bad", "return": "bad"}.get(e.action, "info")
-    return TimelineEntry(timeutil.fmt(e.at), who, text, e.reason, kind)
+#: How the portal words the record's own events (``review.history``), and whether they read well or badly.
+RECORD_TEXTS = {
+    (services.KIND, "decline"): ("拒绝签约邀请", "bad"),
+    (services.KIND, "expire"): ("超过应约截止时间，签约邀请已失效", "bad"),
+    (services.KIND, "fail"): ("签约失败", "bad"),
+    (services.KIND, "terminate"): ("解约审核通过，协议已解约", "bad"),
+    (services.TERMINATION_KIND, "decline"): ("拒绝解约", "bad"),
+}
+
+
+def _event_entry(e: TimelineEvent, kind: str) -> TimelineEntry:
+    """One event of ``history.timeline`` of a record of *kind* as a line of the portal's timeline."""
+    who = e.actor_name if e.role == "graduate" and e.actor_name else e.role_label
+    text, tone, reason = e.action_label, "info", e.reason
+    if e.source == "review":
+        if e.action in ("submit", "resubmit"):
+            text = f"{e.action_label}，进入{e.stage_label or '审核'}"
+        elif e.action in ("pass", "reject", "return"):
+            # the reviewer's personal name is not the employer's business: the level is shown instead
+            who = {"department": "院系", "school": "学校"}.get(e.stage or "", who)
+            text = f"审核{e.action_label}"
+        tone = {"pass": "ok", "reject": "bad", "return": "bad"}.get(e.action, "info")
+    elif e.action == "invite":
+        text = f"发出签约邀请，应约有效期{e.data.get('response_days')}天"
+    elif e.action == "sign":
+        text, tone = f"签约完成，协议编号 {e.data.get('agreement_no')}", "ok"
+    elif e.action == "start":
+        code = e.data.get("reason_code")
+        text = f"{e.action_label}（{code_list('termination_reason').label(code)}）" if code else e.action_label
+    elif (kind, e.action) in RECORD_TEXTS:
+        text, tone = RECORD_TEXTS[(kind, e.action)]
+        reason = None if e.action == "fail" else reason  # the school's reject just above says why
+    return TimelineEntry(timeutil.fmt(e.at), who, text, reason, tone)
+
+
+def _entries(kind: str, events: list[TimelineEvent]) -> list[TimelineEntry]:
+    """One line per event, except that an acceptance and the review submission it causes read as one line."""
+    out: list[TimelineEntry] = []
+    for i, e in enumerate(events):
+        if i and e.source == "review" and e.action == "submit" and events[i - 1].action == "accept" \
+                and events[i - 1].source == "record":
+            out[-1].text += f"，进入{e.stage_label or '审核'}"
+            continue
+        out.append(_event_entry(e, kind))
+    return out
 
 
 def agreement_timeline(row: OnlineAgreement, graduate: Graduate) -> list[TimelineEntry]:
-    """邀约, the graduate's answer, each review step (with reasons) and the outcome, oldest first."""
-    out = [TimelineEntry(timeutil.fmt(row.invited_at), ROLE_LABELS["employer"],
-                         f"发出签约邀请，应约有效期{row.response_days}天")]
-    if row.status == "declined":
-        out.append(TimelineEntry(timeutil.fmt(row.answered_at), graduate.name, "拒绝签约邀请", kind="bad"))
-    now = timeutil.now()
-    if row.effective_status(now) == "expired":
-        out.append(TimelineEntry(timeutil.fmt(row.expired_at or row.deadline), "系统",
-                                 "超过应约截止时间，签约邀请已失效", kind="bad"))
-    out += [_event_entry(e, "接受签约邀请") for e in engine.subject_history(services.KIND, row.id)]
-    if row.signed_at:
-        out.append(TimelineEntry(timeutil.fmt(row.signed_at), "系统", f"签约完成，协议编号 {row.agreement_no}",
-                                 kind="ok"))
-    if row.terminated_at:
-        out.append(TimelineEntry(timeutil.fmt(row.terminated_at), "系统", "解约审核通过，协议已解约", kind="bad"))
+    """邀约, the graduate's answer, each review step (with reasons) and the outcome, oldest first.
+
+    Read from the one history stream; an invitation past its deadline that the expiry job has not
+    reached yet already reads 已失效 (ON-3: the effective state is computed on read).
+    """
+    out = _entries(services.KIND, history.timeline(services.KIND, row.id))
+    if row.status == "waiting" and row.is_overdue(timeutil.now()):
+        text, tone = RECORD_TEXTS[(services.KIND, "expire")]
+        out.append(TimelineEntry(timeutil.fmt(row.deadline), ROLE_LABELS["system"], text, kind=tone))
     return out
 
 
 def termination_histories(requests: list[TerminationRequest]) -> dict[int, list[TimelineEntry]]:
-    """Review steps of every termination request of the page, in one query."""
-    if not requests:
-        return {}
-    rows = db.session.execute(
-        select(ReviewEvent, ReviewItem.subject_id).join(ReviewItem, ReviewItem.id == ReviewEvent.item_id)
-        .where(ReviewItem.kind == services.TERMINATION_KIND, ReviewItem.subject_id.in_([r.id for r in requests]))
-        .order_by(ReviewEvent.id)
-    ).all()
-    out: dict[int, list[TimelineEntry]] = {r.id: [] for r in requests}
-    for event, subject_id in rows:
-        out[subject_id].append(_event_entry(event, "同意解约"))
-    return out
+    """The timeline of every termination request of the page, in one ``history.timelines`` call."""
+    timelines = history.timelines(services.TERMINATION_KIND, [r.id for r in requests])
+    return {r.id: _entries(services.TERMINATION_KIND, timelines[r.id]) for r in requests}
 
 
 def terms_sections(terms: dict[str, Any]) -> list[tuple[str, list[tuple[str, str]]]]:

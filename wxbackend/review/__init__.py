@@ -1,4 +1,7 @@
-"""Two-level review (院系 → 学校) shared by every module (DOMAIN.md §3)."""
+"""Two-level review (院系 → 学校) shared by every module (DOMAIN.md §3).
+
+A record's whole history (its review events and its own record events) is ``review.history``.
+"""
 
 from wxbackend.review.engine import (
     KIND_LABELS,
@@ -6,7 +9,6 @@ from wxbackend.review.engine import (
     Outcome,
     can_see,
     decide,
-    history,
     is_waiting_for,
     latest_item,
     on_outcome,
@@ -28,7 +30,6 @@ __all__ = [
     "ReviewItem",
     "can_see",
     "decide",
-    "history",
     "is_waiting_for",
     "latest_item",
     "on_outcome",

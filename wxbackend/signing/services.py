@@ -28,6 +28,7 @@ from wxbackend.core.errors import ApiError, Conflict, Forbidden, NotFound
 from wxbackend.destinations import services as destinations
 from wxbackend.notify import NotificationOutbox, notify_graduate
 from wxbackend.review import engine as review
+from wxbackend.review import history
 from wxbackend.review.engine import Outcome
 from wxbackend.signing import forms
 from wxbackend.signing.models import (
@@ -165,6 +166,8 @@ def invite(user: User, graduate: Graduate, response_days: Any, terms: Any) -> On
         pending = _waiting_invitation(employer.id, graduate.id)
         raise _already_invited(pending) from None
     audit.record(actor_for(user), "signing.invite", row, graduate_id=graduate.id, deadline=row.deadline)
+    history.record(actor_for(user), KIND, row.id, "invite", graduate_id=graduate.id, school_id=row.school_id,
+                   at=now, response_days=days)
     notify_graduate(graduate.id, "invitation_received", "收到签约邀请",
                     f"{employer.name}向您发起了签约邀请（{forms.field('position').field.display(clean['position'])}），"
                     f"请在{timeutil.fmt(row.deadline)}前登录回应。", {"agreement_id": row.id})
@@ -224,6 +227,8 @@ def accept(graduate: Graduate, agreement_id: int) -> OnlineAgreement:
         conflict = _answer_conflict(row)
         db.session.rollback()  # drop the claim taken above
         raise conflict
+    history.record(actor_for(graduate), KIND, row.id, "accept", graduate_id=graduate.id, school_id=row.school_id,
+                   at=now)
     review.submit(actor_for(graduate), KIND, row.id, graduate, allow_return=False)
     audit.record(actor_for(graduate), "signing.accept", row)
     return row
@@ -236,6 +241,8 @@ def decline(graduate: Graduate, agreement_id: int) -> OnlineAgreement:
     if not _answer(row, now, status="declined", answered_at=now):
         raise _answer_conflict(row)
     audit.record(actor_for(graduate), "signing.decline", row)
+    history.record(actor_for(graduate), KIND, row.id, "decline", graduate_id=graduate.id, school_id=row.school_id,
+                   at=now)
     return row
 
 
@@ -279,17 +286,19 @@ def _answer_conflict(row: OnlineAgreement) -> Conflict:
 
 
 def _expire(where: Any, now: datetime) -> int:
-    """Mark waiting invitations past their deadline as 已失效 and queue one message each.
+    """Mark waiting invitations past their deadline as 已失效, queue one message and write one expire event each.
 
     The UPDATE re-checks ``status = 'waiting'`` row by row, so an answer committed meanwhile is
-    never overwritten (the stale-guard). On PostgreSQL the UPDATE … RETURNING feeds the INSERT of
-    the notifications in one statement; SQLite cannot put an UPDATE in a WITH, so there the INSERT
-    … SELECT finds exactly the rows this run stamped (``expired_at = now``).
+    never overwritten (the stale-guard). On PostgreSQL the UPDATE … RETURNING feeds the INSERTs of
+    the notifications and of the history events in one statement; SQLite cannot put an UPDATE in a
+    WITH, so there each INSERT … SELECT finds exactly the rows this run stamped (``expired_at = now``).
     """
     stamp = (update(OnlineAgreement)
              .where(where, OnlineAgreement.status == "waiting", OnlineAgreement.deadline <= now)
              .values(status="expired", expired_at=now, updated_at=now, version=OnlineAgreement.version + 1))
     columns = ["created_at", "graduate_id", "kind", "title", "body", "data", "attempts", "status"]
+    event_columns = ["at", "kind", "subject_id", "graduate_id", "school_id", "actor_type", "actor_name", "role",
+                     "action", "data"]
 
     def message(graduate_id: Any, unit_name: Any, payload: Any) -> Any:
         return select(literal(now, type_=NotificationOutbox.created_at.type), graduate_id,
@@ -297,22 +306,37 @@ def _expire(where: Any, now: datetime) -> int:
                       unit_name.concat("的签约邀请已超过应约截止时间，已失效。"), payload, literal(0),
                       literal("pending"))
 
+    def event(agreement_id: Any, graduate_id: Any, school_id: Any, payload: Any) -> Any:
+        """The system's ``expire`` record event of each expired invitation (RV-6)."""
+        system = audit.SYSTEM
+        return select(literal(now, type_=history.RecordEvent.at.type), literal(KIND), agreement_id, graduate_id,
+                      school_id, literal(system.actor_type), literal(system.name), literal(system.role),
+                      literal("expire"), payload)
+
     if db.engine.dialect.name == "postgresql":
-        expired = stamp.returning(OnlineAgreement.id, OnlineAgreement.graduate_id,
+        expired = stamp.returning(OnlineAgreement.id, OnlineAgreement.graduate_id, OnlineAgreement.school_id,
                                   OnlineAgreement.unit_name).cte("expired")
         queued = insert(NotificationOutbox).from_select(
             columns, message(expired.c.graduate_id, expired.c.unit_name,
                              func.jsonb_build_object("agreement_id", expired.c.id))
         ).returning(NotificationOutbox.id).cte("queued")
+        recorded = insert(history.RecordEvent).from_select(
+            event_columns, event(expired.c.id, expired.c.graduate_id, expired.c.school_id, func.jsonb_build_object())
+        ).returning(history.RecordEvent.id).cte("recorded")
         # psycopg reports no row count for a WITH … INSERT; the statement counts its own rows.
-        return db.session.scalar(select(func.count()).select_from(queued)) or 0
+        # ``recorded`` is not read: add_cte puts it in the WITH, where PostgreSQL runs it to completion.
+        return db.session.scalar(select(func.count()).select_from(queued).add_cte(recorded)) or 0
     result = db.session.execute(stamp.execution_options(synchronize_session=False))
     count = result.rowcount or 0  # type: ignore[attr-defined]
     if count:
+        stamped = (where, OnlineAgreement.status == "expired", OnlineAgreement.expired_at == now)
         db.session.execute(insert(NotificationOutbox).from_select(
             columns, message(OnlineAgreement.graduate_id, OnlineAgreement.unit_name,
                              func.json_object("agreement_id", OnlineAgreement.id))
-            .where(where, OnlineAgreement.status == "expired", OnlineAgreement.expired_at == now)))
+            .where(*stamped)))
+        db.session.execute(insert(history.RecordEvent).from_select(
+            event_columns, event(OnlineAgreement.id, OnlineAgreement.graduate_id, OnlineAgreement.school_id,
+                                 func.json_object()).where(*stamped)))
     return count
 
 
@@ -365,11 +389,15 @@ def _agreement_reviewed(outcome: Outcome) -> None:
     now = timeutil.now()
     if outcome.action == "reject":  # ON-9: 签约失败; the graduate is free again (ON-4)
         _set(row, "reviewing", status="failed", failed_at=now, failed_reason=outcome.reason)
+        history.record(audit.SYSTEM, KIND, row.id, "fail", graduate_id=row.graduate_id, school_id=row.school_id,
+                       reason=outcome.reason, at=now, item_id=outcome.item.id)
         destinations.release(row.graduate_id, KIND, row.id)
     elif outcome.action == "pass" and outcome.final:  # ON-8
         school = db.session.get(School, row.school_id)
         assert school is not None
         _set(row, "reviewing", status="signed", signed_at=now, agreement_no=next_agreement_no(school, now))
+        history.record(audit.SYSTEM, KIND, row.id, "sign", graduate_id=row.graduate_id, school_id=row.school_id,
+                       at=now, agreement_no=row.agreement_no, item_id=outcome.item.id)
         sync_transfer_info(row, school)
         from wxbackend.core.jobs import enqueue
 
@@ -434,6 +462,8 @@ def start_termination(party: str, actor: Actor, row: OnlineAgreement, reason_cod
         db.session.rollback()
         raise Conflict("termination_open", "该协议已有进行中的解约申请") from None
     audit.record(actor, "signing.termination_start", req, agreement_id=row.id, initiator=party, reason=code)
+    history.record(actor, TERMINATION_KIND, req.id, "start", graduate_id=req.graduate_id, school_id=req.school_id,
+                   reason=req.explanation, at=req.created_at, initiator=party, agreement_id=row.id, reason_code=code)
     if party == "employer":
         notify_graduate(row.graduate_id, "termination_received", "收到解约申请",
                         f"{row.unit_name}向您发起了解约申请，请登录查看并回应。", {"termination_id": req.id})
@@ -455,6 +485,8 @@ def answer_termination(party: str, actor: Actor, req: TerminationRequest, accept
     if not _set(req, "waiting", status="reviewing" if accept else "declined", answered_at=now):
         raise Conflict("not_waiting", f"该解约申请当前状态为“{req.status_label}”，不能再回应")
     audit.record(actor, "signing.termination_accept" if accept else "signing.termination_decline", req)
+    history.record(actor, TERMINATION_KIND, req.id, "accept" if accept else "decline", graduate_id=req.graduate_id,
+                   school_id=req.school_id, at=now)
     if accept:
         graduate = db.session.get(Graduate, req.graduate_id)
         assert graduate is not None
@@ -472,6 +504,7 @@ def cancel_termination(party: str, actor: Actor, req: TerminationRequest) -> Ter
     if not _set(req, "waiting", status="cancelled"):
         raise Conflict("not_waiting", f"该解约申请当前状态为“{req.status_label}”，不能撤销")
     audit.record(actor, "signing.termination_cancel", req)
+    history.record(actor, TERMINATION_KIND, req.id, "cancel", graduate_id=req.graduate_id, school_id=req.school_id)
     return req
 
 
@@ -487,6 +520,8 @@ def _termination_reviewed(outcome: Outcome) -> None:
         row = db.session.get(OnlineAgreement, req.agreement_id, populate_existing=True)
         assert row is not None
         _set(row, "signed", status="terminated", terminated_at=now)
+        history.record(audit.SYSTEM, KIND, row.id, "terminate", graduate_id=row.graduate_id,
+                       school_id=row.school_id, at=now, termination_id=req.id)
         destinations.release(row.graduate_id, KIND, row.id)
         transfers.void_from_source(KIND, row.id)
 
