@@ -20,7 +20,7 @@ from wxbackend.accounts.actors import actor_for
 from wxbackend.core import timeutil
 from wxbackend.core.audit import AuditEvent
 from wxbackend.core.db import db
-from wxbackend.review import history
+from wxbackend.review import engine, history
 from wxbackend.review.history import RecordEvent, TimelineEvent
 from wxbackend.signing import services
 from wxbackend.signing.models import OnlineAgreement, TerminationRequest
@@ -178,10 +178,10 @@ def _shown(entries: list[tuple[str, str, str, str]], events: list[TimelineEvent]
         assert e.action_label in text, (text, e.action_label)
 
 
-def test_rv_6_graduate_api_and_employer_page_show_the_records_timeline(
-        client, csrf_off, graduate_api, employer_user, invite, review_all) -> None:
-    """RV-6, ON-8, OT-3: a signed agreement with an accepted, passed termination — the graduate API's history and
-    the employer page's timelines are history.timeline's events, one for one, in order."""
+def test_rv_6_graduate_api_employer_page_and_console_show_the_records_timeline(
+        client, csrf_off, graduate_api, employer_user, invite, review_all, staff_login, world) -> None:
+    """RV-6, ON-8, OT-3: a signed agreement with an accepted, passed termination — the graduate API's history,
+    the employer page's timelines and the console's item pages are history.timeline's events, one for one."""
     user = employer_user()
     _login(client, user)
     graduate, api = graduate_api(name="陈诚")
@@ -228,6 +228,20 @@ def test_rv_6_graduate_api_and_employer_page_show_the_records_timeline(
     assert [(who, text) for _tone, _at, who, text in history_of_request] == [
         ("陈诚", "申请解约（毕业生另选用人单位）"), ("用人单位", "同意解约，进入院系审核"), ("院系", "审核通过"),
         ("学校", "审核通过")]
+
+    # the reviewer's console: the item page of each shows the same events, one line each, in order
+    client.post("/employer/logout")
+    staff_login(world["school_user"])
+    for kind, subject_id, events in ((services.KIND, row.id, agreement),
+                                     (services.TERMINATION_KIND, req_id, termination)):
+        item = engine.latest_item(kind, subject_id)
+        page = client.get(f"/console/review/items/{item.id}").get_data(as_text=True)
+        lines = re.findall(r'<li class="event event-([a-z_]+)">\s*<div class="event-head">\s*<time>([^<]+)</time>\s*'
+                           r'<span class="who">([^<]+)</span>\s*<strong class="action">([^<]+)</strong>',
+                           page.split('id="history"', 1)[1])
+        assert [(key, at, action) for key, at, _who, action in lines] == [
+            (e.action, timeutil.fmt(e.at), e.action_label) for e in events]
+        assert [who for _k, _a, who, _x in lines] == [f"{e.actor_name or '-'}（{e.role_label}）" for e in events]
 
 
 def test_on_9_a_failed_agreement_and_a_declined_invitation_have_their_events(

@@ -710,3 +710,33 @@ def test_invitation_copies_terms_and_employer_block(grad: Callable[..., Any], em
     assert fresh.terms["position"] == "数据分析师" and fresh.terms["work_region"] == "110102"
     msgs = _outbox(graduate.id, "invitation_received")
     assert len(msgs) == 1 and msgs[0].data == {"agreement_id": row.id}
+
+
+def test_d_1_signing_announces_each_change_of_the_current_destination(
+        grad: Callable[..., Any], signed: Callable[..., Any], employer_user: Callable[..., Any],
+        review_all: Callable[..., Any]) -> None:
+    """D-1, ON-4, ON-8, OT-3: accept (claim), 签约完成 and 已解约 (release) reach ``destination_changed``;
+    the ON-10 sync and its void reach ``transfer_info_changed``."""
+    from wxbackend.core import signals
+
+    heard: list[tuple[str, Any, str]] = []
+
+    def on_destination(sender: Any, **data: Any) -> None:
+        heard.append(("destination", data["kind"], data["status"]))
+
+    def on_transfer(sender: Any, **data: Any) -> None:
+        heard.append(("transfer", data["module"], data["status"]))
+
+    signals.destination_changed.connect(on_destination)
+    signals.transfer_info_changed.connect(on_transfer)
+    try:
+        graduate = grad(hukou_at_school=False)
+        employer = employer_user()
+        row = signed(graduate, employer)
+        _terminate(row, graduate, employer, review_all)
+    finally:
+        signals.destination_changed.disconnect(on_destination)
+        signals.transfer_info_changed.disconnect(on_transfer)
+    assert heard == [("destination", KIND, "claimed"), ("destination", KIND, "signed"),
+                     ("transfer", "archive", "current"), ("destination", KIND, "released"),
+                     ("transfer", "archive", "void")]

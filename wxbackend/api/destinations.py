@@ -26,7 +26,6 @@ from wxbackend.api.schemas import (
     error_responses,
 )
 from wxbackend.auth.tokens import token_required
-from wxbackend.core.audit import ROLE_LABELS
 from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError, NotFound
 from wxbackend.destinations import catalogue, services
@@ -35,8 +34,7 @@ from wxbackend.destinations.models import OtherDestination
 from wxbackend.files.images import MAX_IMAGE_BYTES
 from wxbackend.files.models import StoredFile
 from wxbackend.files.service import attached_files, file_response
-from wxbackend.review import engine as review
-from wxbackend.review.models import ACTION_LABELS
+from wxbackend.review import history
 
 TAG = ["毕业去向"]
 COMMON = {"_401": "未登录",
@@ -67,14 +65,10 @@ def record_payload(graduate: Graduate, record: OtherDestination) -> dict[str, An
     (summary,) = other_destinations(graduate, only=record.id)
     kind = catalogue.subkind(record.subkind)
     assert kind is not None
-    history = [{
-        "at": e.at, "action": e.action, "action_label": ACTION_LABELS[e.action],
-        "by": ROLE_LABELS.get(e.role, e.role), "reason": e.reason,
-        "changes": [{"field": k, "before": v[0], "after": v[1]} for k, v in (e.changes or {}).items()],
-    } for e in review.subject_history(services.KIND, record.id)]
-    if record.voided_at is not None:
-        history.append({"at": record.voided_at, "action": "void", "action_label": "作废", "by": "毕业生",
-                        "reason": None, "changes": []})
+    history_rows = [{
+        "at": e.at, "action": e.action, "action_label": e.action_label, "by": e.role_label, "reason": e.reason,
+        "changes": [{"field": k, "before": v[0], "after": v[1]} for k, v in e.changes.items()],
+    } for e in history.timeline(services.KIND, record.id)]
     return {
         **summary,
         "fields": record.fields,
@@ -83,7 +77,7 @@ def record_payload(graduate: Graduate, record: OtherDestination) -> dict[str, An
         "proof_requirement": {"label": kind.proof.label, "min": kind.proof.min, "max": kind.proof.max,
                               "hint": kind.proof.hint},
         "proofs": [file_payload(f) for f in attached_files(services.KIND, [record.id])[record.id]],
-        "history": history,
+        "history": history_rows,
         "approved_at": record.approved_at,
         "voided_at": record.voided_at,
     }

@@ -25,7 +25,6 @@ from wxbackend.auth.principals import current_staff, staff_required
 from wxbackend.console.graduates import Change
 from wxbackend.console.views import bp, too_large_page
 from wxbackend.core import timeutil
-from wxbackend.core.audit import ROLE_LABELS
 from wxbackend.core.codes import code_list
 from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError, NotFound
@@ -34,8 +33,8 @@ from wxbackend.core.urls import safe_next
 from wxbackend.files.images import MAX_IMAGE_BYTES
 from wxbackend.files.models import StoredFile
 from wxbackend.files.service import file_response
-from wxbackend.review import engine, lifecycle, subjects
-from wxbackend.review.models import STAGE_LABELS, ReviewEvent, ReviewItem
+from wxbackend.review import engine, history, lifecycle, subjects
+from wxbackend.review.models import STAGE_LABELS, ReviewItem
 
 REVIEWERS = ("school", "department")
 PAGE_SIZE = 50
@@ -240,22 +239,30 @@ def _shown(value: Any) -> str:
     return "-" if value is None or value == "" else str(value)
 
 
-def history_entries(events: list[ReviewEvent]) -> list[HistoryEntry]:
-    """The item's events as the page shows them, oldest first (RV-6)."""
+def history_entries(events: list[history.TimelineEvent]) -> list[HistoryEntry]:
+    """The record's timeline (``review.history``) as the item page shows it, oldest first (RV-6)."""
     return [
         HistoryEntry(
             at=timeutil.fmt(e.at),
             who=e.actor_name or "-",
-            role=ROLE_LABELS.get(e.role, e.role),
+            role=e.role_label,
             action=e.action_label,
             action_key=e.action,
-            stage=STAGE_LABELS.get(e.from_stage or "") if e.action in ("pass", "return", "reject", "edit") else None,
+            stage=e.stage_label if e.source == "review" and e.action in ("pass", "return", "reject", "edit") else None,
             reason=e.reason,
             changes=[Change(label, _shown(pair[0]), _shown(pair[1]))
-                     for label, pair in (e.changes or {}).items() if isinstance(pair, list) and len(pair) == 2],
+                     for label, pair in e.changes.items() if isinstance(pair, list) and len(pair) == 2],
         )
         for e in events
     ]
+
+
+def item_timeline(item: ReviewItem) -> list[history.TimelineEvent]:
+    """The whole history of the record behind *item*: every phase's review and the record's own events."""
+    kind = lifecycle.for_item(item)
+    if kind is None:
+        return history.timeline(item.kind, item.subject_id)
+    return history.timeline(kind.name, item.subject_id, [p.review_kind for p in kind.phases])
 
 
 def _graduate_rows(graduate: Graduate) -> list[tuple[str, str]]:
@@ -289,7 +296,7 @@ def _render_item(item: ReviewItem, *, status: int = 200, form: dict[str, str] | 
         graduate=graduate,
         graduate_rows=_graduate_rows(graduate),
         subject=subject,
-        history=history_entries(engine.subject_history(item.kind, item.subject_id)),
+        history=history_entries(item_timeline(item)),
         newer=latest if latest is not None and latest.id != item.id else None,
         waiting=waiting,
         can_edit=subject.editable and lifecycle.can_edit(user, item),

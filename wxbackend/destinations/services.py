@@ -23,7 +23,7 @@ from wxbackend.destinations import catalogue
 from wxbackend.destinations.catalogue import SubKind
 from wxbackend.destinations.editor import editor_fields
 from wxbackend.destinations.models import DestinationClaim, OtherDestination
-from wxbackend.review import lifecycle
+from wxbackend.review import history, lifecycle
 
 KIND = "other_destination"
 #: Where the graduate may still change the record.
@@ -198,9 +198,12 @@ def void(graduate: Graduate, record: OtherDestination) -> OtherDestination:
     """作废 an approved record, with no review (OD-4); reviewers still see it."""
     if record.status != "approved":
         raise Conflict("not_voidable", "只有审核通过的登记可以作废")
-    lifecycle.write(record, status="voided", voided_at=timeutil.now())
+    now = timeutil.now()
+    lifecycle.write(record, status="voided", voided_at=now)
     release(graduate.id, KIND, record.id)
     audit.record(actor_for(graduate), "destination.void", record)
+    history.record(actor_for(graduate), KIND, record.id, "void", graduate_id=graduate.id,
+                   school_id=record.school_id, at=now)
     changed(graduate.id, KIND, record.id, record.status)
     return record
 

@@ -162,12 +162,17 @@ def action_label(kind: str, action: str) -> str:
     return KIND_ACTION_LABELS.get(kind, {}).get(action) or ACTION_LABELS.get(action, action)
 
 
-def timeline(kind: str, subject_id: int) -> list[TimelineEvent]:
-    """Everything that happened to one record, oldest first: its record events and its review events."""
-    return timelines(kind, [subject_id])[subject_id]
+def timeline(kind: str, subject_id: int, review_kinds: Iterable[str] | None = None) -> list[TimelineEvent]:
+    """Everything that happened to one record, oldest first: its record events and its review events.
+
+    *review_kinds* are the review kinds of the record's phases when they differ from *kind* (a record
+    reviewed twice, e.g. 协议审核 and 签约审核); by default the record's review items are of *kind*.
+    """
+    return timelines(kind, [subject_id], review_kinds)[subject_id]
 
 
-def timelines(kind: str, subject_ids: Iterable[int]) -> dict[int, list[TimelineEvent]]:
+def timelines(kind: str, subject_ids: Iterable[int],
+              review_kinds: Iterable[str] | None = None) -> dict[int, list[TimelineEvent]]:
     """``timeline`` of many records of one kind, in two queries; every id gets a list."""
     ids = list(dict.fromkeys(subject_ids))
     if not ids:
@@ -181,7 +186,7 @@ def timelines(kind: str, subject_ids: Iterable[int]) -> dict[int, list[TimelineE
     reviews: dict[int, list[TimelineEvent]] = defaultdict(list)
     for e, subject_id in db.session.execute(
         select(ReviewEvent, ReviewItem.subject_id).join(ReviewItem, ReviewItem.id == ReviewEvent.item_id)
-        .where(ReviewItem.kind == kind, ReviewItem.subject_id.in_(ids))
+        .where(ReviewItem.kind.in_(list(review_kinds or (kind,))), ReviewItem.subject_id.in_(ids))
         .order_by(ReviewEvent.id)
     ):
         reviews[subject_id].append(_from_review(e))

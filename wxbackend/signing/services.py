@@ -25,6 +25,7 @@ from wxbackend.core.audit import Actor
 from wxbackend.core.codes import code_list
 from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError, Conflict, Forbidden, NotFound
+from wxbackend.core.jobs import enqueue
 from wxbackend.destinations import services as destinations
 from wxbackend.notify import NotificationOutbox, notify_graduate
 from wxbackend.review import engine as review
@@ -398,9 +399,8 @@ def _agreement_reviewed(outcome: Outcome) -> None:
         _set(row, "reviewing", status="signed", signed_at=now, agreement_no=next_agreement_no(school, now))
         history.record(audit.SYSTEM, KIND, row.id, "sign", graduate_id=row.graduate_id, school_id=row.school_id,
                        at=now, agreement_no=row.agreement_no, item_id=outcome.item.id)
+        destinations.changed(row.graduate_id, KIND, row.id, "signed")
         sync_transfer_info(row, school)
-        from wxbackend.core.jobs import enqueue
-
         enqueue("jobs.pdf.render_agreement_pdf", row.id)
 
 

@@ -104,6 +104,11 @@ def _backfill() -> None:
     ):
         op.execute(f"INSERT INTO record_event ({COLUMNS}) SELECT {select}")
 
+    # OD-4: other destinations the graduate voided.
+    op.execute(f"INSERT INTO record_event ({COLUMNS}) SELECT d.voided_at, 'other_destination', d.id, d.graduate_id, "
+               f"d.school_id, {graduate}, 'void', NULL, {obj}() FROM other_destination AS d "
+               "JOIN graduate AS g ON g.id = d.graduate_id WHERE d.voided_at IS NOT NULL")
+
 
 def downgrade() -> None:
     drop_append_only("record_event")
