@@ -6,12 +6,14 @@ import json
 import secrets
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import escape
 
 import pytest
+
+from tests.http_fakes import serving
 
 CAS_NS = "http://www.yale.edu/tp/cas"
 
@@ -156,14 +158,6 @@ def _handler(fake: FakeServer) -> type[BaseHTTPRequestHandler]:
 def fake_server() -> Iterator[FakeServer]:
     """Both fakes on one random port: CAS under /cas/, WeChat at the root."""
     fake = FakeServer()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
-    server.daemon_threads = True
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(_handler(fake)) as url:
+        fake.url = url
         yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
