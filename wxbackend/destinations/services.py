@@ -23,6 +23,7 @@ from wxbackend.destinations import catalogue
 from wxbackend.destinations.catalogue import SubKind
 from wxbackend.destinations.editor import editor_fields
 from wxbackend.destinations.models import DestinationClaim, OtherDestination
+from wxbackend.review import engine as review
 from wxbackend.review import history, lifecycle
 
 KIND = "other_destination"
@@ -229,9 +230,11 @@ def reviewer_edit(user: User, record: OtherDestination, subkind: Any, values: An
     *expected_version* is the review item's version the reviewer saw; the edit is refused when the
     item moved on since. The console reaches the same editor through the lifecycle.
     """
-    item = lifecycle.waiting_item(user, RECORD, record, expected_version)
+    item = review.open_item(KIND, record.id)
+    if item is None:
+        raise Conflict("not_waiting", "该事项已被处理或不在您的审核环节")
     data = {**(values if isinstance(values, dict) else {}), "subkind": subkind if subkind is not None else ""}
-    lifecycle.reviewer_edit(user, item, data, item.version)
+    lifecycle.reviewer_edit(user, item, data, expected_version)
     db.session.refresh(record)
     return record
 
