@@ -59,6 +59,12 @@ def configure(app: APIFlask, settings: Settings, test_config: dict[str, Any] | N
         }
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    from wxbackend.core import audit
+
+    app.add_template_filter(audit.action_label, "audit_label")
+    from wxbackend.core import once
+
+    once.init_app(app)
     if test_config:
         app.config.update(test_config)
     logging.basicConfig(level=logging.INFO)

@@ -16,7 +16,7 @@ from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.models import Graduate
 from wxbackend.accounts.modules import require_module
 from wxbackend.api import bp
-from wxbackend.api.schemas import AgreementFieldsOut, AgreementOut, TerminationIn, TerminationOut, error_responses
+from wxbackend.api.schemas import AgreementFieldsOut, AgreementOut, DeclineIn, TerminationIn, TerminationOut, error_responses
 from wxbackend.auth.tokens import token_required
 from wxbackend.core import timeutil
 from wxbackend.core.codes import code_list
@@ -75,13 +75,15 @@ def agreement_accept(agreement_id: int) -> dict[str, Any]:
 
 
 @bp.post("/agreements/<int:agreement_id>/decline")
+@bp.input(DeclineIn, arg_name="data")
 @bp.output(AgreementOut)
 @bp.doc(summary="拒绝签约邀请", tags=TAG, security="BearerAuth", responses=ERRORS,
-        description="应约截止时间前可拒绝；拒绝后该单位可再次发起邀请（ON-6）。")
+        description="应约截止时间前可拒绝，可附拒绝原因（选填，不超过200字，用人单位可见，ON-12）；"
+                    "拒绝后该单位可再次发起邀请（ON-6）。")
 @token_required
-def agreement_decline(agreement_id: int) -> dict[str, Any]:
+def agreement_decline(agreement_id: int, data: dict[str, Any]) -> dict[str, Any]:
     graduate = _graduate()
-    row = services.decline(graduate, agreement_id)
+    row = services.decline(graduate, agreement_id, data.get("reason"))
     db.session.commit()
     return agreement_payload(graduate, row)
 

@@ -239,6 +239,10 @@ class TerminationIn(Schema):
     explanation = String(allow_none=True, metadata={"description": "解约说明，选填，不超过200字"})
 
 
+class DeclineIn(Schema):
+    reason = String(allow_none=True, metadata={"description": "拒绝原因，选填，不超过200字；用人单位可见（ON-12）"})
+
+
 class CurrentDestinationSchema(Schema):
     type = String(required=True)
     type_label = String(required=True)

@@ -34,25 +34,6 @@ REVIEWERS = ("school", "department")
 STATUSES = {"pending": "待核对", "confirmed": "已核对", "deleted": "已删除"}
 
 
-#: Audit action → what the timeline says. Unknown actions show their code.
-ACTION_LABELS = {
-    "graduate.create": "新增基本信息",
-    "graduate.update": "修改基本信息",
-    "graduate.delete": "删除基本信息",
-    "graduate.reveal_id": "查看完整身份证号",
-    "graduate.import_create": "导入新增基本信息",
-    "graduate.import_update": "导入修改基本信息",
-    "graduate.confirm": "确认基本信息无误",
-    "graduate.confirm_info": "确认基本信息无误",
-    "graduate.contact_sync": "从学信网同步手机号码、电子邮箱",
-    "auth.login": "登录",
-    "auth.exchange": "小程序登录",
-    "auth.logout": "退出登录",
-    "auth.login_refused": "登录被拒绝",
-    "auth.wechat_bind": "绑定微信",
-}
-
-
 def _user() -> User:
     user = current_staff()
     assert user is not None  # staff_required ran first
@@ -266,7 +247,7 @@ def build_history(graduate: Graduate) -> list[HistoryEntry]:
             at=timeutil.fmt(event.created_at),
             who=event.actor_name or "-",
             role=ROLE_LABELS.get(event.role, event.role),
-            action=ACTION_LABELS.get(event.action, event.action),
+            action=audit.action_label(event.action),
             reason=data.get("reason"),
             note=f"导入批次 {data['batch_id']} 第 {data['row']} 行" if "batch_id" in data and "row" in data else None,
             changes=changes,

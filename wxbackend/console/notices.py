@@ -11,7 +11,7 @@ from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.models import Notice, User
 from wxbackend.auth.principals import current_staff, staff_required
 from wxbackend.console.views import bp
-from wxbackend.core import audit, timeutil
+from wxbackend.core import audit, once, timeutil
 from wxbackend.core.db import db
 
 TITLE_MAX = 200
@@ -65,13 +65,19 @@ def notice_new():  # type: ignore[no-untyped-def]
     if errors:
         return render_template("console/notice_form.html", notice=None, values=values, errors=errors,
                                history=[]), 400
+    try:
+        key = once.claim("notice.create")
+    except once.AlreadySubmitted as dup:
+        flash("该通知已提交，请勿重复提交", "success")
+        return redirect(dup.url or url_for("console.notices"))
     notice = Notice(created_by=user.id, **values)
     db.session.add(notice)
     db.session.flush()
     audit.record(actor_for(user), "notice.create", notice, title=notice.title, published=notice.published)
+    target = once.done(key, url_for("console.notices"))
     db.session.commit()
     flash("通知已发布" if notice.published else "通知已保存（未发布）", "success")
-    return redirect(url_for("console.notices"))
+    return redirect(target)
 
 
 @bp.route("/notices/<int:notice_id>/edit", methods=["GET", "POST"])

@@ -66,6 +66,86 @@ ROLE_LABELS = {
     "anonymous": "匿名",
 }
 
+#: What every audit action is called where people read logs and histories. A test checks that
+#: every action the code records has a label here; ``register_labels`` lets a module add its own.
+ACTION_LABELS: dict[str, str] = {
+    # sign-in
+    "auth.login": "毕业生登录",
+    "auth.exchange": "小程序登录",
+    "auth.logout": "退出登录",
+    "auth.login_refused": "登录被拒绝",
+    "auth.wechat_bind": "绑定微信",
+    "auth.console_login": "登录审核后台",
+    "auth.console_login_failed": "审核后台登录失败",
+    "auth.employer_login": "用人单位登录",
+    "auth.employer_login_failed": "用人单位登录失败",
+    # basic information
+    "graduate.create": "新增基本信息",
+    "graduate.update": "修改基本信息",
+    "graduate.delete": "删除基本信息",
+    "graduate.reveal_id": "查看完整身份证号",
+    "graduate.import_create": "导入新增基本信息",
+    "graduate.import_update": "导入修改基本信息",
+    "graduate.confirm": "确认基本信息无误",
+    "graduate.contact_sync": "从学信网同步手机号码、电子邮箱",
+    "import.finished": "导入完成",
+    "import.failed": "导入失败",
+    # schools, accounts, employers
+    "school.create": "新增学校",
+    "user.create": "新增账号",
+    "employer.register": "用人单位注册",
+    "employer.create": "新增用人单位",
+    "employer.profile_update": "修改单位信息",
+    "employer.password_change": "修改密码",
+    "employer.find_graduate": "用人单位查找毕业生",
+    # notices
+    "notice.create": "新建通知公告",
+    "notice.update": "修改通知公告",
+    "notice.publish": "发布通知公告",
+    "notice.unpublish": "撤回通知公告",
+    # destinations and signing
+    "destination.create": "登记毕业去向",
+    "destination.update": "修改毕业去向登记",
+    "destination.void": "作废毕业去向登记",
+    "destination.remove_attachment": "删除证明材料",
+    "signing.invite": "发出签约邀请",
+    "signing.accept": "接受签约邀请",
+    "signing.decline": "拒绝签约邀请",
+    "signing.withdraw_invitation": "撤回签约邀请",
+    "signing.termination_start": "申请解约",
+    "signing.termination_accept": "同意解约",
+    "signing.termination_decline": "拒绝解约",
+    "signing.termination_cancel": "撤销解约申请",
+    # reviews (``review.<action>`` from the review engine)
+    "review.submit": "提交审核",
+    "review.resubmit": "重新提交审核",
+    "review.withdraw": "撤回修改",
+    "review.pass": "审核通过",
+    "review.return": "审核退回修改",
+    "review.reject": "审核不通过",
+    "review.edit": "审核人员修改信息",
+    # files and demo data
+    "file.upload": "上传图片",
+    "demo.loaded": "载入演示数据",
+    "demo.destinations": "载入演示毕业去向",
+}
+
+
+def register_labels(labels: dict[str, str]) -> None:
+    """Add a module's audit action labels (called from the module's ``init_app``)."""
+    ACTION_LABELS.update(labels)
+
+
+def action_label(action: str) -> str:
+    """The Chinese name of *action*; an unlabelled one reads as 其他操作 rather than a raw code."""
+    label = ACTION_LABELS.get(action)
+    if label is not None:
+        return label
+    if action.endswith(".remove_attachment"):
+        return "删除附件"
+    return "其他操作"
+
+
 SYSTEM = Actor("system", None, "system", "系统")
 ANONYMOUS = Actor("anonymous", None, "anonymous", "匿名")
 

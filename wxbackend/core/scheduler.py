@@ -27,10 +27,12 @@ class Periodic:
     enabled: Callable[[Any], bool] = lambda settings: True
 
 
-#: Every periodic job: invitation expiry (ON-3) and retries of messages that failed for a while (MS-2).
+#: Every periodic job: invitation expiry (ON-3), retries of messages that failed for a while (MS-2) and
+#: forgetting used one-time form keys.
 SCHEDULE = (
     Periodic("jobs.expiry.expire_invitations"),
     Periodic("jobs.messages.send_messages"),  # SMS is always on; it sends only the enabled channels' rows
+    Periodic("jobs.housekeeping.purge_form_keys"),
 )
 
 

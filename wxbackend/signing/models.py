@@ -26,11 +26,12 @@ from wxbackend.accounts.models import Employer, Graduate
 from wxbackend.core import timeutil
 from wxbackend.core.db import Base
 
-STATUSES = ("waiting", "declined", "expired", "reviewing", "signed", "failed", "terminated")
+STATUSES = ("waiting", "declined", "expired", "withdrawn", "reviewing", "signed", "failed", "terminated")
 STATUS_LABELS = {
     "waiting": "等待应约",
     "declined": "已拒绝",
     "expired": "已失效",
+    "withdrawn": "已撤回",
     "reviewing": "签约审核中",
     "signed": "签约完成",
     "failed": "签约失败",
@@ -88,6 +89,10 @@ class OnlineAgreement(Base):
     signed_at: Mapped[datetime | None]
     failed_at: Mapped[datetime | None]
     failed_reason: Mapped[str | None] = mapped_column(Text)
+    #: The graduate's optional reason for declining, shown to the employer (ON-12).
+    decline_reason: Mapped[str | None] = mapped_column(String(200))
+    #: When the employer withdrew the waiting invitation (ON-11).
+    withdrawn_at: Mapped[datetime | None]
     terminated_at: Mapped[datetime | None]
     pdf_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
     updated_at: Mapped[datetime] = mapped_column(default=timeutil.now)

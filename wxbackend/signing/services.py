@@ -235,15 +235,54 @@ def accept(graduate: Graduate, agreement_id: int) -> OnlineAgreement:
     return row
 
 
-def decline(graduate: Graduate, agreement_id: int) -> OnlineAgreement:
-    """拒绝: the invitation ends; the employer may invite again (ON-6)."""
+DECLINE_REASON_MAX = 200
+
+
+def clean_decline_reason(reason: Any) -> str | None:
+    """The graduate's optional 拒绝原因 (ON-12): text of at most 200 characters, or None."""
+    if reason is None:
+        return None
+    if not isinstance(reason, str):
+        raise ApiError("invalid_fields", "拒绝原因应为文字", {"reason": "应为文字"})
+    reason = reason.strip()
+    if len(reason) > DECLINE_REASON_MAX:
+        raise ApiError("invalid_fields", f"拒绝原因不能超过{DECLINE_REASON_MAX}字",
+                       {"reason": f"不能超过{DECLINE_REASON_MAX}字（现为{len(reason)}字）"})
+    return reason or None
+
+
+def decline(graduate: Graduate, agreement_id: int, reason: Any = None) -> OnlineAgreement:
+    """拒绝, with an optional reason the employer sees (ON-12): the invitation ends; the employer may invite again (ON-6)."""
+    text = clean_decline_reason(reason)
     row = get_for_graduate(graduate, agreement_id)
     now = _check_answerable(graduate, row, "decline")
-    if not _answer(row, now, status="declined", answered_at=now):
+    if not _answer(row, now, status="declined", answered_at=now, decline_reason=text):
         raise _answer_conflict(row)
-    audit.record(actor_for(graduate), "signing.decline", row)
+    audit.record(actor_for(graduate), "signing.decline", row, reason=text)
     history.record(actor_for(graduate), KIND, row.id, "decline", graduate_id=graduate.id, school_id=row.school_id,
-                   at=now)
+                   at=now, reason=text)
+    return row
+
+
+def withdraw_invitation(user: User, agreement_id: int) -> OnlineAgreement:
+    """撤回 a waiting invitation before the graduate answers (ON-11); the employer may then invite again (ON-6).
+
+    The same conditional UPDATE as the graduate's answer: of a withdrawal and an answer arriving
+    together exactly one wins, and the other gets a clean refusal.
+    """
+    row = get_for_employer(user, agreement_id)
+    now = timeutil.now()
+    if row.status != "waiting" or row.is_overdue(now):
+        raise Conflict("not_waiting", f"该签约邀请当前状态为“{row.effective_status_label(now)}”，不能撤回；"
+                                      "只有等待毕业生应约的邀请可以撤回")
+    if not _answer(row, now, status="withdrawn", withdrawn_at=now):
+        conflict = _answer_conflict(row)
+        raise Conflict(conflict.code, conflict.message.replace("不能再回应", "不能撤回"))
+    actor = actor_for(user)
+    audit.record(actor, "signing.withdraw_invitation", row, graduate_id=row.graduate_id)
+    history.record(actor, KIND, row.id, "withdraw", graduate_id=row.graduate_id, school_id=row.school_id, at=now)
+    notify_graduate(row.graduate_id, "invitation_withdrawn", "签约邀请已撤回",
+                    f"{row.unit_name}已撤回对您的签约邀请。", {"agreement_id": row.id})
     return row
 
 
