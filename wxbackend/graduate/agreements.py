@@ -19,8 +19,6 @@ from wxbackend.graduate.web import bp, me, module_required, owned, refused
 from wxbackend.signing import documents, payload, services
 from wxbackend.signing.models import OnlineAgreement, TerminationRequest
 
-#: The optional decline reason (ON-12) is kept as short as a 解约说明.
-DECLINE_REASON_MAX = services.EXPLANATION_MAX
 
 
 def pdf_url(agreement_id: int) -> str:
@@ -46,7 +44,7 @@ def _agreement_page(row: OnlineAgreement, *, form: dict[str, str] | None = None,
                     errors: dict[str, str] | None = None, message: str | None = None, status: int = 200) -> Any:
     data = payload.agreement_payload(me(), row, pdf_url)
     return render_template("graduate/agreement.html", a=data, form=form or {}, errors=errors or {},
-                           message=message, decline_max=DECLINE_REASON_MAX), status
+                           message=message, decline_max=services.DECLINE_REASON_MAX), status
 
 
 @bp.get("/graduate/agreements/<int:agreement_id>")
