@@ -20,7 +20,6 @@ from wxbackend.signing import documents, payload, services
 from wxbackend.signing.models import OnlineAgreement, TerminationRequest
 
 
-
 def pdf_url(agreement_id: int) -> str:
     return url_for("auth.agreement_pdf", agreement_id=agreement_id)
 
@@ -40,9 +39,14 @@ def _own_termination(termination_id: int) -> TerminationRequest:
     return owned(load)
 
 
+#: Fig. 9 reads from the signing to the student; the domain lists the student first (as the PDF does).
+SECTION_ORDER = ("签约信息", "用人单位信息", "档案转递", "户口迁移", "协议补充内容", "毕业生信息")
+
+
 def _agreement_page(row: OnlineAgreement, *, form: dict[str, str] | None = None,
                     errors: dict[str, str] | None = None, message: str | None = None, status: int = 200) -> Any:
     data = payload.agreement_payload(me(), row, pdf_url)
+    data["sections"].sort(key=lambda s: SECTION_ORDER.index(s["title"]) if s["title"] in SECTION_ORDER else 99)
     return render_template("graduate/agreement.html", a=data, form=form or {}, errors=errors or {},
                            message=message, decline_max=services.DECLINE_REASON_MAX), status
 
