@@ -206,5 +206,19 @@ def test_gw_1_graduate_registers_a_destination_then_signs_online_on_a_phone(
         assert inline.headers["content-disposition"].startswith("inline") and inline.body().startswith(b"%PDF")
         page.goto(base + "/graduate/destination")
         _shot(page, screenshot_dir, "13-destination-signed")
+
+        # 9. 申请解约 (OT-1) with the live counter, then cancelled before the employer answers
+        page.goto(f"{base}/graduate/agreements/{agreement_id}")
+        page.select_option("#reason", index=1)
+        page.fill("#explanation", "个人原因，已与单位协商一致。")
+        assert page.inner_text("#explanation-counter") == f"{len('个人原因，已与单位协商一致。')}/200 字"
+        page.click("#start-termination")
+        page.wait_for_url(re.compile(r".*/graduate/terminations/\d+$"))
+        assert "等待对方回应" in page.inner_text("#termination-status")
+        _shot(page, screenshot_dir, "14-termination")
+        page.click("#cancel-termination")
+        page.wait_for_selector(".flash-success")
+        assert "已撤销" in page.inner_text("#termination-status")
+        _shot(page, screenshot_dir, "15-termination-cancelled")
     finally:
         context.close()
