@@ -133,7 +133,9 @@ def test_gw_1_graduate_registers_a_destination_then_signs_online_on_a_phone(
 
         # 4. the proof image, uploaded by the page's script with its progress bar
         page.set_input_files("#proof-file", str(_photo(tmp_path / "劳动合同.jpg")))
-        page.click("#upload")
+        with page.expect_request(lambda r: r.headers.get("x-requested-with") == "XMLHttpRequest") as sent:
+            page.click("#upload")
+        assert sent.value.method == "POST" and "/proofs" in sent.value.url  # the script's upload, with progress
         page.wait_for_selector("#proof-list .thumb img")
         page.wait_for_function(
             "Array.from(document.querySelectorAll('#proof-list img')).every(i => i.naturalWidth > 0)")

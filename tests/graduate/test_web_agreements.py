@@ -197,3 +197,10 @@ def test_answers_without_the_csrf_token_are_refused(web_graduate, employer_user,
     assert web.post(f"/graduate/agreements/{row.id}/accept", csrf=False).status_code == 400
     assert _row(row.id).status == "waiting"
     assert db.session.scalar(select(RecordEvent.id).where(RecordEvent.action == "accept")) is None
+
+
+def test_on_3_the_home_says_how_many_answers_are_waiting(web_graduate, employer_user, invite):
+    graduate, web = web_graduate()
+    invite(employer_user(), graduate)
+    invite(employer_user(), graduate)
+    assert "你有 2 项待回应" in web.page("/graduate/destination")

@@ -214,3 +214,15 @@ def test_forms_without_the_csrf_token_are_refused(web_graduate):
 def test_signed_out_visitors_are_sent_to_the_login(client):
     resp = client.get("/graduate/destination")
     assert resp.status_code == 302 and "/login?next=" in resp.headers["Location"]
+
+
+def test_od_1_a_draft_switches_to_another_sub_kind_keeping_shared_fields(web_graduate):
+    """OD-1: a draft of the wrong sub-kind is switched, not stuck (one open record per graduate)."""
+    _, web = web_graduate()
+    record_id = record_id_of(_create(web))
+    page = web.page(f"/graduate/destination/records/{record_id}?subkind=job_seeking")
+    assert 'id="switch-notice"' in page and 'name="subkind" value="job_seeking"' in page
+    location(web.post(f"/graduate/destination/records/{record_id}", {"subkind": "job_seeking", "action": "submit"}))
+    row = _record(record_id)
+    assert row.subkind == "job_seeking" and row.status == "pending"  # 求职中 needs no proof
+    assert "求职中" in web.page(f"/graduate/destination/records/{record_id}")

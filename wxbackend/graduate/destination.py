@@ -76,7 +76,8 @@ def destination_home():  # type: ignore[no-untyped-def]
     current = data["current"]
     if current is not None:
         current["url"] = entry_url({"type": current["type"], "id": current["id"]})
-    return render_template("graduate/destination.html", home=data)
+    todo = sum(1 for r in data["records"] if r["type"] != services.KIND and r.get("can_answer"))
+    return render_template("graduate/destination.html", home=data, todo=todo)
 
 
 # --- a new record: choose the sub-kind, fill its fields, save a draft (OD-1) ------------------------
@@ -134,24 +135,48 @@ def _own_record(record_id: int) -> OtherDestination:
     return owned(lambda: services.get_own(graduate, record_id))
 
 
+def _chosen_kind(record: OtherDestination, key: str | None) -> SubKind:
+    """The sub-kind the form is drawn for: the record's, or another one the graduate may choose."""
+    current = catalogue.subkind(record.subkind)
+    assert current is not None
+    chosen = catalogue.subkind(key or "")
+    if chosen is None or catalogue.subkind_refusal(me(), chosen) is not None:
+        return current
+    return chosen
+
+
+def _switch_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """(group label, [(sub-kind key, label)]) the graduate may switch a draft to."""
+    graduate = me()
+    return [(g.label, [(k.key, k.label) for k in catalogue.subkinds()
+                       if k.group == g.key and catalogue.subkind_refusal(graduate, k) is None])
+            for g in catalogue.groups()]
+
+
 def _record_page(record: OtherDestination, values: dict[str, Any] | None = None,
-                 errors: dict[str, str] | None = None, message: str | None = None, status: int = 200) -> Any:
+                 errors: dict[str, str] | None = None, message: str | None = None, status: int = 200,
+                 kind: SubKind | None = None) -> Any:
     graduate = me()
     data = payload.record_payload(graduate, record, file_url)
-    kind = catalogue.subkind(record.subkind)
-    assert kind is not None
+    kind = kind or _chosen_kind(record, None)
     editable = bool(data["actions"]["edit"])
     errors = errors or {}
-    fields = form_fields(kind, record.fields if values is None else values, errors) if editable else []
+    if values is None:  # the stored values; on a switch, those the new sub-kind has too
+        values = {k: v for k, v in record.fields.items() if kind.field(k) is not None}
+    fields = form_fields(kind, values, errors) if editable else []
+    switching = kind.key != record.subkind
     return render_template("graduate/record.html", record=record, rec=data, kind=kind, fields=fields,
-                           errors=errors, message=message, editable=editable,
+                           errors=errors, message=message, editable=editable, switching=switching,
+                           choices=_switch_choices() if editable else [],
                            max_mb=MAX_IMAGE_BYTES // 1024 // 1024), status
 
 
 @bp.get("/graduate/destination/records/<int:record_id>")
 @module_required("destination")
 def record_page(record_id: int):  # type: ignore[no-untyped-def]
-    return _record_page(_own_record(record_id))
+    """The record; ``?subkind=`` draws an editable record's form for another sub-kind (saved on 保存)."""
+    record = _own_record(record_id)
+    return _record_page(record, kind=_chosen_kind(record, request.args.get("subkind")))
 
 
 @bp.post("/graduate/destination/records/<int:record_id>")
@@ -160,8 +185,7 @@ def record_save(record_id: int):  # type: ignore[no-untyped-def]
     """保存 or 提交审核 (resubmit after a return, OD-2). A refused submit keeps what was saved."""
     graduate = me()
     record = _own_record(record_id)
-    kind = catalogue.subkind(record.subkind)
-    assert kind is not None
+    kind = _chosen_kind(record, request.form.get("subkind"))
     values = posted_values(kind)
     try:
         services.update_fields(graduate, record, kind.key, values)
@@ -170,7 +194,7 @@ def record_save(record_id: int):  # type: ignore[no-untyped-def]
         db.session.rollback()
         if not err.fields:
             return refused(err, url_for("auth.record_page", record_id=record.id))
-        return _record_page(_own_record(record_id), values, field_errors(err), err.message, 400)
+        return _record_page(_own_record(record_id), values, field_errors(err), err.message, 400, kind)
     if request.form.get("action") != "submit":
         flash("已保存", "success")
         return redirect(url_for("auth.record_page", record_id=record.id))
@@ -182,7 +206,7 @@ def record_save(record_id: int):  # type: ignore[no-untyped-def]
         if not err.fields:
             return refused(err, url_for("auth.record_page", record_id=record.id))
         return _record_page(_own_record(record_id), values, field_errors(err),
-                            "已保存，但还不能提交：" + err.message, 400)
+                            "已保存，但还不能提交：" + err.message, 400, kind)
     flash("已提交审核", "success")
     return redirect(url_for("auth.record_page", record_id=record.id))
 
