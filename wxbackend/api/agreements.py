@@ -16,7 +16,14 @@ from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.models import Graduate
 from wxbackend.accounts.modules import require_module
 from wxbackend.api import bp
-from wxbackend.api.schemas import AgreementFieldsOut, AgreementOut, DeclineIn, TerminationIn, TerminationOut, error_responses
+from wxbackend.api.schemas import (
+    AgreementFieldsOut,
+    AgreementOut,
+    DeclineIn,
+    TerminationIn,
+    TerminationOut,
+    error_responses,
+)
 from wxbackend.auth.tokens import token_required
 from wxbackend.core import timeutil
 from wxbackend.core.codes import code_list
