@@ -371,7 +371,7 @@ def _road_position(row: OnlineAgreement, stage: str | None) -> int:
         return 2 if stage == "school" else 1
     if row.status in ("signed", "terminated"):
         return 3
-    return -1  # declined, expired, failed: the road ended early
+    return -1  # declined, expired, withdrawn, failed: the road ended early
 
 
 def _own(agreement_id: int) -> OnlineAgreement:
