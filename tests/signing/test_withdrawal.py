@@ -17,7 +17,8 @@ from wxbackend.signing.models import OnlineAgreement
 
 def test_on_11_employer_withdraws_a_waiting_invitation(graduate_api: Any, employer_user: Callable[..., Any],
                                                        invite: Callable[..., Any]) -> None:
-    """ON-11: 撤回 before the answer → 已撤回, the graduate cannot answer it, is told, and the employer may invite again."""
+    """ON-11: 撤回 before the answer → 已撤回; the graduate cannot answer it and is told; the employer may invite
+    again."""
     graduate, api = graduate_api()
     user = employer_user()
     row = invite(user, graduate)
