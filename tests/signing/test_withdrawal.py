@@ -84,6 +84,7 @@ def test_on_12_decline_with_a_reason_the_employer_sees(graduate_api: Any, employ
     assert resp.status_code == 200 and resp.get_json()["status"] == "declined"
     db.session.refresh(row)
     assert row.decline_reason == "已选择继续深造"
+    assert api.get(f"/agreements/{row.id}").get_json()["decline_reason"] == "已选择继续深造"
     (event,) = [e for e in history.timeline(services.KIND, row.id) if e.action == "decline"]
     assert event.reason == "已选择继续深造"
     # the employer's view of the same agreement carries it
