@@ -68,7 +68,8 @@ def test_on_12_decline_with_an_optional_reason(web_graduate, employer_user, invi
     declined = _row(row.id)
     assert declined.status == "declined" and declined.decline_reason == "已选择读研"
     page = web.page(f"/graduate/agreements/{row.id}")
-    assert "已拒绝" in page and "已选择读研" in page and 'id="accept"' not in page
+    assert "已拒绝" in page and 'id="accept"' not in page
+    assert '<span class="pre-line" id="decline-reason-shown">已选择读研</span>' in page
     other = invite(employer_user(), graduate)
     location(web.post(f"/graduate/agreements/{other.id}/decline", {"reason": ""}))  # the reason is optional
     assert _row(other.id).status == "declined" and _row(other.id).decline_reason is None
