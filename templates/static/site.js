@@ -3,7 +3,8 @@
  *    which the phone layout shows in front of the value.
  * 2. File inputs: a Chinese 选择文件 button and the chosen file's name (未选择文件) instead of the
  *    browser's own, often English, "Choose file / No file chosen".
- * 3. Date inputs: a Chinese format hint (年-月-日) for browsers that draw them as text.
+ * 3. Date inputs: a Chinese hint under the field — the calendar to pick from, or the 年-月-日 format
+ *    where the browser draws a plain text box.
  */
 (function () {
   'use strict';
@@ -15,6 +16,7 @@
         var span = parseInt(th.getAttribute('colspan') || '1', 10);
         var text = th.getAttribute('data-label') || th.textContent.trim();
         if (!text && th.classList.contains('col-actions')) { text = '操作'; }
+        if (!text && th.querySelector('input[type=checkbox]')) { text = '选择'; }
         for (var i = 0; i < span; i++) { heads.push(text); }
       });
       table.querySelectorAll('tbody tr').forEach(function (tr) {
@@ -59,9 +61,24 @@
   }
 
   function dateHints(root) {
-    root.querySelectorAll('input[type=date]').forEach(function (input) {
-      if (!input.placeholder) { input.placeholder = '年-月-日'; }
-      if (!input.title) { input.title = '日期格式：年-月-日，例如 2026-07-01'; }
+    root.querySelectorAll('input[type=date]:not([data-hinted]), input[data-date]:not([data-hinted])').forEach(function (input) {
+      input.setAttribute('data-hinted', '1');
+      input.setAttribute('data-date', '1');
+      input.title = input.title || '日期格式：年-月-日，例如 2026-07-01';
+      var hint = document.createElement('span');
+      hint.className = 'date-hint muted';
+      hint.id = (input.id || input.name || 'date') + '-format';
+      if (input.type === 'date') {
+        // the field draws the date in the browser's own language: point at the calendar instead
+        hint.textContent = '可点击日历图标选择日期';
+      } else {
+        // no date picker: the value is typed, in the form the server reads
+        input.placeholder = input.placeholder || '年-月-日';
+        hint.textContent = '格式：年-月-日，例如 2026-07-01';
+      }
+      input.insertAdjacentElement('afterend', hint);
+      var described = input.getAttribute('aria-describedby');
+      input.setAttribute('aria-describedby', (described ? described + ' ' : '') + hint.id);
     });
   }
 

@@ -57,7 +57,8 @@ MEASURE = """() => {
   }
   return {vw, scrollWidth: document.documentElement.scrollWidth, headerRight: header.right,
           headerLeft: header.left, out, cells, lang: document.documentElement.lang,
-          tables: document.querySelectorAll('.table-wrap > table.grid').length};
+          tables: document.querySelectorAll('.table-wrap > table.grid').length,
+          pager: document.querySelector('.pager') ? document.querySelector('.pager').innerText : null};
 }"""
 
 
@@ -132,7 +133,11 @@ def _check(page: Any, url: str, name: str, shots: Path, problems: list[str]) -> 
 
 
 def test_every_page_fits_a_390px_phone(app, live_server, browser, world, graduate_api, signed,  # noqa: F811
-                                       employer_user, invite, make_user, screenshot_dir) -> None:  # noqa: F811
+                                       employer_user, invite, make_user, screenshot_dir,  # noqa: F811
+                                       monkeypatch) -> None:
+    from wxbackend.console import graduates
+
+    monkeypatch.setattr(graduates, "PAGE_SIZE", 2)  # three graduates: the list shows its pager
     data = _data(world, graduate_api, signed, employer_user, invite)
     base = live_server
     admin = make_user("admin", display_name="平台管理员")
@@ -188,3 +193,5 @@ def test_every_page_fits_a_390px_phone(app, live_server, browser, world, graduat
         cells = [c for c in measured[name]["cells"] if c["table"] == table_id]
         assert cells, (name, table_id, measured[name]["cells"])
     assert len(measured) >= 30, sorted(measured)
+    pager = measured["school-console-graduates"]["pager"]
+    assert pager and "上一页" not in pager and "下一页" in pager and "2" in pager and "共 3 人" in pager, pager
