@@ -79,7 +79,8 @@ def _data(world: dict[str, Any], graduate_api: Any, signed: Any, employer_user: 
     destinations.submit(third, record)
     db.session.commit()
     item = engine.open_item(destinations.KIND, record.id)
-    notice = Notice(title="关于做好2026届毕业生毕业去向登记工作的通知", body="各院系：\n\n请按时完成登记。", published=True)
+    notice = Notice(title="关于做好2026届毕业生毕业去向登记工作的通知", body="各院系：\n\n请按时完成登记。",
+                    published=True)
     batch = ImportBatch(school_id=world["school"].id, uploaded_by=world["school_user"].id,
                         filename="2026届毕业生基本信息（计算机学院）.xlsx", file_kind="xlsx", state="done",
                         total_rows=3, created_count=2, error_count=1, finished_at=timeutil.now(),
