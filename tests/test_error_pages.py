@@ -148,7 +148,8 @@ def test_csrf_refusal_is_a_chinese_page(client, visitors) -> None:
     visitors["reviewer"]()
     res = client.post("/console/logout")
     assert res.status_code == 400
-    assert "请求有误" in assert_page(res, "csrf")
+    html = assert_page(res, "csrf")
+    assert "<h1 id=\"error-title\">页面已过期</h1>" in html and "页面已过期或安全校验未通过，请刷新页面后重新提交" in html
 
 
 def test_employer_on_a_console_page_is_told_where_to_go(client, visitors) -> None:

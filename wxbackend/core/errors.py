@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, Request, current_app, jsonify, render_template, request, url_for
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 
@@ -165,8 +166,13 @@ def http_error_response(err: HTTPException) -> Any:
     if wants_json(request):
         code, message = HTTP_CODES.get(status, ("error", err.description or "请求失败"))
         return json_error(status, code, too_large_message() if status == 413 else message, headers=headers)
-    message = too_large_message() + "。请压缩或拆分后重新上传。" if status == 413 else None
-    return error_page(status, message, headers=headers)
+    message = title = None
+    if status == 413:
+        message = too_large_message() + "。请压缩或拆分后重新上传。"
+    elif isinstance(err, CSRFError):
+        title = "页面已过期"
+        message = "页面已过期或安全校验未通过，请刷新页面后重新提交（如已退出登录，请重新登录）。"
+    return error_page(status, message, title, headers=headers)
 
 
 def wants_json(req: Request) -> bool:
