@@ -149,7 +149,8 @@ def test_csrf_refusal_is_a_chinese_page(client, visitors) -> None:
     res = client.post("/console/logout")
     assert res.status_code == 400
     html = assert_page(res, "csrf")
-    assert "<h1 id=\"error-title\">页面已过期</h1>" in html and "页面已过期或安全校验未通过，请刷新页面后重新提交" in html
+    assert '<h1 id="error-title">页面已过期</h1>' in html
+    assert "页面已过期或安全校验未通过，请刷新页面后重新提交" in html
 
 
 def test_employer_on_a_console_page_is_told_where_to_go(client, visitors) -> None:
