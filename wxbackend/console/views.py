@@ -18,6 +18,7 @@ from wxbackend.accounts.models import Graduate, User
 from wxbackend.accounts.scope import graduate_filter
 from wxbackend.auth.principals import check_account_login, current_staff, sign_in_account, staff_required
 from wxbackend.core.db import db
+from wxbackend.core.errors import http_error_response
 from wxbackend.core.ratelimit import login_limit
 from wxbackend.core.urls import safe_next
 from wxbackend.review import engine
@@ -48,7 +49,7 @@ def too_large_page(endpoint: str) -> Callable[[Callable[[RequestEntityTooLarge],
 @bp.errorhandler(RequestEntityTooLarge)
 def _too_large(err: RequestEntityTooLarge):  # type: ignore[no-untyped-def]
     page = _TOO_LARGE_PAGES.get(request.endpoint or "")
-    return page(err) if page is not None else err
+    return page(err) if page is not None else http_error_response(err)
 
 
 @bp.route("/login", methods=["GET", "POST"])

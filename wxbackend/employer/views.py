@@ -13,7 +13,7 @@ from datetime import datetime
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import login_user, logout_user
 from sqlalchemy import and_, or_, select
 
@@ -62,9 +62,8 @@ def employer_required(view: Callable[..., Any]) -> Callable[..., Any]:
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if current_employer_user() is None:
             if current_staff() is not None:
-                flash("当前登录的是院校管理账号，请使用用人单位账号登录", "warning")
-            else:
-                flash("请先登录用人单位账号", "warning")
+                abort(403)  # a reviewer: the error page says where their own pages are
+            flash("请先登录用人单位账号", "warning")
             # after login only a page can be reopened, not a form post
             target = request.full_path if request.method == "GET" else None
             return redirect(url_for("employer.login", next=target))
