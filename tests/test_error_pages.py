@@ -79,8 +79,14 @@ def visitors(client: Any, make_school: Any, make_department: Any, make_major: An
 def _url(app: Any, rule: Any) -> str:
     values = {}
     for arg in rule.arguments:
-        converter = rule._converters[arg].__class__.__name__  # noqa: SLF001
-        values[arg] = UNKNOWN_INT if converter in ("IntegerConverter", "NumberConverter") else "unknown-x"
+        converter = rule._converters[arg]  # noqa: SLF001
+        name = converter.__class__.__name__
+        if name in ("IntegerConverter", "NumberConverter"):
+            values[arg] = UNKNOWN_INT
+        elif name == "AnyConverter":  # one of a fixed set: take the first, the id makes it fail
+            values[arg] = sorted(converter.items)[0] if hasattr(converter, "items") else "unknown-x"
+        else:
+            values[arg] = "unknown-x"
     with app.test_request_context():
         return url_for(rule.endpoint, **values)
 
