@@ -22,8 +22,10 @@
       table.querySelectorAll('tbody tr').forEach(function (tr) {
         var col = 0;
         Array.prototype.forEach.call(tr.children, function (cell) {
-          if (!cell.hasAttribute('data-label') && heads[col]) { cell.setAttribute('data-label', heads[col]); }
-          col += parseInt(cell.getAttribute('colspan') || '1', 10);
+          var span = parseInt(cell.getAttribute('colspan') || '1', 10);
+          // a cell spanning columns (the "no records" row) is text of its own, not one column's value
+          if (span === 1 && !cell.hasAttribute('data-label') && heads[col]) { cell.setAttribute('data-label', heads[col]); }
+          col += span;
         });
       });
     });

@@ -55,7 +55,11 @@ MEASURE = """() => {
     cells.push({cls: td.className, table: td.closest('table').id, left: r.left, right: r.right,
                 width: r.width, text: td.innerText.trim().slice(0, 20)});
   }
-  return {vw, scrollWidth: document.documentElement.scrollWidth, headerRight: header.right,
+  // a row of one spanning cell ("no records") must not get a column's label drawn over its text
+  const spanning = [...document.querySelectorAll('.table-wrap table.grid td[colspan]')]
+    .filter(td => !['none', 'normal', ''].includes(getComputedStyle(td, '::before').content))
+    .map(td => td.innerText.trim().slice(0, 20));
+  return {vw, scrollWidth: document.documentElement.scrollWidth, headerRight: header.right, spanning,
           headerLeft: header.left, out, cells, lang: document.documentElement.lang,
           tables: document.querySelectorAll('.table-wrap > table.grid').length,
           pager: document.querySelector('.pager') ? document.querySelector('.pager').innerText : null};
@@ -127,6 +131,8 @@ def _check(page: Any, url: str, name: str, shots: Path, problems: list[str]) -> 
         problems.append(f"{where}: page is {m['scrollWidth']} px wide")
     if m["out"]:
         problems.append(f"{where}: outside the screen: {m['out'][:5]}")
+    if m["spanning"]:
+        problems.append(f"{where}: a column label drawn over a spanning cell: {m['spanning']}")
     for cell in m["cells"]:
         if cell["width"] <= 0 or cell["left"] < 0 or cell["right"] > WIDTH + 0.5:
             problems.append(f"{where}: #{cell['table']} {cell['cls']} at {cell['left']:.0f}..{cell['right']:.0f}")
