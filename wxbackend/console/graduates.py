@@ -25,7 +25,7 @@ from wxbackend.core.codes import code_list, region_name
 from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError, NotFound
 from wxbackend.core.pagination import paginate
-from wxbackend.destinations.presenter import graduate_records
+from wxbackend.destinations import home as destination_home
 
 PAGE_SIZE = 50
 REVIEWERS = ("school", "department")
@@ -279,8 +279,19 @@ def _detail_fields(graduate: Graduate, full_id: bool) -> list[tuple[str, str, st
     return out
 
 
+def _destination_overview(graduate: Graduate) -> dict[str, Any]:
+    """The current destination of any kind (D-1) and every record with its timeline (RV-6)."""
+    from wxbackend.console.review import history_entries  # review.py imports this module
+
+    overview = destination_home.overview(graduate)
+    for record in overview["records"]:
+        record["history"] = history_entries(record.pop("timeline"))
+    return overview
+
+
 def _render_detail(graduate: Graduate, full_id: bool = False):  # type: ignore[no-untyped-def]
     user = _user()
+    overview = _destination_overview(graduate)
     return render_template(
         "console/graduate_detail.html",
         user=user,
@@ -289,7 +300,8 @@ def _render_detail(graduate: Graduate, full_id: bool = False):  # type: ignore[n
         full_id=full_id,
         masked_id=mask_id_number(graduate.id_number),
         history=build_history(graduate),
-        destinations=graduate_records(graduate.id),
+        current=overview["current"],
+        destinations=overview["records"],
         can_manage=can_manage_basic_info(user, graduate),
         fmt=timeutil.fmt,
     )
