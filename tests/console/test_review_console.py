@@ -522,6 +522,24 @@ def test_od_3_reviewer_adds_and_removes_a_proof_image(client, org, two, staff_lo
     assert _events(_item(two["ra"])) == ["submit", "edit", "edit"]
 
 
+def test_od_3_a_proof_upload_sent_twice_adds_one_image(client, org, two, staff_login, csrf_off) -> None:
+    """OD-3, RV-5: the upload form carries a one-time key; a double click stores one image and one edit."""
+    item = _item(two["ra"])
+    staff_login(org.dept_a_user)
+    page = client.get(f"/console/review/items/{item.id}").get_data(as_text=True)
+    form = page[page.index('id="upload-form"'):]
+    key = re.search(r'name="form_key" value="([^"]+)"', form[:form.index("</form>")])
+    assert key, "the upload form carries no one-time key"
+    codes = [client.post(f"/console/review/items/{item.id}/proofs",
+                         data={"file": (io.BytesIO(jpeg_bytes(color="red")), "签字页.jpg"), "form_key": key.group(1)},
+                         content_type="multipart/form-data").status_code for _ in range(2)]
+    assert codes == [302, 302]
+    db.session.expire_all()
+    assert db.session.scalar(db.select(db.func.count(Attachment.id))
+                             .where(Attachment.subject_id == two["ra"].id)) == 2
+    assert _events(_item(two["ra"])) == ["submit", "edit"]
+
+
 # --- stored images -------------------------------------------------------------------------------------
 
 

@@ -16,7 +16,7 @@ import logging
 import re
 import warnings
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from itertools import islice
@@ -307,10 +307,12 @@ class Started:
     inline: bool
 
 
-def start_import(actor: Actor, user: User, filename: str, content: bytes) -> Started:
+def start_import(actor: Actor, user: User, filename: str, content: bytes,
+                 created: Callable[[ImportBatch], object] | None = None) -> Started:
     """Check the upload and either import it now (small) or queue the job (large).
 
-    Raises :class:`ImportRefused` for file-level problems; nothing is stored then.
+    Raises :class:`ImportRefused` for file-level problems; nothing is stored then. *created* is
+    called with the new batch before it is committed (the console records its one-time form key).
     """
     if user.role != "school" or user.school_id is None:
         raise ImportRefused("只有学校管理员可以导入毕业生基本信息")
@@ -342,6 +344,8 @@ def start_import(actor: Actor, user: User, filename: str, content: bytes) -> Sta
     )
     db.session.add(batch)
     db.session.flush()
+    if created is not None:
+        created(batch)
     if total <= inline_max:
         batch.state = "running"
         db.session.commit()

@@ -19,7 +19,7 @@ from wxbackend.accounts.scope import can_manage_basic_info, get_visible_graduate
 from wxbackend.accounts.validation import CODED_FIELDS, FIELDS, LABEL_TO_FIELD, mask_id_number, mask_phone
 from wxbackend.auth.principals import current_staff, staff_required
 from wxbackend.console.views import bp
-from wxbackend.core import audit, timeutil
+from wxbackend.core import audit, once, timeutil
 from wxbackend.core.audit import ROLE_LABELS
 from wxbackend.core.codes import code_list, region_name
 from wxbackend.core.db import db
@@ -401,13 +401,19 @@ def graduate_new():  # type: ignore[no-untyped-def]
         return _render_form(user, {"training_mode": "1"}, {}, None)
     values = _form_values_from_request()
     try:
+        key = once.claim("graduate.create")
+    except once.AlreadySubmitted as dup:
+        flash("该毕业生信息已提交，请勿重复提交", "success")
+        return redirect(dup.url or url_for("console.graduates"))
+    try:
         graduate = services.create_graduate(actor_for(user), user, values)
+        target = once.done(key, url_for("console.graduate_detail", graduate_id=graduate.id))
         db.session.commit()
     except ApiError as err:
         db.session.rollback()
         return _render_form(user, values, _field_errors(err), None, err.message, 400)
     flash(f"已新增毕业生 {graduate.name}", "success")
-    return redirect(url_for("console.graduate_detail", graduate_id=graduate.id))
+    return redirect(target)
 
 
 @bp.route("/graduates/<int:graduate_id>/edit", methods=["GET", "POST"])

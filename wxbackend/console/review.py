@@ -24,7 +24,7 @@ from wxbackend.accounts.validation import mask_id_number
 from wxbackend.auth.principals import current_staff, staff_required
 from wxbackend.console.graduates import Change
 from wxbackend.console.views import bp, too_large_page
-from wxbackend.core import timeutil
+from wxbackend.core import once, timeutil
 from wxbackend.core.codes import code_list
 from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError, NotFound
@@ -380,6 +380,12 @@ def review_add_proof(item_id: int):  # type: ignore[no-untyped-def]
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         return _render_item(item, status=400, upload_error="请选择要上传的图片")
+    try:
+        # committed with the image by add_attachment; a refused upload rolls the key back
+        once.done(once.claim("review.add_proof"), url_for("console.review_item", item_id=item.id) + "#proofs")
+    except once.AlreadySubmitted as dup:
+        flash("该图片已上传，请勿重复提交", "success")
+        return redirect(dup.url or url_for("console.review_item", item_id=item.id))
     try:
         lifecycle.add_attachment(actor_for(user), kind, record, upload.read(), upload.filename, user=user)
     except ApiError as err:

@@ -18,7 +18,7 @@ from sqlalchemy import and_, select
 
 from wxbackend.accounts.models import Employer, Graduate, School, User
 from wxbackend.auth.principals import StaffPrincipal, check_account_login, current_staff, sign_in_account
-from wxbackend.core import timeutil
+from wxbackend.core import once, timeutil
 from wxbackend.core.codes import code_list
 from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError
@@ -137,15 +137,23 @@ def register():  # type: ignore[no-untyped-def]
     """用人单位注册 (ON-1): the employer block of fig. 9 and a login; nothing is saved on any error."""
     if request.method == "GET":
         return _render_register({}, {})
+    # Claimed first: the second click of one form would otherwise fail as "already registered".
+    try:
+        key = once.claim("employer.register")
+    except once.AlreadySubmitted as dup:
+        flash("注册信息已提交，请勿重复提交", "success")
+        return redirect(dup.url or url_for("employer.login"))
     values, errors = registration.clean(request.form)
     shown = {k: v for k, v in values.items() if k != "password"}
     if errors:
+        db.session.rollback()  # the key stays usable for the corrected form
         return _render_register(shown, errors, "注册信息有误，请按提示修改", 400)
     try:
         user = registration.register(values)
     except ApiError as err:
         db.session.rollback()
         return _render_register(shown, err.fields, err.message, err.status)
+    once.done(key, url_for("employer.home"))
     flash(f"注册成功：{user.display_name}。现在可以向毕业生发起签约邀请。", "success")
     return _sign_in(user, "auth.employer_login")
 
