@@ -497,3 +497,8 @@ def test_a_finished_batch_that_imported_nothing_does_not_claim_everything_was_im
     assert (again.created_count, again.updated_count, again.error_count) == (0, 0, 0)
     html = client.get(f"/console/imports/{again.id}").get_data(as_text=True)
     assert "全部数据行均已导入" not in html and "均与现有信息相同" in html
+
+
+def test_csv_template_names_its_charset_once(client, school_env) -> None:
+    res = client.get("/console/imports/template.csv")
+    assert res.headers["Content-Type"] == "text/csv; charset=utf-8"

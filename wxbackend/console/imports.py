@@ -111,7 +111,7 @@ def import_template_xlsx():  # type: ignore[no-untyped-def]
 def import_template_csv():  # type: ignore[no-untyped-def]
     user = _user()
     data = svc.template_csv(user.school_id)
-    return _download(data, "毕业生基本信息导入模板.csv", "text/csv; charset=utf-8")
+    return _download(data, "毕业生基本信息导入模板.csv", "text/csv")  # Flask adds "; charset=utf-8"
 
 
 @bp.route("/imports/<int:batch_id>")
