@@ -364,7 +364,7 @@ def test_batch_pass_all_and_nothing_ticked(client, org, two, staff_login, csrf_o
     staff_login(org.dept_a_user)
     res = client.post("/console/review/batch-pass", data={"next": "https://evil.example/"})
     assert res.headers["Location"] == "/console/review"
-    assert "请先勾选要通过的事项" in client.get("/console/review").get_data(as_text=True)
+    assert "请先勾选要通过的记录" in client.get("/console/review").get_data(as_text=True)
     item = _item(two["ra"])
     res = client.post("/console/review/batch-pass", data={"item": f"{item.id}:{item.version}"})
     assert "已通过 1 项" in client.get(res.headers["Location"]).get_data(as_text=True)

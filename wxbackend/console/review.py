@@ -188,6 +188,9 @@ def _picked(values: list[str]) -> list[tuple[int, int | None]]:
     return list(out.items())[:PAGE_SIZE]
 
 
+MSG_NOTHING_TICKED = "请先勾选要通过的记录"
+
+
 @bp.route("/review/batch-pass", methods=["POST"])
 @staff_required(*REVIEWERS)
 def review_batch_pass():  # type: ignore[no-untyped-def]
@@ -202,7 +205,7 @@ def review_batch_pass():  # type: ignore[no-untyped-def]
         back = url_for("console.review_queue")
     picked = _picked(request.form.getlist("item"))
     if not picked:
-        flash("请先勾选要通过的事项", "warning")
+        flash(MSG_NOTHING_TICKED, "warning")
         return redirect(back)
     passed = skipped = 0
     for item_id, version in picked:
