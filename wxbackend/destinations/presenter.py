@@ -54,6 +54,7 @@ def present(item: ReviewItem) -> subjects.Subject:
         files_label=kind.proof.label if kind else "证明材料",
         files_hint=kind.proof.hint if kind else None,
         files_max=kind.proof.max if kind else None,
+        files_min=kind.proof.min if kind else None,
     )
 
 

@@ -38,6 +38,8 @@ class Subject:
     files_label: str = "证明材料"
     files_hint: str | None = None
     files_max: int | None = None
+    #: How many images the record needs (0: none, e.g. 无需证明材料); None for records that take no images.
+    files_min: int | None = None
 
 
 Presenter = Callable[[ReviewItem], Subject]
