@@ -520,6 +520,20 @@ def test_ot_1_explanation_over_200_characters_is_refused_and_nothing_saved(
     assert signing.count_rows(TerminationRequest) == 0
 
 
+def test_ot_1_other_reason_without_explanation_is_refused_next_to_the_field(
+        client, portal, graduate_api, invite, review_all, csrf_off) -> None:
+    """OT-1: 其他原因 needs 解约说明; the portal says so next to the field and keeps the choice."""
+    user = portal()
+    graduate, _ = graduate_api()
+    row = _signed(graduate, user, invite, review_all)
+    res = client.post(f"/employer/agreements/{row.id}/terminations", data={"reason": "99", "explanation": " "})
+    assert res.status_code == 400
+    html = res.get_data(as_text=True)
+    assert _error(html, "explanation") == "解约原因为“其他原因”时，请填写解约说明"
+    assert '<option value="99" selected>' in html
+    assert signing.count_rows(TerminationRequest) == 0
+
+
 def test_ot_1_employer_starts_a_termination_and_may_cancel_it(
         client, portal, graduate_api, invite, review_all, csrf_off) -> None:
     """OT-1, OT-4: one open request; the initiator may withdraw it before the answer."""
