@@ -24,7 +24,7 @@ from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError
 from wxbackend.core.pagination import paginate
 from wxbackend.core.ratelimit import login_limit
-from wxbackend.core.urls import safe_next
+from wxbackend.core.urls import current_path, safe_next
 from wxbackend.employer import regions, registration
 from wxbackend.review.models import ReviewItem
 from wxbackend.signing import services
@@ -63,7 +63,7 @@ def employer_required(view: Callable[..., Any]) -> Callable[..., Any]:
             else:
                 flash("请先登录用人单位账号", "warning")
             # after login only a page can be reopened, not a form post
-            target = request.full_path if request.method == "GET" else None
+            target = current_path() if request.method == "GET" else None
             return redirect(url_for("employer.login", next=target))
         return view(*args, **kwargs)
 
