@@ -162,7 +162,7 @@ def register():  # type: ignore[no-untyped-def]
 def region_children():  # type: ignore[no-untyped-def]
     """Children of a region for the address cascade (public data, no login needed)."""
     parent = (request.args.get("parent") or "").strip()
-    return jsonify([{"code": code, "name": name} for code, name in regions.children(parent)])
+    return jsonify([r._asdict() for r in regions.children(parent)])
 
 
 # --- home ---------------------------------------------------------------------------------------
