@@ -29,6 +29,8 @@ class Subject:
     #: The record's own status as the module names it (审核中, 已作废, …).
     status_label: str
     rows: list[tuple[str, str]] = field(default_factory=list)
+    #: Titled groups of rows shown after ``rows``, e.g. the sections of an agreement (fig. 9).
+    sections: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list)
     files: list[StoredFile] = field(default_factory=list)
     #: Reviewers may edit the fields and the images while the item waits for them (RV-5).
     editable: bool = False
