@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+#: The picker's select number *box* (0 province, 1 city, 2 district) has options beyond its placeholder.
+OPTIONS_LOADED = "document.querySelector('.region-picker').querySelectorAll('select')[{box}].options.length > 1"
+
 
 def test_selecting_beijing_lists_its_districts_in_the_district_box(live_server, page) -> None:
     page.goto(live_server + "/employer/register")
@@ -9,11 +12,11 @@ def test_selecting_beijing_lists_its_districts_in_the_district_box(live_server, 
     selects = picker.locator("select")
     page.wait_for_function("document.querySelector('.region-picker select').options.length > 30")
     selects.nth(0).select_option("110000")
-    page.wait_for_function("document.querySelectorAll('.region-picker')[0].querySelectorAll('select')[1].options.length > 1")
+    page.wait_for_function(OPTIONS_LOADED.format(box=1))
     city_options = selects.nth(1).locator("option").all_inner_texts()
     assert "北京市" in city_options and "东城区" not in city_options
     selects.nth(1).select_option(label="北京市")
-    page.wait_for_function("document.querySelectorAll('.region-picker')[0].querySelectorAll('select')[2].options.length > 1")
+    page.wait_for_function(OPTIONS_LOADED.format(box=2))
     assert "东城区" in selects.nth(2).locator("option").all_inner_texts()
     selects.nth(2).select_option(label="东城区")
     target = picker.get_attribute("data-target")

@@ -5,12 +5,20 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from tests.console.test_form_keys import count, form_key
-from tests.employer.test_portal import (  # noqa: F401 - fixtures
-    REGISTRATION, _find, _send, _signed, _token, employer_user, graduate_api, invite, login, portal, review_all, world,
-)
+from tests.employer import test_portal as portal_tests
+from tests.employer.test_portal import REGISTRATION, _find, _send, _signed, _token
 from wxbackend.accounts.models import Employer
 from wxbackend.core.db import db
 from wxbackend.signing.models import OnlineAgreement, TerminationRequest
+
+# The portal tests' fixtures (a school with reviewers, graduates with API tokens, a logged-in employer).
+world = portal_tests.world
+graduate_api = portal_tests.graduate_api
+employer_user = portal_tests.employer_user
+invite = portal_tests.invite
+review_all = portal_tests.review_all
+login = portal_tests.login
+portal = portal_tests.portal
 
 
 def test_registration_submitted_twice_registers_once(client, csrf_off) -> None:

@@ -331,7 +331,8 @@ def start_import(actor: Actor, user: User, filename: str, content: bytes,
     if not rows:
         raise ImportRefused("表格中没有数据行（只有表头）")
     if total <= inline_max and all(is_example(row_raw(table, values)) for _n, values in rows):
-        raise ImportRefused("表格中没有数据行：只有表头和示例行（示例行不会导入），请在示例行下方填写毕业生信息后再上传")
+        raise ImportRefused(
+            "表格中没有数据行：只有表头和示例行（示例行不会导入），请在示例行下方填写毕业生信息后再上传")
     if total > MAX_ROWS:
         raise ImportRefused(f"表格有{total}行数据，超过单次导入上限{MAX_ROWS}行，请拆分后分批导入")
 

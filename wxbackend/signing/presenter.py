@@ -18,7 +18,6 @@ from wxbackend.review.models import ReviewItem
 from wxbackend.signing import documents
 from wxbackend.signing.models import PARTY_LABELS, OnlineAgreement, TerminationRequest
 
-
 #: The agreement's sections on the reviewer's page, in fig. 9's order, and what each is called there.
 SECTION_ORDER = ("签约信息", "用人单位信息", "档案转递", "户口迁移", "协议补充内容", "毕业生信息")
 SECTION_TITLES = {"毕业生信息": "学生信息"}
