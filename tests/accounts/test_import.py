@@ -473,3 +473,32 @@ def test_l_6_bulk_import_signals_basic_info_changed_per_chunk(client, school_env
     ids = {g.name: g.id for g in db.session.scalars(select(Graduate))}
     assert [(sorted(d["graduate_ids"]), d["action"]) for d in heard] == [
         (sorted(ids.values()), "import"), ([ids["学生1"]], "import")]
+
+
+@pytest.mark.parametrize(("path", "filename"), [("template.xlsx", "模板.xlsx"), ("template.csv", "模板.csv")])
+def test_l_6_the_unchanged_template_is_refused_as_having_no_data_rows(client, school_env, csrf_off,
+                                                                      path, filename) -> None:
+    """L-6: the downloaded template with only its header and example row imports nothing and says so."""
+    template = client.get(f"/console/imports/{path}").data
+    res = upload(client, template, filename)
+    assert res.status_code == 400
+    html = res.get_data(as_text=True)
+    assert "没有数据行" in html and "示例行" in html
+    assert "全部数据行均已导入" not in html
+    assert batch_count() == 0 and graduate_count() == 0
+
+
+def test_a_finished_batch_that_imported_nothing_does_not_claim_everything_was_imported(
+        client, school_env, csrf_off) -> None:
+    """A re-upload whose rows are all unchanged says so instead of 全部数据行均已导入."""
+    rows = [good_row(1)]
+    batch_id_of(upload(client, xlsx_bytes(rows)))
+    again = fresh_batch(batch_id_of(upload(client, xlsx_bytes(rows))))
+    assert (again.created_count, again.updated_count, again.error_count) == (0, 0, 0)
+    html = client.get(f"/console/imports/{again.id}").get_data(as_text=True)
+    assert "全部数据行均已导入" not in html and "均与现有信息相同" in html
+
+
+def test_csv_template_names_its_charset_once(client, school_env) -> None:
+    res = client.get("/console/imports/template.csv")
+    assert res.headers["Content-Type"] == "text/csv; charset=utf-8"

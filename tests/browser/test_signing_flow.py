@@ -103,8 +103,10 @@ def test_on_1_on_8_ot_1_ot_3_sign_download_and_terminate_in_the_browser(
     page.select_option("#industry", "34")
     picker = page.locator("#field-address_region .region-picker select")
     picker.nth(0).select_option(label="北京市")
-    picker.nth(1).locator("option", has_text="西城区").wait_for(state="attached")
-    picker.nth(1).select_option(label="西城区")
+    picker.nth(1).locator("option", has_text="北京市").wait_for(state="attached")
+    picker.nth(1).select_option(label="北京市")  # a municipality is its own city; its districts come below
+    picker.nth(2).locator("option", has_text="西城区").wait_for(state="attached")
+    picker.nth(2).select_option(label="西城区")
     assert page.input_value("#address_region") == "110102"
     page.fill("#address_detail", "西直门外大街18号楼3层")
     page.fill("#contact_name", "李经理")

@@ -127,3 +127,54 @@ def test_history_names_import_rows_and_masks_id_changes(client, org, make_gradua
     assert old_id not in html and g.id_number not in html
     assert "110***********001X" in history
     assert "福建省厦门市思明区（350203）" in history
+
+
+def test_d_1_detail_shows_a_signed_online_agreement_as_the_current_destination_with_its_history(
+        client, org, make_graduate, make_employer, make_user, staff_login) -> None:
+    """D-1, RV-6: the current destination of any kind shows, with the record's timeline (not 暂无毕业去向登记)."""
+    from tests.console.test_signing_console import _employer, _signed
+    from wxbackend.core import timeutil
+
+    g = make_graduate(org.major_a, name="王堃", confirmed_at=timeutil.now())
+    row = _signed(org, g, _employer(make_employer, make_user))
+    staff_login(org.dept_a_user)
+    html = client.get(f"/console/graduates/{g.id}").get_data(as_text=True)
+    assert "暂无毕业去向登记" not in html
+    current = html[html.index('id="current-destination"'):html.index('id="destinations"')]
+    assert "网上签约" in current and "学信咨询服务有限公司" in current and "签约完成" in current
+    assert row.agreement_no in current
+    records = html[html.index('id="destinations"'):]
+    records = records[:records.index('id="history"')]
+    assert 'data-kind="online_agreement"' in records
+    for action in ("发出签约邀请", "接受签约邀请", "签约完成"):
+        assert action in records, action
+    assert "/console/review/items/" in records
+
+
+def test_d_1_detail_shows_an_approved_other_destination_as_current(client, org, make_graduate,
+                                                                   staff_login) -> None:
+    """D-1: an approved other destination is the current one, with its review history."""
+    from wxbackend.core import timeutil
+    from wxbackend.destinations import services as destinations
+    from wxbackend.review import engine
+
+    g = make_graduate(org.major_a, name="李玥", confirmed_at=timeutil.now())
+    record = destinations.create(g, "job_seeking", {})
+    destinations.submit(g, record)
+    db.session.commit()
+    for user in (org.dept_a_user, org.school_user):
+        engine.decide(user, engine.open_item(destinations.KIND, record.id).id, "pass")
+        db.session.commit()
+    staff_login(org.school_user)
+    html = client.get(f"/console/graduates/{g.id}").get_data(as_text=True)
+    current = html[html.index('id="current-destination"'):html.index('id="destinations"')]
+    assert "未就业 · 求职中" in current
+    records = html[html.index('id="destinations"'):html.index('id="history"')]
+    assert "提交" in records and "通过" in records
+
+
+def test_detail_says_no_destination_when_there_is_none(client, org, make_graduate, staff_login) -> None:
+    g = make_graduate(org.major_a)
+    staff_login(org.school_user)
+    html = client.get(f"/console/graduates/{g.id}").get_data(as_text=True)
+    assert "暂无毕业去向登记" in html and "尚无当前毕业去向" in html

@@ -210,7 +210,7 @@ def test_rv_6_item_page_shows_graduate_record_proofs_and_history(client, org, tw
     g = two["a"]
     assert "甲院学生" in html and g.id_number not in html and g.id_number[-4:] in html
     for text in ("计算机学院", "计算机科学与技术", "非定向", "签劳动合同就业", "北京示例科技有限公司", "软件工程师",
-                 "9000", "劳动合同（1 张）", "待院系审核"):
+                 "9000", "劳动合同（1–9 张）", "已上传 1 张", "待院系审核"):
         assert text in html, text
     file_id = db.session.scalar(db.select(Attachment.file_id).where(Attachment.subject_id == two["ra"].id))
     assert f'src="/console/files/{file_id}"' in html
@@ -364,7 +364,7 @@ def test_batch_pass_all_and_nothing_ticked(client, org, two, staff_login, csrf_o
     staff_login(org.dept_a_user)
     res = client.post("/console/review/batch-pass", data={"next": "https://evil.example/"})
     assert res.headers["Location"] == "/console/review"
-    assert "请先勾选要通过的事项" in client.get("/console/review").get_data(as_text=True)
+    assert "请先勾选要通过的记录" in client.get("/console/review").get_data(as_text=True)
     item = _item(two["ra"])
     res = client.post("/console/review/batch-pass", data={"item": f"{item.id}:{item.version}"})
     assert "已通过 1 项" in client.get(res.headers["Location"]).get_data(as_text=True)
@@ -513,13 +513,73 @@ def test_od_3_reviewer_adds_and_removes_a_proof_image(client, org, two, staff_lo
                                .order_by(Attachment.position)).all()
     assert len(files) == 2
     html = client.get(f"/console/review/items/{item.id}").get_data(as_text=True)
-    assert "劳动合同（2 张）" in html and "1张" in html and "2张" in html
+    assert "劳动合同（1–9 张）" in html and "已上传 2 张" in html and "1张" in html and "2张" in html
     res = client.post(f"/console/review/items/{item.id}/proofs/{files[0]}/delete")
     assert res.status_code == 302
     db.session.expire_all()
     assert db.session.scalars(db.select(Attachment.file_id)
                               .where(Attachment.subject_id == two["ra"].id)).all() == [files[1]]
     assert _events(_item(two["ra"])) == ["submit", "edit", "edit"]
+
+
+def test_od_3_a_proof_upload_sent_twice_adds_one_image(client, org, two, staff_login, csrf_off) -> None:
+    """OD-3, RV-5: the upload form carries a one-time key; a double click stores one image and one edit."""
+    item = _item(two["ra"])
+    staff_login(org.dept_a_user)
+    page = client.get(f"/console/review/items/{item.id}").get_data(as_text=True)
+    form = page[page.index('id="upload-form"'):]
+    key = re.search(r'name="form_key" value="([^"]+)"', form[:form.index("</form>")])
+    assert key, "the upload form carries no one-time key"
+    codes = [client.post(f"/console/review/items/{item.id}/proofs",
+                         data={"file": (io.BytesIO(jpeg_bytes(color="red")), "签字页.jpg"), "form_key": key.group(1)},
+                         content_type="multipart/form-data").status_code for _ in range(2)]
+    assert codes == [302, 302]
+    db.session.expire_all()
+    assert db.session.scalar(db.select(db.func.count(Attachment.id))
+                             .where(Attachment.subject_id == two["ra"].id)) == 2
+    assert _events(_item(two["ra"])) == ["submit", "edit"]
+
+
+def _proof_card(html: str) -> str:
+    card = html[html.index('id="proofs"'):]
+    return card[:card.index('id="history-card"')] if 'id="history-card"' in card else card
+
+
+def test_od_1_a_kind_without_proofs_shows_no_count(client, org, make_graduate, staff_login) -> None:
+    """OD-1: 求职中 needs no proof: the page says so and shows no 张 count (no 无需证明材料（0 张）)."""
+    graduate = _graduate(make_graduate, org.major_a, "丙同学")
+    record = _submit(graduate, "job_seeking", {}, proofs=0)
+    staff_login(org.dept_a_user)
+    card = _proof_card(client.get(f"/console/review/items/{_item(record).id}").get_data(as_text=True))
+    assert "无需证明材料" in card and "张）" not in card and "未上传" not in card
+
+
+def test_od_3_a_record_moved_to_a_kind_without_proofs_shows_no_count(client, org, make_graduate,
+                                                                    staff_login) -> None:
+    """OD-3: images left from the earlier kind are still shown, but never as 无需证明材料（1 张）."""
+    graduate = _graduate(make_graduate, org.major_a, "丁同学")
+    record = _submit(graduate)
+    record.subkind, record.group, record.fields = "job_seeking", "unemployed", {}
+    db.session.commit()
+    staff_login(org.dept_a_user)
+    card = _proof_card(client.get(f"/console/review/items/{_item(record).id}").get_data(as_text=True))
+    assert "无需证明材料（" not in card and "张）" not in card
+    assert "<img" in card
+
+
+def test_an_agreement_item_shows_no_proof_card(client, org, make_graduate, make_employer, make_user,
+                                               staff_login) -> None:
+    from tests.console.test_signing_console import TERMS, _employer
+    from wxbackend.signing import services as signing
+
+    graduate = _graduate(make_graduate, org.major_a, "戊同学")
+    row = signing.invite(_employer(make_employer, make_user), graduate, 5, TERMS)
+    db.session.commit()
+    signing.accept(graduate, row.id)
+    db.session.commit()
+    staff_login(org.dept_a_user)
+    html = client.get(f"/console/review/items/{engine.open_item(signing.KIND, row.id).id}").get_data(as_text=True)
+    assert 'id="proofs"' not in html and "证明材料（0 张）" not in html
 
 
 # --- stored images -------------------------------------------------------------------------------------

@@ -204,10 +204,29 @@ def test_a_post_without_csrf_token_is_refused(client) -> None:
 
 def test_region_cascade_lists_children(client) -> None:
     provinces = client.get("/employer/regions").get_json()
-    assert {"code": "110000", "name": "北京市"} in provinces
-    assert {"code": "110102", "name": "西城区"} in client.get("/employer/regions?parent=110000").get_json()
-    assert {"code": "130100", "name": "石家庄市"} in client.get("/employer/regions?parent=130000").get_json()
+    assert {"code": "110000", "name": "北京市", "value": "110000"} in provinces
+    assert {"code": "110102", "name": "西城区", "value": "110102"} in client.get(
+        "/employer/regions?parent=110100").get_json()
+    assert {"code": "130100", "name": "石家庄市", "value": "130100"} in client.get(
+        "/employer/regions?parent=130000").get_json()
+    assert {"code": "130102", "name": "长安区", "value": "130102"} in client.get(
+        "/employer/regions?parent=130100").get_json()
     assert client.get("/employer/regions?parent=x").get_json() == []
+
+
+@pytest.mark.parametrize(("province", "name", "district"), [
+    ("110000", "北京市", ("110101", "东城区")), ("120000", "天津市", ("120101", "和平区")),
+    ("310000", "上海市", ("310101", "黄浦区")), ("500000", "重庆市", ("500229", "城口县")),
+])
+def test_region_cascade_puts_a_municipalitys_districts_in_the_district_box(client, province, name,
+                                                                         district) -> None:
+    """北京、天津、上海、重庆 have no prefecture cities: the city box shows the municipality itself
+    (its input value the province code) and the districts come one level below."""
+    cities = client.get(f"/employer/regions?parent={province}").get_json()
+    assert [(c["name"], c["value"]) for c in cities] == [(name, province)]
+    districts = client.get(f"/employer/regions?parent={cities[0]['code']}").get_json()
+    assert {"code": district[0], "name": district[1], "value": district[0]} in districts
+    assert all(d["code"][:2] == province[:2] for d in districts)
 
 
 # --- login ------------------------------------------------------------------------------------
@@ -517,6 +536,20 @@ def test_ot_1_explanation_over_200_characters_is_refused_and_nothing_saved(
     assert "解" * 201 in html  # kept for editing
     res = client.post(f"/employer/agreements/{row.id}/terminations", data={"reason": "", "explanation": "x"})
     assert res.status_code == 400 and _error(res.get_data(as_text=True), "reason") == "请选择解约原因"
+    assert signing.count_rows(TerminationRequest) == 0
+
+
+def test_ot_1_other_reason_without_explanation_is_refused_next_to_the_field(
+        client, portal, graduate_api, invite, review_all, csrf_off) -> None:
+    """OT-1: 其他原因 needs 解约说明; the portal says so next to the field and keeps the choice."""
+    user = portal()
+    graduate, _ = graduate_api()
+    row = _signed(graduate, user, invite, review_all)
+    res = client.post(f"/employer/agreements/{row.id}/terminations", data={"reason": "99", "explanation": " "})
+    assert res.status_code == 400
+    html = res.get_data(as_text=True)
+    assert _error(html, "explanation") == "解约原因为“其他原因”时，请填写解约说明"
+    assert '<option value="99" selected>' in html
     assert signing.count_rows(TerminationRequest) == 0
 
 

@@ -189,3 +189,16 @@ def test_deadline_passes_between_list_and_answer(graduate_api, employer_user, in
     frozen_now(row.deadline + timedelta(seconds=1))
     resp = api.post(f"/agreements/{row.id}/decline")
     assert resp.status_code == 409 and resp.get_json()["error"]["code"] == "invitation_expired"
+
+
+def test_ot_1_api_other_reason_without_explanation_is_a_field_error(graduate_api, employer_user, invite,
+                                                                    review_all):
+    """OT-1: reason 99 (其他原因) without 解约说明 → 400 with a field error on explanation."""
+    graduate, api = graduate_api()
+    row = invite(employer_user(), graduate)
+    api.post(f"/agreements/{row.id}/accept")
+    review_all("online_agreement", row.id)
+    resp = api.post(f"/agreements/{row.id}/termination", {"reason": "99"})
+    assert resp.status_code == 400
+    assert resp.get_json()["error"]["fields"] == {"explanation": "解约原因为“其他原因”时，请填写解约说明"}
+    assert api.post(f"/agreements/{row.id}/termination", {"reason": "99", "explanation": "协商"}).status_code == 201

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from tests.signing.conftest import count_rows, refused
 from wxbackend.accounts.actors import actor_for
+from wxbackend.core.codes import code_list
 from wxbackend.core.db import db
 from wxbackend.core.errors import Conflict, Forbidden
 from wxbackend.core.timeutil import SHANGHAI
@@ -153,6 +154,22 @@ def test_ot_1_explanation_optional_and_either_side_may_start(deal: Callable[...,
     msgs = list(db.session.scalars(select(NotificationOutbox).where(
         NotificationOutbox.graduate_id == d["graduate"].id, NotificationOutbox.kind == "termination_received")))
     assert len(msgs) == 1 and msgs[0].data == {"termination_id": req.id}
+
+
+@pytest.mark.parametrize("party", ["graduate", "employer"])
+@pytest.mark.parametrize("explanation", [None, "", "   "])
+def test_ot_1_other_reason_needs_an_explanation(deal: Callable[..., dict[str, Any]], party: str,
+                                                explanation: Any) -> None:
+    """OT-1: 其他原因 says nothing by itself: 解约说明 is then required, for either side."""
+    d = deal()
+    assert code_list("termination_reason").label(services.REASON_OTHER) == "其他原因"
+    err = refused(lambda: _start(d, party=party, reason="99", explanation=explanation), "invalid_fields")
+    assert err.fields == {"explanation": "解约原因为“其他原因”时，请填写解约说明"}
+    err = refused(lambda: _start(d, party=party, reason="其他原因", explanation=explanation), "invalid_fields")
+    assert set(err.fields) == {"explanation"}
+    assert count_rows(TerminationRequest) == 0
+    req = _start(d, party=party, reason="99", explanation="单位搬迁至外地")
+    assert _req(req.id).explanation == "单位搬迁至外地"
 
 
 def test_ot_1_reason_and_explanation_errors_together(deal: Callable[..., dict[str, Any]]) -> None:

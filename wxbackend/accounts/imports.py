@@ -16,7 +16,7 @@ import logging
 import re
 import warnings
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from itertools import islice
@@ -307,10 +307,12 @@ class Started:
     inline: bool
 
 
-def start_import(actor: Actor, user: User, filename: str, content: bytes) -> Started:
+def start_import(actor: Actor, user: User, filename: str, content: bytes,
+                 created: Callable[[ImportBatch], object] | None = None) -> Started:
     """Check the upload and either import it now (small) or queue the job (large).
 
-    Raises :class:`ImportRefused` for file-level problems; nothing is stored then.
+    Raises :class:`ImportRefused` for file-level problems; nothing is stored then. *created* is
+    called with the new batch before it is committed (the console records its one-time form key).
     """
     if user.role != "school" or user.school_id is None:
         raise ImportRefused("只有学校管理员可以导入毕业生基本信息")
@@ -328,6 +330,9 @@ def start_import(actor: Actor, user: User, filename: str, content: bytes) -> Sta
         table.close()
     if not rows:
         raise ImportRefused("表格中没有数据行（只有表头）")
+    if total <= inline_max and all(is_example(row_raw(table, values)) for _n, values in rows):
+        raise ImportRefused(
+            "表格中没有数据行：只有表头和示例行（示例行不会导入），请在示例行下方填写毕业生信息后再上传")
     if total > MAX_ROWS:
         raise ImportRefused(f"表格有{total}行数据，超过单次导入上限{MAX_ROWS}行，请拆分后分批导入")
 
@@ -342,6 +347,8 @@ def start_import(actor: Actor, user: User, filename: str, content: bytes) -> Sta
     )
     db.session.add(batch)
     db.session.flush()
+    if created is not None:
+        created(batch)
     if total <= inline_max:
         batch.state = "running"
         db.session.commit()
@@ -458,13 +465,19 @@ def _process(batch: ImportBatch, actor: Actor, columns: dict[str, int],
     db.session.commit()
 
 
+def is_example(raw: dict[str, Any]) -> bool:
+    """Whether *raw* is the template's example row, left in unchanged."""
+    return (normalise_id_number(cell_text(raw.get("id_number"), "id_number")) == EXAMPLE_ID_NUMBER
+            and cell_text(raw.get("name"), "name") == EXAMPLE_NAME)
+
+
 def _check_row(number: int, raw: dict[str, Any], orgs: OrgIndex,
                first_seen: dict[str, int]) -> tuple[dict[str, object] | None, dict[str, Any] | None]:
     """Return (error entry, None), (None, clean values), or (None, None) to skip the row."""
+    if is_example(raw):
+        return None, None  # the template's example row, left in
     texts = {k: cell_text(v, k) for k, v in raw.items()}
     idn = normalise_id_number(texts.get("id_number"))
-    if idn == EXAMPLE_ID_NUMBER and texts.get("name") == EXAMPLE_NAME:
-        return None, None  # the template's example row, left in
     problems: list[tuple[str, str, str]] = []
     id_cell = raw.get("id_number")
     numeric_id = isinstance(id_cell, int | float) and not isinstance(id_cell, bool)

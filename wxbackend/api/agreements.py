@@ -109,7 +109,7 @@ def agreement_pdf(agreement_id: int) -> Any:
 @bp.output(TerminationOut, status_code=201)
 @bp.doc(summary="申请解约", tags=TAG, security="BearerAuth", responses=ERRORS,
         description="签约完成的网上签约可申请解约（OT-1）：解约原因必选（代码见详情的 termination_reasons），"
-                    "解约说明选填、不超过200字；提交后等待用人单位回应。")
+                    "解约说明选填、不超过200字，解约原因为 99（其他原因）时必填；提交后等待用人单位回应。")
 @token_required
 def termination_start(agreement_id: int, data: dict[str, Any]) -> tuple[dict[str, Any], int]:
     graduate = _graduate()

@@ -21,6 +21,7 @@ from wxbackend.accounts.models import Graduate, User
 from wxbackend.core import audit, ratelimit, timeutil
 from wxbackend.core.audit import ANONYMOUS, Actor
 from wxbackend.core.db import db
+from wxbackend.core.urls import current_path
 
 MSG_BAD_LOGIN = "用户名或密码错误"
 
@@ -123,7 +124,7 @@ def staff_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., 
             user = current_staff()
             if user is None:
                 flash("请先登录", "warning")
-                return redirect(url_for("console.login", next=request.full_path))
+                return redirect(url_for("console.login", next=current_path()))
             allowed = roles or ("admin", "school", "department")
             if user.role not in allowed:
                 abort(403)
@@ -138,7 +139,7 @@ def graduate_required(view: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if current_graduate_web() is None:
-            return redirect(url_for("auth.graduate_login", next=request.full_path))
+            return redirect(url_for("auth.graduate_login", next=current_path()))
         return view(*args, **kwargs)
 
     return wrapped

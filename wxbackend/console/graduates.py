@@ -19,13 +19,13 @@ from wxbackend.accounts.scope import can_manage_basic_info, get_visible_graduate
 from wxbackend.accounts.validation import CODED_FIELDS, FIELDS, LABEL_TO_FIELD, mask_id_number, mask_phone
 from wxbackend.auth.principals import current_staff, staff_required
 from wxbackend.console.views import bp
-from wxbackend.core import audit, timeutil
+from wxbackend.core import audit, once, timeutil
 from wxbackend.core.audit import ROLE_LABELS
 from wxbackend.core.codes import code_list, region_name
 from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError, NotFound
 from wxbackend.core.pagination import paginate
-from wxbackend.destinations.presenter import graduate_records
+from wxbackend.destinations import home as destination_home
 
 PAGE_SIZE = 50
 REVIEWERS = ("school", "department")
@@ -279,8 +279,19 @@ def _detail_fields(graduate: Graduate, full_id: bool) -> list[tuple[str, str, st
     return out
 
 
+def _destination_overview(graduate: Graduate) -> dict[str, Any]:
+    """The current destination of any kind (D-1) and every record with its timeline (RV-6)."""
+    from wxbackend.console.review import history_entries  # review.py imports this module
+
+    overview = destination_home.overview(graduate)
+    for record in overview["records"]:
+        record["history"] = history_entries(record.pop("timeline"))
+    return overview
+
+
 def _render_detail(graduate: Graduate, full_id: bool = False):  # type: ignore[no-untyped-def]
     user = _user()
+    overview = _destination_overview(graduate)
     return render_template(
         "console/graduate_detail.html",
         user=user,
@@ -289,7 +300,8 @@ def _render_detail(graduate: Graduate, full_id: bool = False):  # type: ignore[n
         full_id=full_id,
         masked_id=mask_id_number(graduate.id_number),
         history=build_history(graduate),
-        destinations=graduate_records(graduate.id),
+        current=overview["current"],
+        destinations=overview["records"],
         can_manage=can_manage_basic_info(user, graduate),
         fmt=timeutil.fmt,
     )
@@ -389,13 +401,19 @@ def graduate_new():  # type: ignore[no-untyped-def]
         return _render_form(user, {"training_mode": "1"}, {}, None)
     values = _form_values_from_request()
     try:
+        key = once.claim("graduate.create")
+    except once.AlreadySubmitted as dup:
+        flash("该毕业生信息已提交，请勿重复提交", "success")
+        return redirect(dup.url or url_for("console.graduates"))
+    try:
         graduate = services.create_graduate(actor_for(user), user, values)
+        target = once.done(key, url_for("console.graduate_detail", graduate_id=graduate.id))
         db.session.commit()
     except ApiError as err:
         db.session.rollback()
         return _render_form(user, values, _field_errors(err), None, err.message, 400)
     flash(f"已新增毕业生 {graduate.name}", "success")
-    return redirect(url_for("console.graduate_detail", graduate_id=graduate.id))
+    return redirect(target)
 
 
 @bp.route("/graduates/<int:graduate_id>/edit", methods=["GET", "POST"])

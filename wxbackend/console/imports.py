@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from flask import Response, abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -18,7 +18,7 @@ from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.models import ImportBatch, User
 from wxbackend.auth.principals import current_staff, staff_required
 from wxbackend.console.views import bp, too_large_page
-from wxbackend.core import timeutil
+from wxbackend.core import once, timeutil
 from wxbackend.core.db import db
 
 RECENT = 20
@@ -68,7 +68,14 @@ def imports_upload():  # type: ignore[no-untyped-def]
     finally:
         upload.close()  # a large upload is spooled to a temporary file
     try:
-        started = svc.start_import(actor_for(user), user, upload.filename, content)
+        key = once.claim("import.upload")
+    except once.AlreadySubmitted as dup:
+        flash("该文件已提交导入，请勿重复提交", "success")
+        return redirect(dup.url or url_for("console.imports"))
+    try:
+        started = svc.start_import(
+            actor_for(user), user, upload.filename, content,
+            created=lambda batch: once.done(key, url_for("console.import_detail", batch_id=batch.id)))
     except svc.ImportRefused as refused:
         db.session.rollback()
         return _page(user, refused.message, 400)
@@ -104,7 +111,7 @@ def import_template_xlsx():  # type: ignore[no-untyped-def]
 def import_template_csv():  # type: ignore[no-untyped-def]
     user = _user()
     data = svc.template_csv(user.school_id)
-    return _download(data, "毕业生基本信息导入模板.csv", "text/csv; charset=utf-8")
+    return _download(data, "毕业生基本信息导入模板.csv", "text/csv")  # Flask adds "; charset=utf-8"
 
 
 @bp.route("/imports/<int:batch_id>")

@@ -24,7 +24,7 @@ from wxbackend.accounts.validation import mask_id_number
 from wxbackend.auth.principals import current_staff, staff_required
 from wxbackend.console.graduates import Change
 from wxbackend.console.views import bp, too_large_page
-from wxbackend.core import timeutil
+from wxbackend.core import once, timeutil
 from wxbackend.core.codes import code_list
 from wxbackend.core.daterange import DayRange, day_range
 from wxbackend.core.db import db
@@ -172,6 +172,9 @@ def _picked(values: list[str]) -> list[tuple[int, int | None]]:
     return list(out.items())[:PAGE_SIZE]
 
 
+MSG_NOTHING_TICKED = "请先勾选要通过的记录"
+
+
 @bp.route("/review/batch-pass", methods=["POST"])
 @staff_required(*REVIEWERS)
 def review_batch_pass():  # type: ignore[no-untyped-def]
@@ -186,7 +189,7 @@ def review_batch_pass():  # type: ignore[no-untyped-def]
         back = url_for("console.review_queue")
     picked = _picked(request.form.getlist("item"))
     if not picked:
-        flash("请先勾选要通过的事项", "warning")
+        flash(MSG_NOTHING_TICKED, "warning")
         return redirect(back)
     passed = skipped = 0
     for item_id, version in picked:
@@ -364,6 +367,12 @@ def review_add_proof(item_id: int):  # type: ignore[no-untyped-def]
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         return _render_item(item, status=400, upload_error="请选择要上传的图片")
+    try:
+        # committed with the image by add_attachment; a refused upload rolls the key back
+        once.done(once.claim("review.add_proof"), url_for("console.review_item", item_id=item.id) + "#proofs")
+    except once.AlreadySubmitted as dup:
+        flash("该图片已上传，请勿重复提交", "success")
+        return redirect(dup.url or url_for("console.review_item", item_id=item.id))
     try:
         lifecycle.add_attachment(actor_for(user), kind, record, upload.read(), upload.filename, user=user)
     except ApiError as err:

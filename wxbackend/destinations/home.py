@@ -8,6 +8,7 @@ of SQL queries however many records there are.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +20,7 @@ from wxbackend.destinations import catalogue
 from wxbackend.destinations.models import OPEN_STATUSES, STATUS_LABELS, OtherDestination
 from wxbackend.destinations.services import CLAIM_LABELS, KIND, current_claim
 from wxbackend.files.models import Attachment
+from wxbackend.review import history, lifecycle
 from wxbackend.review.models import STAGE_LABELS, ReviewItem
 from wxbackend.review.summary import review_state
 
@@ -115,14 +117,57 @@ def entries(graduate: Graduate, blocked: str | None) -> list[dict[str, Any]]:
     return out
 
 
-def destination_home(graduate: Graduate) -> dict[str, Any]:
-    claim = current_claim(graduate.id)
+def records_of(graduate: Graduate) -> list[dict[str, Any]]:
+    """Every record of the 登记记录 list, of every kind (every source), newest first."""
     records: list[dict[str, Any]] = []
     for fn in SOURCES:
         records.extend(fn(graduate))
     records.sort(key=lambda r: r["sort_at"].timestamp() if r["sort_at"] else 0.0, reverse=True)
     for r in records:
         r.pop("sort_at", None)
+    return records
+
+
+def _review_kinds(kind: str) -> list[str] | None:
+    """The review kinds of a record kind's phases when its module declared them (else the kind itself)."""
+    try:
+        return [p.review_kind for p in lifecycle.kind_of(kind).phases]
+    except KeyError:
+        return None
+
+
+def overview(graduate: Graduate) -> dict[str, Any]:
+    """What a reviewer sees of a graduate's destination: the current one (D-1) and every record with its history.
+
+    ``current`` is None without a current destination; otherwise its kind label, since when, and the
+    record's list entry (``record``, None if no source lists that kind). Each record carries
+    ``timeline`` (``review.history``, oldest first) and ``item_id``, its latest review item.
+    """
+    claim = current_claim(graduate.id)
+    records = records_of(graduate)
+    ids: dict[str, list[int]] = defaultdict(list)
+    for r in records:
+        ids[r["type"]].append(r["id"])
+    streams = {kind: history.timelines(kind, subject_ids, _review_kinds(kind)) for kind, subject_ids in ids.items()}
+    latest: dict[tuple[str, int], int] = {}
+    for item in db.session.scalars(select(ReviewItem).where(ReviewItem.graduate_id == graduate.id)
+                                   .order_by(ReviewItem.id)):
+        declared = lifecycle.for_item(item)
+        latest[(declared.name if declared else item.kind, item.subject_id)] = item.id
+    for r in records:
+        r["timeline"] = streams[r["type"]].get(r["id"], [])
+        r["item_id"] = latest.get((r["type"], r["id"]))
+    current = None
+    if claim is not None:
+        record = next((r for r in records if r["type"] == claim.kind and r["id"] == claim.subject_id), None)
+        current = {"type": claim.kind, "type_label": CLAIM_LABELS.get(claim.kind, claim.kind),
+                   "id": claim.subject_id, "since": claim.claimed_at, "record": record}
+    return {"current": current, "records": records}
+
+
+def destination_home(graduate: Graduate) -> dict[str, Any]:
+    claim = current_claim(graduate.id)
+    records = records_of(graduate)
     blocked = None
     if claim is not None:
         blocked = f"已有当前毕业去向（{CLAIM_LABELS.get(claim.kind, claim.kind)}），需先结束后才能再登记"

@@ -6,10 +6,7 @@ the record's fields, its proof images and, for a record voided after approval, a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from wxbackend.core import timeutil
 from wxbackend.core.db import db
@@ -54,6 +51,7 @@ def present(item: ReviewItem) -> subjects.Subject:
         files_label=kind.proof.label if kind else "证明材料",
         files_hint=kind.proof.hint if kind else None,
         files_max=kind.proof.max if kind else None,
+        files_min=kind.proof.min if kind else None,
     )
 
 
@@ -63,55 +61,3 @@ def subkind_labels(record_ids: list[int]) -> dict[int, str]:
         select(OtherDestination.id, OtherDestination.subkind).where(OtherDestination.id.in_(record_ids))
     )
     return {rid: subkind_label(key) for rid, key in rows}
-
-
-
-# --- the graduate's records on the console graduate page -------------------------------------
-
-
-@dataclass
-class RecordRow:
-    id: int
-    title: str
-    status: str
-    status_label: str
-    submitted_at: datetime | None
-    approved_at: datetime | None
-    voided_at: datetime | None
-    #: The latest review item, for the link to the item page (None for a draft never submitted).
-    item_id: int | None
-    stage_label: str | None
-
-
-def graduate_records(graduate_id: int) -> list[RecordRow]:
-    """Every other-destination record of the graduate, voided ones included (OD-4), newest first.
-
-    Two queries: the records, and the latest review item of each.
-    """
-    records = list(db.session.scalars(
-        select(OtherDestination).where(OtherDestination.graduate_id == graduate_id)
-        .order_by(OtherDestination.id.desc())
-    ))
-    items: dict[int, ReviewItem] = {}
-    if records:
-        latest = (
-            select(func.max(ReviewItem.id))
-            .where(ReviewItem.kind == KIND, ReviewItem.subject_id.in_([r.id for r in records]))
-            .group_by(ReviewItem.subject_id)
-        )
-        items = {i.subject_id: i for i in db.session.scalars(select(ReviewItem).where(ReviewItem.id.in_(latest)))}
-    out = []
-    for r in records:
-        item = items.get(r.id)
-        out.append(RecordRow(
-            id=r.id,
-            title=f"{catalogue.group(r.group).label} · {subkind_label(r.subkind)}",
-            status=r.status,
-            status_label=r.status_label,
-            submitted_at=r.submitted_at,
-            approved_at=r.approved_at,
-            voided_at=r.voided_at,
-            item_id=item.id if item else None,
-            stage_label=item.stage_label if item is not None and item.status == "pending" else None,
-        ))
-    return out

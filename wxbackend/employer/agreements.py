@@ -17,7 +17,7 @@ from sqlalchemy import select
 from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.models import Graduate, User
 from wxbackend.accounts.validation import mask_id_number
-from wxbackend.core import audit, timeutil, tokens
+from wxbackend.core import audit, once, timeutil, tokens
 from wxbackend.core.audit import ROLE_LABELS
 from wxbackend.core.codes import code_list, region_name
 from wxbackend.core.db import db
@@ -242,7 +242,13 @@ def _send_invitation(user: User) -> Any:
     days = (request.form.get("response_days") or "").strip()
     values: dict[str, Any] = {**terms, "response_days": days}
     try:
+        key = once.claim("employer.invite")
+    except once.AlreadySubmitted as dup:
+        flash("该签约邀请已发出，请勿重复提交", "success")
+        return redirect(dup.url or url_for("employer.home"))
+    try:
         row = services.invite(user, graduate, days, terms)
+        target = once.done(key, url_for("employer.agreement", agreement_id=row.id))
         db.session.commit()
     except ApiError as err:
         db.session.rollback()
@@ -252,7 +258,7 @@ def _send_invitation(user: User) -> Any:
         errors = {key.removeprefix("terms."): message for key, message in err.fields.items()}
         return _render_form(user, graduate, token, values, errors, err.message, err.status)
     flash(f"已向{graduate.name}发出签约邀请，应约截止时间 {timeutil.fmt(row.deadline)}", "success")
-    return redirect(url_for("employer.agreement", agreement_id=row.id))
+    return redirect(target)
 
 
 # --- the agreement page -----------------------------------------------------------------------------
@@ -507,8 +513,14 @@ def start_termination(agreement_id: int):  # type: ignore[no-untyped-def]
     explanation = (request.form.get("explanation") or "").replace("\r\n", "\n")
     form = {"reason": request.form.get("reason") or "", "explanation": explanation}
     try:
+        key = once.claim("employer.start_termination")
+    except once.AlreadySubmitted as dup:
+        flash("解约申请已提交，请勿重复提交", "success")
+        return redirect(dup.url or url_for("employer.agreement", agreement_id=row.id) + "#terminations")
+    try:
         services.start_termination("employer", actor_for(user), row, form["reason"] or None,
                                    explanation, user=user)
+        once.done(key, url_for("employer.agreement", agreement_id=row.id) + "#terminations")
         db.session.commit()
     except ApiError as err:
         db.session.rollback()

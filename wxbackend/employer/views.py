@@ -20,14 +20,14 @@ from sqlalchemy import and_, or_, select
 from wxbackend.accounts.models import Employer, Graduate, School, User
 from wxbackend.accounts.validation import mask_id_number
 from wxbackend.auth.principals import StaffPrincipal, check_account_login, current_staff, sign_in_account
-from wxbackend.core import timeutil
+from wxbackend.core import once, timeutil
 from wxbackend.core.codes import code_list
 from wxbackend.core.daterange import DayRange, day_range
 from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError
 from wxbackend.core.pagination import paginate
 from wxbackend.core.ratelimit import login_limit
-from wxbackend.core.urls import safe_next
+from wxbackend.core.urls import current_path, safe_next
 from wxbackend.employer import regions, registration
 from wxbackend.review.models import ReviewItem
 from wxbackend.signing import services
@@ -65,7 +65,7 @@ def employer_required(view: Callable[..., Any]) -> Callable[..., Any]:
                 abort(403)  # a reviewer: the error page says where their own pages are
             flash("请先登录用人单位账号", "warning")
             # after login only a page can be reopened, not a form post
-            target = request.full_path if request.method == "GET" else None
+            target = current_path() if request.method == "GET" else None
             return redirect(url_for("employer.login", next=target))
         return view(*args, **kwargs)
 
@@ -139,15 +139,23 @@ def register():  # type: ignore[no-untyped-def]
     """用人单位注册 (ON-1): the employer block of fig. 9 and a login; nothing is saved on any error."""
     if request.method == "GET":
         return _render_register({}, {})
+    # Claimed first: the second click of one form would otherwise fail as "already registered".
+    try:
+        key = once.claim("employer.register")
+    except once.AlreadySubmitted as dup:
+        flash("注册信息已提交，请勿重复提交", "success")
+        return redirect(dup.url or url_for("employer.login"))
     values, errors = registration.clean(request.form)
     shown = {k: v for k, v in values.items() if k != "password"}
     if errors:
+        db.session.rollback()  # the key stays usable for the corrected form
         return _render_register(shown, errors, "注册信息有误，请按提示修改", 400)
     try:
         user = registration.register(values)
     except ApiError as err:
         db.session.rollback()
         return _render_register(shown, err.fields, err.message, err.status)
+    once.done(key, url_for("employer.home"))
     flash(f"注册成功：{user.display_name}。现在可以向毕业生发起签约邀请。", "success")
     return _sign_in(user, "auth.employer_login")
 
@@ -156,7 +164,7 @@ def register():  # type: ignore[no-untyped-def]
 def region_children():  # type: ignore[no-untyped-def]
     """Children of a region for the address cascade (public data, no login needed)."""
     parent = (request.args.get("parent") or "").strip()
-    return jsonify([{"code": code, "name": name} for code, name in regions.children(parent)])
+    return jsonify([r._asdict() for r in regions.children(parent)])
 
 
 # --- home ---------------------------------------------------------------------------------------

@@ -29,6 +29,8 @@ class Subject:
     #: The record's own status as the module names it (审核中, 已作废, …).
     status_label: str
     rows: list[tuple[str, str]] = field(default_factory=list)
+    #: Titled groups of rows shown after ``rows``, e.g. the sections of an agreement (fig. 9).
+    sections: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list)
     files: list[StoredFile] = field(default_factory=list)
     #: Reviewers may edit the fields and the images while the item waits for them (RV-5).
     editable: bool = False
@@ -38,6 +40,8 @@ class Subject:
     files_label: str = "证明材料"
     files_hint: str | None = None
     files_max: int | None = None
+    #: How many images the record needs (0: none, e.g. 无需证明材料); None for records that take no images.
+    files_min: int | None = None
 
 
 Presenter = Callable[[ReviewItem], Subject]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from wxbackend.accounts.validation import mask_id_number
 from wxbackend.core import timeutil
 from wxbackend.core.codes import code_list
 from wxbackend.core.db import db
@@ -17,23 +18,33 @@ from wxbackend.review.models import ReviewItem
 from wxbackend.signing import documents
 from wxbackend.signing.models import PARTY_LABELS, OnlineAgreement, TerminationRequest
 
+#: The agreement's sections on the reviewer's page, in fig. 9's order, and what each is called there.
+SECTION_ORDER = ("签约信息", "用人单位信息", "档案转递", "户口迁移", "协议补充内容", "毕业生信息")
+SECTION_TITLES = {"毕业生信息": "学生信息"}
 
-def _agreement_rows(row: OnlineAgreement) -> list[tuple[str, str]]:
-    rows: list[tuple[str, str]] = []
-    for section in documents.agreement_sections(row, row.graduate, row.graduate.school):
-        if section["title"] == "毕业生信息":
-            continue  # the item page shows the graduate already
-        rows += [(f"{section['title']} · {label}", value) for label, value in section["rows"]]
-    return rows
+
+def _agreement_sections(row: OnlineAgreement, answered: bool = True) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The sections of ``documents.agreement_sections`` for a reviewer: fig. 9 order, 身份证号 masked."""
+    graduate = row.graduate
+    by_title = {s["title"]: s for s in documents.agreement_sections(row, graduate, graduate.school)}
+    out: list[tuple[str, list[tuple[str, str]]]] = []
+    for title in SECTION_ORDER:
+        section = by_title.get(title)
+        if section is None:
+            continue
+        rows = [(label, mask_id_number(value) if label == "身份证号" else value) for label, value in section["rows"]]
+        if title == "签约信息" and answered:
+            rows[2:2] = [("邀约时间", timeutil.fmt(row.invited_at)), ("毕业生应约时间", timeutil.fmt(row.answered_at))]
+        out.append((SECTION_TITLES.get(title, title), rows))
+    return out
 
 
 def present_agreement(item: ReviewItem) -> subjects.Subject:
     row = db.session.get(OnlineAgreement, item.subject_id)
     if row is None:  # pragma: no cover - items are never orphaned
         return subjects.Subject(title="网上签约", status_label="记录不存在")
-    rows = [("邀约时间", timeutil.fmt(row.invited_at)), ("毕业生应约时间", timeutil.fmt(row.answered_at))]
     return subjects.Subject(title=f"网上签约 · {row.unit_name}", status_label=row.status_label,
-                            rows=rows + _agreement_rows(row))
+                            sections=_agreement_sections(row))
 
 
 def present_termination(item: ReviewItem) -> subjects.Subject:
@@ -52,7 +63,7 @@ def present_termination(item: ReviewItem) -> subjects.Subject:
         ("签约完成时间", timeutil.fmt(row.signed_at)),
     ]
     return subjects.Subject(title=f"解约申请 · {row.unit_name}", status_label=req.status_label,
-                            rows=rows + _agreement_rows(row))
+                            sections=[("解约申请", rows), *_agreement_sections(row)])
 
 
 def unit_labels(agreement_ids: list[int]) -> dict[int, str]:

@@ -473,6 +473,11 @@ def open_termination(agreement_id: int) -> TerminationRequest | None:
         TerminationRequest.agreement_id == agreement_id, TerminationRequest.status.in_(("waiting", "reviewing"))))
 
 
+#: 其他原因 in the termination_reason list: it says nothing by itself, so 解约说明 is then required.
+REASON_OTHER = "99"
+MSG_OTHER_NEEDS_EXPLANATION = "解约原因为“其他原因”时，请填写解约说明"
+
+
 def start_termination(party: str, actor: Actor, row: OnlineAgreement, reason_code: Any, explanation: Any,
                       user: User | None = None) -> TerminationRequest:
     """申请解约 by the graduate or the employer (OT-1); the other side answers (OT-2)."""
@@ -485,6 +490,8 @@ def start_termination(party: str, actor: Actor, row: OnlineAgreement, reason_cod
         errors["explanation"] = "解约说明应为文字"
     elif len(text) > EXPLANATION_MAX:
         errors["explanation"] = f"解约说明不能超过{EXPLANATION_MAX}个字（现为{len(text)}个字）"
+    elif code == REASON_OTHER and not text:
+        errors["explanation"] = MSG_OTHER_NEEDS_EXPLANATION
     if errors:
         raise ApiError("invalid_fields", "解约申请有误，请按提示修改", errors)
     db.session.refresh(row)
