@@ -116,6 +116,9 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     #: Bumped when the password changes or the account is disabled: ends every session.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
+    #: Set when somebody else set the password (a new account, a reset): the console asks for a new
+    #: one before any other page.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     created_at: Mapped[datetime] = mapped_column(default=timeutil.now)
     last_login_at: Mapped[datetime | None]
 
