@@ -2,35 +2,57 @@
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+SUM := $(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+# What running needs (`make run`) and what testing needs on top (`make test`): two stamps.
+RUN_STAMP := $(VENV)/.run-$(SUM)
+STAMP := $(VENV)/.installed-$(SUM)
 export PYTHONDONTWRITEBYTECODE=1
 
 TEST_PG ?= postgresql://postgres@127.0.0.1:5432/wx_test
 TEST_REDIS ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
 
-.PHONY: run test test-pg test-sqlite test-miniprogram lint-imports install system-deps services lint bench clean
+.PHONY: run reset-demo test test-pg test-sqlite test-miniprogram lint-imports install install-run system-deps \
+	run-deps services lint bench clean
+
+$(RUN_STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e .
+	rm -f $(VENV)/.run-*
+	touch $(RUN_STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[test]'
-	rm -f $(VENV)/.installed-*
-	touch $(STAMP)
+	rm -f $(VENV)/.installed-* $(VENV)/.run-*
+	touch $(STAMP) $(RUN_STAMP)
+
+install-run: $(RUN_STAMP)
 
 install: $(STAMP)
 
+# Debian packages: running needs only the CJK font (PDFs); tests add Chromium and poppler.
+run-deps:
+	@bash .ci/system-deps.sh run
+
 system-deps:
-	@bash .ci/system-deps.sh
+	@bash .ci/system-deps.sh test
 
 services:
 	@bash .ci/services.sh
 
-run: install system-deps
+run: install-run run-deps
 	$(BIN)/flask --app wxbackend db-upgrade
 	$(BIN)/flask --app wxbackend demo-data
 	@echo "Serving on http://127.0.0.1:5000 (console: /console/login, API: /api/v1/docs)"
 	SCHEDULER=1 $(BIN)/flask --app wxbackend run --host 127.0.0.1 --port 5000
+
+# Start the embedded default again from nothing: drop the SQLite database and stored files, then `make run`.
+reset-demo:
+	rm -rf instance/wx.sqlite3 instance/wx.sqlite3-* instance/files
+	$(MAKE) run
 
 test: install system-deps services
 	$(MAKE) lint-imports

@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# Debian packages the platform needs: Chromium (browser tests), a CJK font (PDFs), poppler (PDF checks).
+# Debian packages the platform needs: Pango and a CJK font (PDFs); for tests also Chromium and poppler (PDF checks).
 set -u
+# Usage: system-deps.sh run|test — `run` needs only the font; `test` also the browser and poppler.
+mode="${1:-test}"
 need=()
-[ -x /usr/bin/chromium ] || need+=(chromium)
 fc-list 2>/dev/null | grep -qi "wenquanyi micro hei" || need+=(fonts-wqy-microhei)
-command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
+dpkg -s libpangoft2-1.0-0 >/dev/null 2>&1 || need+=(libpango-1.0-0 libpangoft2-1.0-0)
+if [ "$mode" = test ]; then
+  [ -x /usr/bin/chromium ] || need+=(chromium)
+  command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
+fi
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ]; then
   echo "missing Debian packages: ${need[*]} (run as root: apt-get install ${need[*]})" >&2

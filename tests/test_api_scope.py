@@ -13,7 +13,7 @@ import re
 PUBLIC = {
     "api.notices", "api.code_lists", "api.codes",
     "api.wx_login", "api.bind", "api.exchange", "api.termination_reasons", "api.agreement_fields",
-    "openapi.spec", "openapi.docs", "openapi.redoc",
+    "openapi.spec", "openapi.docs", "openapi.redoc", "apidocs.asset",
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -46,3 +47,24 @@ def test_the_application_never_imports_jobs(tree: Path) -> None:
     module.write_text(module.read_text() + "\nimport jobs.pdf as _jobs  # noqa\n")
     broken = _lint(tree)
     assert broken.returncode != 0 and "wxbackend never imports jobs" in broken.stdout
+
+
+def test_the_repository_stands_on_its_own() -> None:
+    """No tracked file points outside the repository (the README and the code explain themselves)."""
+    files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    outside = re.compile(r"\.\./" + "shared|/work/" + "shared")
+    offenders = [name for name in files
+                 if (ROOT / name).is_file() and outside.search((ROOT / name).read_text(errors="ignore"))]
+    assert not offenders, offenders
+
+
+def test_make_run_installs_only_what_running_needs() -> None:
+    """`make run` installs the package without the test extras and only the run-time Debian packages."""
+    makefile = (ROOT / "Makefile").read_text()
+    run = re.search(r"^run: (.*)$", makefile, re.M)
+    assert run is not None and run.group(1).split() == ["install-run", "run-deps"]
+    assert "pip install -q -e .\n" in makefile
+    assert "system-deps.sh run" in makefile
+    script = (ROOT / ".ci" / "system-deps.sh").read_text()
+    run_part = script.split('if [ "$mode" = test ]')[0]
+    assert "chromium" not in run_part.split("need=()")[1]

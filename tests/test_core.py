@@ -65,3 +65,17 @@ def test_openapi_document_is_generated(client) -> None:
     spec = res.get_json()
     assert spec["openapi"].startswith("3.")
     assert spec["info"]["title"].startswith("全国高校毕业生")
+
+
+def test_sqlite_migrations_keep_foreign_keys_enforced_afterwards(app, tmp_path) -> None:
+    """Batch migrations run with SQLite's key checks off; the app's connections have them on again."""
+    from wxbackend import create_app
+    from wxbackend.db_migrate import upgrade
+
+    fresh = create_app(settings=Settings(DATABASE_URL=f"sqlite:///{tmp_path / 'm.sqlite3'}", SECRET_KEY="t",
+                                         JOBS_MODE="eager"))
+    upgrade(fresh)
+    with fresh.app_context():
+        assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        db.session.remove()
+        db.engine.dispose()

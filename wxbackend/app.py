@@ -96,11 +96,13 @@ def configure_db(app: APIFlask) -> None:
 
 
 def configure_security(app: APIFlask) -> None:
-    from wxbackend.auth import principals
-    from wxbackend.core import errors
+    from wxbackend.auth import portals, principals
+    from wxbackend.core import apidocs, errors
 
     errors.init_app(app)
     principals.init_app(app)
+    portals.init_app(app)  # error pages: who is asking, their home, the wrong-portal text
+    apidocs.init_app(app)  # Swagger UI's assets served locally, so /api/v1/docs works offline
     from wxbackend.core import ratelimit
 
     ratelimit.init_app(app)
@@ -135,6 +137,8 @@ def add_blueprints(app: APIFlask) -> None:
     from wxbackend.graduate.views import bp as auth_bp
     from wxbackend.home.views import bp as home_bp
 
+    # browsers ask every site for /favicon.ico: the static file, under the static endpoint's name
+    app.add_url_rule("/favicon.ico", endpoint="static", defaults={"filename": "favicon.ico"})
     app.register_blueprint(home_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(console_bp, url_prefix="/console")

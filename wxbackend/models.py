@@ -14,8 +14,8 @@ from wxbackend.accounts.models import (  # noqa: F401
     WechatBinding,
 )
 from wxbackend.core.audit import AuditEvent  # noqa: F401
-from wxbackend.core.once import FormSubmission  # noqa: F401
 from wxbackend.core.db import Base
+from wxbackend.core.once import FormSubmission  # noqa: F401
 from wxbackend.destinations.models import DestinationClaim, OtherDestination  # noqa: F401
 from wxbackend.files.models import Attachment, StoredFile  # noqa: F401
 from wxbackend.notify.models import NotificationOutbox  # noqa: F401

@@ -1,4 +1,7 @@
-"""Every audit action the code records has a Chinese label: logs never show raw codes such as ``employer.find_graduate``."""
+"""Every audit action the code records has a Chinese label.
+
+Logs never show raw codes such as ``employer.find_graduate``.
+"""
 
 from __future__ import annotations
 

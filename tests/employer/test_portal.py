@@ -234,13 +234,13 @@ def _csrf(client: Any) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
 
 
-def test_pages_send_strangers_and_reviewers_to_the_portal_login(client, staff_login, world) -> None:
+def test_pages_send_strangers_to_the_portal_login_and_tell_reviewers_where_to_go(client, staff_login, world) -> None:
     res = client.get("/employer/invite")
     assert res.status_code == 302 and "/employer/login?next=" in res.headers["Location"]
     staff_login(world["school_user"])
     assert client.get("/console/").status_code == 200
     res = client.get("/employer/")
-    assert res.status_code == 302 and "/employer/login" in res.headers["Location"]
+    assert res.status_code == 403 and "请退出后使用用人单位账号登录" in res.get_data(as_text=True)
 
 
 def test_login_follows_only_local_next(client, employer_user, csrf_off) -> None:

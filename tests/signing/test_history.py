@@ -9,8 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
+from sqlalchemy import insert as sa_insert
 from sqlalchemy import select
 
 from jobs.expiry import expire_invitations
@@ -299,14 +301,14 @@ def test_rv_6_the_migration_gives_existing_records_their_events(
     from alembic import command
     from alembic.script import ScriptDirectory
 
-    from wxbackend.db_migrate import alembic_config
+    from wxbackend.db_migrate import alembic_config, migration_connection
 
     cfg = alembic_config(app)
     before = ScriptDirectory.from_config(cfg).get_revision("0008").down_revision
 
     def migrate(step: Callable[..., None], revision: str) -> None:
         db.session.remove()
-        with db.engine.begin() as connection:
+        with migration_connection(db.engine) as connection:
             cfg.attributes["connection"] = connection
             step(cfg, revision)
 
@@ -318,15 +320,14 @@ def test_rv_6_the_migration_gives_existing_records_their_events(
         employer = make_employer()
         user = make_user(role="employer", employer_id=employer.id, display_name="招聘专员")
 
-        def agreement(status: str, **kw: Any) -> OnlineAgreement:
-            row = OnlineAgreement(
+        def agreement(status: str, **kw: Any) -> Any:
+            # A Core INSERT of the columns that exist at this revision (later migrations add more).
+            result = db.session.execute(sa_insert(OnlineAgreement.__table__).values(
                 employer_id=employer.id, graduate_id=graduate.id, school_id=school.id,
                 department_id=graduate.department_id, invited_by_user_id=user.id, status=status, invited_at=t0,
                 response_days=3, deadline=t0 + timedelta(days=4), terms=TERMS, employer_info={},
-                unit_name=employer.name, credit_code=employer.credit_code, updated_at=t0, version=1, **kw)
-            db.session.add(row)
-            db.session.flush()
-            return row
+                unit_name=employer.name, credit_code=employer.credit_code, updated_at=t0, version=1, **kw))
+            return SimpleNamespace(id=result.inserted_primary_key[0])
 
         hour = timedelta(hours=1)
         expired = agreement("expired", expired_at=t0 + timedelta(days=4))

@@ -17,7 +17,8 @@ from wxbackend.signing.models import OnlineAgreement
 
 def test_on_11_employer_withdraws_a_waiting_invitation(graduate_api: Any, employer_user: Callable[..., Any],
                                                        invite: Callable[..., Any]) -> None:
-    """ON-11: 撤回 before the answer → 已撤回, the graduate cannot answer it, is told, and the employer may invite again."""
+    """ON-11: 撤回 before the answer → 已撤回; the graduate cannot answer it and is told; the employer may invite
+    again."""
     graduate, api = graduate_api()
     user = employer_user()
     row = invite(user, graduate)
@@ -83,6 +84,7 @@ def test_on_12_decline_with_a_reason_the_employer_sees(graduate_api: Any, employ
     assert resp.status_code == 200 and resp.get_json()["status"] == "declined"
     db.session.refresh(row)
     assert row.decline_reason == "已选择继续深造"
+    assert api.get(f"/agreements/{row.id}").get_json()["decline_reason"] == "已选择继续深造"
     (event,) = [e for e in history.timeline(services.KIND, row.id) if e.action == "decline"]
     assert event.reason == "已选择继续深造"
     # the employer's view of the same agreement carries it

@@ -16,15 +16,20 @@ from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.models import Graduate
 from wxbackend.accounts.modules import require_module
 from wxbackend.api import bp
-from wxbackend.api.schemas import AgreementFieldsOut, AgreementOut, DeclineIn, TerminationIn, TerminationOut, error_responses
+from wxbackend.api.schemas import (
+    AgreementFieldsOut,
+    AgreementOut,
+    DeclineIn,
+    TerminationIn,
+    TerminationOut,
+    error_responses,
+)
 from wxbackend.auth.tokens import token_required
 from wxbackend.core import timeutil
 from wxbackend.core.codes import code_list
 from wxbackend.core.db import db
 from wxbackend.core.errors import NotFound
-from wxbackend.review import history
-from wxbackend.signing import documents, forms, services
-from wxbackend.signing.home import agreement_entries, termination_entries
+from wxbackend.signing import documents, forms, payload, services
 from wxbackend.signing.models import OnlineAgreement, TerminationRequest
 
 TAG = ["网上签约"]
@@ -45,33 +50,12 @@ def _graduate() -> Graduate:
     return graduate
 
 
-def _history(kind: str, subject_id: int) -> list[dict[str, Any]]:
-    """The record's timeline (``review.history``): its own events and its review events, oldest first."""
-    return [{"at": e.at, "action": e.action, "action_label": e.action_label, "by": e.role_label, "reason": e.reason,
-             "stage": e.stage, "source": e.source}
-            for e in history.timeline(kind, subject_id)]
-
-
 def agreement_payload(graduate: Graduate, row: OnlineAgreement) -> dict[str, Any]:
-    """Fig. 9: 签约信息, 单位信息, archive and hukou blocks, the student, history and terminations."""
-    (summary,) = agreement_entries(graduate, only=row.id)
-    doc_sections = documents.agreement_sections(row, graduate, graduate.school)
-    return {
-        **summary,
-        "sections": [{"title": s["title"], "rows": [{"label": k, "value": v} for k, v in s["rows"]]}
-                     for s in doc_sections],
-        "terms": row.terms,
-        "pdf_url": f"/api/v1/agreements/{row.id}/pdf" if summary["actions"]["pdf"] else None,
-        "history": _history(services.KIND, row.id),
-        "terminations": termination_entries(graduate, agreement_id=row.id),
-        "termination_reasons": [{"code": c, "label": label} for c, label in services.termination_reasons()],
-        "explanation_max": services.EXPLANATION_MAX,
-    }
+    """Fig. 9 with its history and terminations (``signing.payload``); the PDF under /api/v1."""
+    return payload.agreement_payload(graduate, row, lambda agreement_id: f"/api/v1/agreements/{agreement_id}/pdf")
 
 
-def termination_payload(graduate: Graduate, req: TerminationRequest) -> dict[str, Any]:
-    (summary,) = termination_entries(graduate, only=req.id)
-    return {**summary, "history": _history(services.TERMINATION_KIND, req.id)}
+termination_payload = payload.termination_payload
 
 
 @bp.get("/agreements/<int:agreement_id>")

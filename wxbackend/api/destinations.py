@@ -28,13 +28,12 @@ from wxbackend.api.schemas import (
 from wxbackend.auth.tokens import token_required
 from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError, NotFound
-from wxbackend.destinations import catalogue, services
-from wxbackend.destinations.home import destination_home, other_destinations
+from wxbackend.destinations import catalogue, payload, services
+from wxbackend.destinations.home import destination_home
 from wxbackend.destinations.models import OtherDestination
 from wxbackend.files.images import MAX_IMAGE_BYTES
 from wxbackend.files.models import StoredFile
-from wxbackend.files.service import attached_files, file_response
-from wxbackend.review import history
+from wxbackend.files.service import file_response
 
 TAG = ["毕业去向"]
 COMMON = {"_401": "未登录",
@@ -48,39 +47,16 @@ RECORD_ERRORS = error_responses(
 
 
 def file_payload(f: StoredFile) -> dict[str, Any]:
-    return {
-        "id": f.id,
-        "url": url_for("api.file_content", file_id=f.id),
-        "content_type": f.content_type,
-        "size": f.size,
-        "width": f.width,
-        "height": f.height,
-        "compression_state": f.compression_state,
-        "original_name": f.original_name,
-    }
+    return payload.file_payload(f, _file_url)
 
 
 def record_payload(graduate: Graduate, record: OtherDestination) -> dict[str, Any]:
-    """The record as the list shows it, plus its fields, proofs and history."""
-    (summary,) = other_destinations(graduate, only=record.id)
-    kind = catalogue.subkind(record.subkind)
-    assert kind is not None
-    history_rows = [{
-        "at": e.at, "action": e.action, "action_label": e.action_label, "by": e.role_label, "reason": e.reason,
-        "changes": [{"field": k, "before": v[0], "after": v[1]} for k, v in e.changes.items()],
-    } for e in history.timeline(services.KIND, record.id)]
-    return {
-        **summary,
-        "fields": record.fields,
-        "rows": [{"key": k, "label": label, "value": v} for k, label, v in catalogue.display_rows(kind, record.fields)],
-        "readonly_fields": [f.field.key for f in kind.fields if f.source],
-        "proof_requirement": {"label": kind.proof.label, "min": kind.proof.min, "max": kind.proof.max,
-                              "hint": kind.proof.hint},
-        "proofs": [file_payload(f) for f in attached_files(services.KIND, [record.id])[record.id]],
-        "history": history_rows,
-        "approved_at": record.approved_at,
-        "voided_at": record.voided_at,
-    }
+    """The record as the list shows it, plus its fields, proofs and history (``destinations.payload``)."""
+    return payload.record_payload(graduate, record, _file_url)
+
+
+def _file_url(file_id: int) -> str:
+    return url_for("api.file_content", file_id=file_id)
 
 
 # --- home and catalogue ------------------------------------------------------------------------

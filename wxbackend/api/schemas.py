@@ -181,6 +181,7 @@ class RecordSummarySchema(Schema):
     deadline = DateTime(metadata={"description": "应约截止时间（ON-2）"})
     agreement_no = String(allow_none=True, metadata={"description": "协议编号（签约完成后生成，ON-8）"})
     failed_reason = String(allow_none=True, metadata={"description": "签约失败原因（ON-9）"})
+    decline_reason = String(allow_none=True, metadata={"description": "本人拒绝时填写的原因（ON-12）"})
     can_answer = Boolean(metadata={"description": "现在能否回应（接受或拒绝）"})
     answer_refusal = String(allow_none=True, metadata={"description": "不能回应的原因（已失效、已接受其他邀请等）"})
     accept_refusal = String(allow_none=True, metadata={"description": "不能接受的原因（含 D-1 已有当前毕业去向）"})

@@ -10,7 +10,7 @@ review engine or the module's service; this module only reads forms and renders 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -26,6 +26,7 @@ from wxbackend.console.graduates import Change
 from wxbackend.console.views import bp, too_large_page
 from wxbackend.core import timeutil
 from wxbackend.core.codes import code_list
+from wxbackend.core.daterange import DayRange, day_range
 from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError, NotFound
 from wxbackend.core.pagination import paginate
@@ -88,28 +89,14 @@ class QueueFilters:
         return {k: v for k, v in values.items() if v}
 
 
-def _date_arg(name: str, errors: dict[str, str]) -> date | None:
-    raw = request.args.get(name, "").strip()
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        errors[name] = "日期格式应为 YYYY-MM-DD"
-        return None
-
-
 def _queue_filters(user: User) -> QueueFilters:
     f = QueueFilters()
     kind = request.args.get("kind", "")
     f.kind = kind if kind in engine.KIND_LABELS else None
     f.department_id = user.department_id if user.role == "department" else _int(request.args.get("department"))
     f.major_id = _int(request.args.get("major"))
-    f.date_from = _date_arg("from", f.errors)
-    f.date_to = _date_arg("to", f.errors)
-    if f.date_from and f.date_to and f.date_from > f.date_to:
-        f.errors["to"] = "结束日期不能早于开始日期"
-        f.date_to = None
+    days = day_range(request.args, f.errors)
+    f.date_from, f.date_to = days.start, days.end
     return f
 
 
@@ -120,10 +107,7 @@ def _queue_conditions(f: QueueFilters) -> list[Any]:
         conditions.append(ReviewItem.department_id == f.department_id)
     if f.major_id:
         conditions.append(Graduate.major_id == f.major_id)
-    if f.date_from:
-        conditions.append(ReviewItem.submitted_at >= timeutil.start_of_day(f.date_from))
-    if f.date_to:
-        conditions.append(ReviewItem.submitted_at < timeutil.start_of_day(f.date_to + timedelta(days=1)))
+    conditions.extend(DayRange(f.date_from, f.date_to).where(ReviewItem.submitted_at))
     return conditions
 
 

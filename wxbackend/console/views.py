@@ -1,7 +1,8 @@
 """Reviewer web console (院系 and 学校 reviewers, platform admin): login, home.
 
 Other console pages live in sibling modules that add routes to this blueprint
-(``graduates``, ``imports``, ``notices``, ``departments``, ``accounts``, ``admin``); they are imported at the bottom.
+(``graduates``, ``imports``, ``notices``, ``departments``, ``accounts``, ``admin``); they are imported at
+the bottom.
 """
 
 from __future__ import annotations
@@ -9,16 +10,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import logout_user
 from sqlalchemy import func, select
-from werkzeug.exceptions import Forbidden, RequestEntityTooLarge
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from wxbackend.accounts.models import Graduate, User
 from wxbackend.accounts.scope import graduate_filter
 from wxbackend.auth.principals import check_account_login, current_staff, sign_in_account, staff_required
 from wxbackend.core.db import db
-from wxbackend.core.errors import HTTP_CODES, wants_json
+from wxbackend.core.errors import http_error_response
 from wxbackend.core.ratelimit import login_limit
 from wxbackend.core.urls import safe_next
 from wxbackend.review import engine
@@ -52,16 +53,7 @@ def too_large_page(endpoint: str) -> Callable[[Callable[[RequestEntityTooLarge],
 @bp.errorhandler(RequestEntityTooLarge)
 def _too_large(err: RequestEntityTooLarge):  # type: ignore[no-untyped-def]
     page = _TOO_LARGE_PAGES.get(request.endpoint or "")
-    return page(err) if page is not None else err
-
-
-@bp.errorhandler(Forbidden)
-def _forbidden(err: Forbidden):  # type: ignore[no-untyped-def]
-    """A page the account's role may not use: say so in Chinese, with the way back."""
-    if wants_json(request):
-        code, message = HTTP_CODES[403]
-        return jsonify({"error": {"code": code, "message": message, "fields": {}}}), 403
-    return render_template("console/forbidden.html"), 403
+    return page(err) if page is not None else http_error_response(err)
 
 
 #: Pages an account that must change its password may still open.

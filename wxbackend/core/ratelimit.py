@@ -10,13 +10,15 @@ saying when to try again in the browser.
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, current_app, request
 from flask_limiter import Limiter, RateLimitExceeded
 
-from wxbackend.core.errors import wants_json
+from wxbackend.core.errors import error_page, json_error, wants_json
 
 
 def client_ip() -> str:
@@ -61,10 +63,29 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(RateLimitExceeded)
     def _limited(err: RateLimitExceeded):  # type: ignore[no-untyped-def]
-        message = "尝试次数过多，请稍后再试"
+        wait = retry_after(err)
+        message = f"尝试次数过多，请稍后再试（约 {wait_text(wait)}后可再试）"
+        headers = {"Retry-After": str(wait)}
         if wants_json(request):
-            return jsonify({"error": {"code": "rate_limited", "message": message, "fields": {}}}), 429
-        return render_template("rate_limited.html", message=message), 429
+            return json_error(429, "rate_limited", message, headers=headers)
+        return error_page(429, message + "。为保护账号和个人信息安全，短时间内多次登录失败或查询过于频繁时会暂时限制。",
+                          headers=headers)
+
+
+def retry_after(err: RateLimitExceeded) -> int:
+    """Seconds until the breached limit's window lets a request through again (at least 1)."""
+    current = limiter.current_limit
+    try:
+        if current is not None and current.breached:
+            return max(1, math.ceil(current.reset_at - time.time()))
+    except Exception:  # the storage could not be read; fall back to the whole window
+        current_app.logger.warning("rate limit window could not be read", exc_info=True)
+    return max(1, int(err.limit.limit.get_expiry()))
+
+
+def wait_text(seconds: int) -> str:
+    """``45 秒`` under two minutes, else whole minutes rounded up: ``15 分钟``."""
+    return f"{seconds} 秒" if seconds < 120 else f"{math.ceil(seconds / 60)} 分钟"
 
 
 def lookup_key() -> str:

@@ -24,6 +24,7 @@ from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError, NotFound
 from wxbackend.core.fields import FormField, form_field
 from wxbackend.core.ratelimit import lookup_limit
+from wxbackend.core.urls import safe_next
 from wxbackend.employer.views import bp, employer_required, employer_user, shown_status
 from wxbackend.review import engine, history
 from wxbackend.review.history import TimelineEvent
@@ -133,6 +134,19 @@ def _pending_invitation(employer_id: int, graduate_id: int) -> OnlineAgreement |
         OnlineAgreement.effective_status_where("waiting", timeutil.now())))
 
 
+MSG_SIGNED_ELSEWHERE = "该毕业生已与其他单位签约完成。按规定仍可发送邀请（毕业生需先解约才能接受新的邀请）。"
+MSG_SIGNED_HERE = "该毕业生已与贵单位签约完成，仍可发送邀请。"
+
+
+def _signed_notice(employer_id: int, graduate_id: int) -> str | None:
+    """Say before sending that the graduate is signed (ON-5 allows the invitation), never with whom."""
+    signed_with = list(db.session.scalars(select(OnlineAgreement.employer_id).where(
+        OnlineAgreement.graduate_id == graduate_id, OnlineAgreement.status == "signed").limit(2)))
+    if not signed_with:
+        return None
+    return MSG_SIGNED_HERE if employer_id in signed_with else MSG_SIGNED_ELSEWHERE
+
+
 def _render_form(user: User, graduate: Graduate, token: str, values: dict[str, Any], errors: dict[str, str],
                  message: str | None = None, status: int = 200) -> Any:
     days = forms.response_days_range()
@@ -158,6 +172,7 @@ def _render_form(user: User, graduate: Graduate, token: str, values: dict[str, A
         deadline_rule=DEADLINE_RULE,
         unit_receive_codes=_unit_receive_codes(),
         pending=_pending_invitation(user.employer_id, graduate.id),
+        signed=_signed_notice(user.employer_id, graduate.id),
         # D-2, said before the form is filled in; services.invite refuses it anyway
         refusal=f"{services.MSG_DIRECTED}，不能向其发起签约邀请" if graduate.is_directed else None,
         fmt=timeutil.fmt,
@@ -170,7 +185,8 @@ def _render_form(user: User, graduate: Graduate, token: str, values: dict[str, A
 def invite():  # type: ignore[no-untyped-def]
     """发起签约邀请: step 1 finds the graduate, step 2 sends the invitation (§4.1.1, ON-1, ON-2, ON-6)."""
     if request.method == "GET":
-        return _render_find({}, {})
+        again = request.args.get("again", type=int)
+        return _invite_again(employer_user(), again) if again else _render_find({}, {})
     if request.form.get("step") == "send":
         return _send_invitation(employer_user())
     return _find_graduate(employer_user())
@@ -193,6 +209,26 @@ def _find_graduate(user: User) -> Any:
     db.session.commit()
     assert user.employer_id is not None
     return _render_form(user, graduate, graduate_token(user.employer_id, graduate.id), {}, {})
+
+
+#: Statuses after which the employer may invite the same graduate again (ON-6, ON-9, ON-11).
+ENDED = ("declined", "expired", "withdrawn", "failed")
+
+
+def _invite_again(user: User, agreement_id: int) -> Any:
+    """再次邀请 from one of the employer's ended invitations: the same graduate, the earlier terms filled in.
+
+    The graduate was found before, so there is no lookup (and nothing to audit as one); the page
+    carries them on in the same signed token as a fresh lookup.
+    """
+    row = _own(agreement_id)
+    graduate = db.session.get(Graduate, row.graduate_id)
+    if graduate is None or graduate.deleted_at is not None:
+        abort(404)
+    assert user.employer_id is not None
+    values: dict[str, Any] = {k: "" if v is None else str(v) for k, v in row.terms.items()}
+    values["response_days"] = str(row.response_days)
+    return _render_form(user, graduate, graduate_token(user.employer_id, graduate.id), values, {})
 
 
 def _send_invitation(user: User) -> Any:
@@ -335,7 +371,7 @@ def _road_position(row: OnlineAgreement, stage: str | None) -> int:
         return 2 if stage == "school" else 1
     if row.status in ("signed", "terminated"):
         return 3
-    return -1  # declined, expired, failed: the road ended early
+    return -1  # declined, expired, withdrawn, failed: the road ended early
 
 
 def _own(agreement_id: int) -> OnlineAgreement:
@@ -377,6 +413,10 @@ def _render_agreement(row: OnlineAgreement, *, form: dict[str, str] | None = Non
     ]
     if row.signed_at:
         sign_rows.append(("签约完成时间", timeutil.fmt(row.signed_at)))
+    if row.status == "declined":
+        sign_rows.append(("拒绝原因", row.decline_reason or "毕业生未填写"))
+    if row.withdrawn_at:
+        sign_rows.append(("撤回时间", timeutil.fmt(row.withdrawn_at)))
     if row.status == "failed":
         sign_rows.append(("签约失败原因", row.failed_reason or "--"))
     if row.terminated_at:
@@ -388,6 +428,7 @@ def _render_agreement(row: OnlineAgreement, *, form: dict[str, str] | None = Non
         status_label=label,
         status_badge=badge,
         effective_status=row.effective_status(timeutil.now()),
+        can_invite_again=row.effective_status(timeutil.now()) in ENDED,
         road=ROAD,
         road_position=_road_position(row, stage),
         sign_rows=sign_rows,
@@ -416,6 +457,25 @@ def _render_agreement(row: OnlineAgreement, *, form: dict[str, str] | None = Non
 def agreement(agreement_id: int):  # type: ignore[no-untyped-def]
     """签约邀请 / 就业协议 detail: fig. 9's fields, the review progress and the termination block."""
     return _render_agreement(_own(agreement_id))
+
+
+@bp.route("/agreements/<int:agreement_id>/withdraw", methods=["POST"])
+@employer_required
+def withdraw_invitation(agreement_id: int):  # type: ignore[no-untyped-def]
+    """撤回 a waiting invitation before the graduate answers (ON-11); back to the page it was asked from."""
+    row = _own(agreement_id)
+    graduate = db.session.get(Graduate, row.graduate_id)
+    name = graduate.name if graduate else ""
+    back = safe_next(request.form.get("next"), url_for("employer.agreement", agreement_id=row.id))
+    try:
+        services.withdraw_invitation(employer_user(), row.id)
+        db.session.commit()
+    except ApiError as err:
+        db.session.rollback()
+        flash(f"撤回失败：{err.message}", "error")
+        return redirect(back)
+    flash(f"已撤回对{name}的签约邀请；如需要，可再次邀请该毕业生", "success")
+    return redirect(back)
 
 
 @bp.route("/agreements/<int:agreement_id>/pdf")

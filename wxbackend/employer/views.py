@@ -8,18 +8,21 @@ The invitation and agreement pages live in :mod:`wxbackend.employer.agreements`.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import login_user, logout_user
-from sqlalchemy import and_, select
+from sqlalchemy import and_, or_, select
 
 from wxbackend.accounts.models import Employer, Graduate, School, User
+from wxbackend.accounts.validation import mask_id_number
 from wxbackend.auth.principals import StaffPrincipal, check_account_login, current_staff, sign_in_account
 from wxbackend.core import timeutil
 from wxbackend.core.codes import code_list
+from wxbackend.core.daterange import DayRange, day_range
 from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError
 from wxbackend.core.pagination import paginate
@@ -59,9 +62,8 @@ def employer_required(view: Callable[..., Any]) -> Callable[..., Any]:
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if current_employer_user() is None:
             if current_staff() is not None:
-                flash("当前登录的是院校管理账号，请使用用人单位账号登录", "warning")
-            else:
-                flash("请先登录用人单位账号", "warning")
+                abort(403)  # a reviewer: the error page says where their own pages are
+            flash("请先登录用人单位账号", "warning")
             # after login only a page can be reopened, not a form post
             target = request.full_path if request.method == "GET" else None
             return redirect(url_for("employer.login", next=target))
@@ -161,8 +163,12 @@ def region_children():  # type: ignore[no-untyped-def]
 
 #: Status filter values of the home list, in the order of the guide's states.
 FILTERS = {k: STATUS_LABELS[k] for k in ("waiting", "reviewing", "signed", "failed", "declined", "expired",
-                                         "terminated")}
+                                         "withdrawn", "terminated")}
 STAGE_STATUS = {"department": "院系审核中", "school": "学校审核中"}
+#: The identifier filter: the last 4 characters of the 身份证号 (what the masked number shows), or a whole
+#: 身份证号 / 考生号 — never a fragment in the middle, which would let a list be probed digit by digit.
+ID_TAIL = 4
+MSG_IDENTIFIER = "请输入身份证号后4位，或完整的身份证号/考生号"
 
 
 def shown_status(row: OnlineAgreement, stage: str | None, now: datetime) -> tuple[str, str]:
@@ -179,31 +185,76 @@ def shown_status(row: OnlineAgreement, stage: str | None, now: datetime) -> tupl
     return STATUS_LABELS[status], badge.get(status, "")
 
 
+@dataclass
+class ListFilters:
+    """The home list's search: graduate name, identifier, effective status and invitation days."""
+
+    name: str = ""
+    identifier: str = ""
+    status: str = ""
+    days: DayRange = field(default_factory=DayRange)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def args(self) -> dict[str, str]:
+        """Query arguments that reproduce the search (pager links, the way back after a withdrawal)."""
+        values = {"name": self.name, "identifier": self.identifier, "status": self.status, **self.days.args()}
+        return {k: v for k, v in values.items() if v}
+
+    def conditions(self, now: datetime) -> list[Any]:
+        out: list[Any] = []
+        if self.name:
+            out.append(Graduate.name.contains(self.name, autoescape=True))
+        if len(self.identifier) == ID_TAIL:
+            out.append(Graduate.id_number.endswith(self.identifier, autoescape=True))
+        elif self.identifier:
+            out.append(or_(Graduate.id_number == self.identifier, Graduate.exam_no == self.identifier))
+        if self.status:
+            out.append(OnlineAgreement.effective_status_where(self.status, now))
+        out.extend(self.days.where(OnlineAgreement.invited_at))
+        return out
+
+
+def list_filters(args: Any) -> ListFilters:
+    f = ListFilters()
+    f.name = (args.get("name") or "").strip()[:50]
+    identifier = (args.get("identifier") or "").strip().upper()
+    whole = 8 <= len(identifier) <= 20  # a 考生号 (14) or a 身份证号 (18)
+    if identifier and not (identifier.isascii() and identifier.isalnum() and (len(identifier) == ID_TAIL or whole)):
+        f.errors["identifier"] = MSG_IDENTIFIER
+    else:
+        f.identifier = identifier
+    status = args.get("status", "")
+    f.status = status if status in FILTERS else ""
+    f.days = day_range(args, f.errors)
+    return f
+
+
 @bp.route("/")
 @employer_required
 def home():  # type: ignore[no-untyped-def]
-    """The employer block, its invitations and agreements (newest first) and open termination requests."""
+    """The employer block, its invitations and agreements (newest first, searchable) and open termination requests.
+
+    Search, status (the effective one, ON-3) and the invitation-date range are all conditions of the
+    one SELECT that the pager counts and cuts: no filtering in Python, one query per page.
+    """
     employer = the_employer()
     now = timeutil.now()
-    status = request.args.get("status", "")
-    status = status if status in FILTERS else ""
-    where = [OnlineAgreement.employer_id == employer.id]
-    if status:
-        where.append(OnlineAgreement.effective_status_where(status, now))
+    f = list_filters(request.args)
     # One query for the page: the graduate, the school and the open review item's stage.
     page = paginate(
-        select(OnlineAgreement, Graduate.name.label("graduate_name"), School.name.label("school_name"),
-               ReviewItem.stage.label("stage"))
+        select(OnlineAgreement, Graduate.name.label("graduate_name"), Graduate.id_number.label("id_number"),
+               School.name.label("school_name"), ReviewItem.stage.label("stage"))
         .join(Graduate, Graduate.id == OnlineAgreement.graduate_id)
         .join(School, School.id == OnlineAgreement.school_id)
         .outerjoin(ReviewItem, and_(ReviewItem.kind == services.KIND, ReviewItem.subject_id == OnlineAgreement.id,
                                     ReviewItem.status == "pending"))
-        .where(*where)
+        .where(OnlineAgreement.employer_id == employer.id, *f.conditions(now))
         .order_by(OnlineAgreement.invited_at.desc(), OnlineAgreement.id.desc()),
         request.args.get("page"),
         PAGE_SIZE,
     )
-    listed = [(r, shown_status(r.OnlineAgreement, r.stage, now)) for r in page.items]
+    listed = [(r, shown_status(r.OnlineAgreement, r.stage, now), r.OnlineAgreement.effective_status(now))
+              for r in page.items]
     terminations = db.session.execute(
         select(TerminationRequest, Graduate.name.label("graduate_name"), OnlineAgreement.agreement_no)
         .join(OnlineAgreement, OnlineAgreement.id == TerminationRequest.agreement_id)
@@ -211,21 +262,23 @@ def home():  # type: ignore[no-untyped-def]
         .where(TerminationRequest.employer_id == employer.id, TerminationRequest.status.in_(TERMINATION_OPEN))
         .order_by(TerminationRequest.created_at.desc(), TerminationRequest.id.desc())
     ).all()
+    args = f.args()
     return render_template(
         "employer/home.html",
         employer=employer,
         rows=listed,
         page=page,
-        status=status,
-        filters=FILTERS,
-        args={"status": status} if status else {},
+        filters=f,
+        status_filters=FILTERS,
+        args=args,
+        searching=bool(args),
+        here=url_for("employer.home", page=page.page if page.page > 1 else None, **args),
         terminations=terminations,
         reason_label=code_list("termination_reason").label,
         party_labels=PARTY_LABELS,
+        mask_id_number=mask_id_number,
         fmt=timeutil.fmt,
     )
-
-
 
 
 # --- the employer's own information and password --------------------------------------------------

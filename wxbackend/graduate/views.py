@@ -9,12 +9,12 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_user, logout_user
 
 from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.basic_info import basic_info_rows
-from wxbackend.accounts.modules import module_states
+from wxbackend.accounts.modules import MODULES, module_states
 from wxbackend.auth import service
 from wxbackend.auth.identity import CasProvider, InvalidCredentials, LocalProvider, provider
 from wxbackend.auth.principals import (
@@ -26,8 +26,10 @@ from wxbackend.core import audit
 from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError
 from wxbackend.core.ratelimit import login_limit
+from wxbackend.graduate.web import bp, confirmed_required, me
 
-bp = Blueprint("auth", __name__)
+#: Where each module's tile leads; the others have a page that says their state (built later).
+MODULE_PAGES = {"destination": "auth.destination_home"}
 
 
 def _external(endpoint: str, **params: str) -> str:
@@ -117,7 +119,20 @@ def graduate_home():  # type: ignore[no-untyped-def]
     if graduate.confirmed_at is None:
         return render_template("graduate/confirm.html", graduate=graduate, rows=basic_info_rows(graduate))
     return render_template("graduate/modules.html", graduate=graduate,
-                           modules=module_states(graduate, graduate.school))
+                           modules=module_states(graduate, graduate.school), pages=MODULE_PAGES)
+
+
+@bp.get("/graduate/modules/<key>")
+@confirmed_required
+def module_page(key: str):  # type: ignore[no-untyped-def]
+    """A module's own page, or what it says when it is locked (L-5) or not open on the web yet."""
+    if key not in dict(MODULES):
+        abort(404)
+    graduate = me()
+    state = next(m for m in module_states(graduate, graduate.school) if m.key == key)
+    if state.available and key in MODULE_PAGES:
+        return redirect(url_for(MODULE_PAGES[key]))
+    return render_template("graduate/module_state.html", module=state, built=key in MODULE_PAGES)
 
 
 @bp.post("/graduate/confirm")
@@ -175,3 +190,7 @@ def wx_cas_callback():  # type: ignore[no-untyped-def]
         return render_template("graduate/wx_bound.html", error=err, code=None), err.status
     return render_template("graduate/wx_bound.html", error=None, code=code, graduate=graduate,
                            seconds=service.EXCHANGE_SECONDS)
+
+
+# The other pages of the graduates' web, on the same blueprint.
+from wxbackend.graduate import agreements, destination  # noqa: E402,F401

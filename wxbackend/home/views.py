@@ -51,16 +51,19 @@ def agreement_check(token: str):  # type: ignore[no-untyped-def]
     """The page the agreement PDF's QR code opens: is this agreement real, and is it still valid?
 
     The token is signed and names one agreement; the page shows its number, the unit, the
-    school and the state, with the graduate's name masked. A forged token gets 404.
+    school and the state, with the graduate's name masked. A forged, altered or foreign token
+    gets one "核验失败" page — the same bytes whether or not such an agreement exists.
     """
     from wxbackend.accounts.models import School
     from wxbackend.signing import documents
 
+    headers = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
     row = documents.agreement_for_token(token)
     if row is None:
-        abort(404)
+        return render_template("home/agreement_check_failed.html"), 404, headers
     school = db.session.get(School, row.school_id)
     response = render_template(
         "home/agreement_check.html", row=row, school=school, graduate=documents.mask_name(row.graduate.name),
         fmt=timeutil.fmt)
-    return response, 200, {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
+    return response, 200, headers
+

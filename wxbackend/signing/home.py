@@ -73,6 +73,7 @@ def agreement_entries(graduate: Graduate, only: int | None = None) -> list[dict[
             "deadline": r.deadline,
             "agreement_no": r.agreement_no,
             "failed_reason": r.failed_reason,
+            "decline_reason": r.decline_reason,
             "can_answer": accept_refusal is None or decline_refusal is None,
             "answer_refusal": accept_refusal if decline_refusal is None else decline_refusal,
             "accept_refusal": accept_refusal,

@@ -252,7 +252,10 @@ def clean_decline_reason(reason: Any) -> str | None:
 
 
 def decline(graduate: Graduate, agreement_id: int, reason: Any = None) -> OnlineAgreement:
-    """拒绝, with an optional reason the employer sees (ON-12): the invitation ends; the employer may invite again (ON-6)."""
+    """拒绝, with an optional reason the employer sees (ON-12).
+
+    The invitation ends; the employer may invite again (ON-6).
+    """
     text = clean_decline_reason(reason)
     row = get_for_graduate(graduate, agreement_id)
     now = _check_answerable(graduate, row, "decline")

@@ -5,6 +5,25 @@ var signing = require('../../utils/signing.js');
 /** 倒计时刷新间隔（应约截止时间提示按分钟显示）。 */
 var TICK_MS = 30 * 1000;
 
+/** 拒绝原因（选填，用人单位可见，ON-12）的字数上限，与后端一致。 */
+var DECLINE_REASON_MAX = 200;
+
+function declineState(text, error) {
+  var n = signing.charCount(text || '');
+  return {
+    declineReason: text || '',
+    declineCounter: n + '/' + DECLINE_REASON_MAX,
+    declineOver: n > DECLINE_REASON_MAX,
+    declineError: error || (n > DECLINE_REASON_MAX ? '拒绝原因不能超过' + DECLINE_REASON_MAX + '字' : '')
+  };
+}
+
+/** POST /agreements/{id}/decline 的请求体：填写了原因时为 {reason}，否则为空对象。 */
+function declineBody(text) {
+  var reason = (text || '').trim();
+  return reason ? { reason: reason } : {};
+}
+
 function emptyTermination(max) {
   var v = signing.validateExplanation('', max);
   return {
@@ -31,7 +50,12 @@ Page({
     reasonLabels: [],
     term: emptyTermination(),
     busy: false,
-    downloading: false
+    downloading: false,
+    canDecline: false,
+    declineReason: '',
+    declineCounter: '0/' + DECLINE_REASON_MAX,
+    declineOver: false,
+    declineError: ''
   },
 
   onLoad: function (query) { this.setData({ id: parseInt(query.id, 10) }); },
@@ -56,12 +80,14 @@ Page({
   show: function (d) {
     this.raw = d;
     var agreement = signing.decorateAgreement(d, Date.now());
+    var actions = signing.agreementActions(d, Date.now());
     var data = {
       loading: false,
       message: '',
       agreement: agreement,
       history: signing.historyView(d.history),
-      actions: signing.agreementActions(d, Date.now()),
+      actions: actions,
+      canDecline: actions.some(function (a) { return a.key === 'decline'; }),
       reasonLabels: signing.reasonPicker(d.termination_reasons).labels
     };
     // 不能再申请解约时收起表单；表单打开时保留已填写的内容
@@ -87,18 +113,32 @@ Page({
     if (!d || d.status !== 'waiting') return;
     var wasAnswerable = this.data.agreement.answerable;
     var agreement = signing.decorateAgreement(d, Date.now());
-    this.setData({ agreement: agreement, actions: signing.agreementActions(d, Date.now()) });
+    var actions = signing.agreementActions(d, Date.now());
+    this.setData({
+      agreement: agreement,
+      actions: actions,
+      canDecline: actions.some(function (a) { return a.key === 'decline'; })
+    });
     // 截止时间刚过：重新取状态（后端在回应时同样以截止时间为准，ON-3）
     if (wasAnswerable && !agreement.answerable) this.load();
   },
 
   // --- 接受 / 拒绝 ------------------------------------------------------------------------
 
+  onDeclineReason: function (e) {
+    this.setData(declineState(e.detail.value));
+  },
+
   act: function (e) {
     var self = this;
     var action = e.currentTarget.dataset.key;
     var a = self.data.actions.filter(function (x) { return x.key === action; })[0];
     if (!a) return;
+    if (action === 'decline' && self.data.declineOver) {
+      wx.showToast({ title: '拒绝原因不能超过' + DECLINE_REASON_MAX + '字', icon: 'none' });
+      return;
+    }
+    var body = action === 'decline' ? declineBody(self.data.declineReason) : {};
     wx.showModal({
       title: a.label + '签约邀请',
       content: a.confirm,
@@ -107,12 +147,17 @@ Page({
       success: function (r) {
         if (!r.confirm) return;
         self.setData({ busy: true });
-        api.post('/agreements/' + self.data.id + '/' + action).then(function (d) {
-          self.setData({ busy: false });
+        api.post('/agreements/' + self.data.id + '/' + action, body).then(function (d) {
+          self.setData(Object.assign({ busy: false }, action === 'decline' ? declineState('') : {}));
           wx.showToast({ title: '已' + a.label, icon: 'success' });
           self.show(d);
         }).catch(function (err) {
           self.setData({ busy: false });
+          if (action === 'decline' && err.fields && err.fields.reason) {
+            self.setData(declineState(self.data.declineReason, err.fields.reason));
+            wx.showToast({ title: '请按提示修改', icon: 'none' });
+            return;
+          }
           api.showError(err);
           self.load();
         });

@@ -1,0 +1,198 @@
+"""Acceptance: the console, the employer portal and the public pages fit a 390 px phone.
+
+At 390×844 each visitor (nobody, a school reviewer, a department reviewer, the platform admin,
+an employer) opens every page of their portal that a GET without parameters reaches (found by
+walking ``app.url_map``) and the detail pages of one graduate, review item, notice, import and
+agreement. On each page, measured from element boxes: nothing but a table wrapper is wider than
+the screen (the header included), and every list table's status and action cells (``col-status``,
+``col-actions``) lie within the screen. Screenshots go to test-output/phone-*.png.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.destinations.helpers import jpeg_bytes
+from tests.signing.conftest import employer_user, graduate_api, invite, review_all, signed, world  # noqa: F401
+from wxbackend.accounts.actors import actor_for
+from wxbackend.accounts.models import ImportBatch, Notice
+from wxbackend.core import timeutil
+from wxbackend.core.db import db
+from wxbackend.destinations import services as destinations
+from wxbackend.review import engine
+from wxbackend.signing import documents
+from wxbackend.signing import services as signing
+
+pytestmark = pytest.mark.browser
+
+WIDTH = 390
+PHONE = {"locale": "zh-CN", "timezone_id": "Asia/Shanghai", "viewport": {"width": WIDTH, "height": 844},
+         "device_scale_factor": 1, "is_mobile": True, "has_touch": True}
+
+#: Measured in the page: what sticks out of the screen, and where the status/action cells are.
+MEASURE = """() => {
+  const vw = window.innerWidth;
+  const out = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    if (el.closest('.table-wrap') && !el.classList.contains('table-wrap')) continue;
+    const style = getComputedStyle(el);
+    if (style.display === 'none' || style.visibility === 'hidden' || style.position === 'fixed') continue;
+    const r = el.getBoundingClientRect();
+    if (r.width > 0 && (r.right > vw + 0.5 || r.left < -0.5)) {
+      out.push(`${el.tagName.toLowerCase()}#${el.id}.${String(el.className).replace(/ /g, '.')} `
+               + `[${Math.round(r.left)}, ${Math.round(r.right)}]`);
+    }
+  }
+  const bar = document.querySelector('header.topbar');
+  const header = bar ? bar.getBoundingClientRect() : {left: 0, right: -1};
+  const cells = [];
+  for (const td of document.querySelectorAll('table td.col-status, table td.col-actions')) {
+    const r = td.getBoundingClientRect();
+    cells.push({cls: td.className, table: td.closest('table').id, left: r.left, right: r.right,
+                width: r.width, text: td.innerText.trim().slice(0, 20)});
+  }
+  return {vw, scrollWidth: document.documentElement.scrollWidth, headerRight: header.right,
+          headerLeft: header.left, out, cells, lang: document.documentElement.lang,
+          tables: document.querySelectorAll('.table-wrap > table.grid').length,
+          pager: document.querySelector('.pager') ? document.querySelector('.pager').innerText : null};
+}"""
+
+
+def _data(world: dict[str, Any], graduate_api: Any, signed: Any, employer_user: Any,  # noqa: F811
+          invite: Any) -> dict[str, Any]:  # noqa: F811
+    """One of everything a page can show: graduates, a review item with a proof, an agreement, a notice."""
+    graduate, _api = graduate_api(name="陈诚", student_no="2022001")
+    other, _ = graduate_api(name="欧阳明月", student_no="2022002")
+    employer = employer_user(name="北京学信咨询服务有限公司")
+    row = signed(graduate, employer)
+    invite(employer, other)  # a waiting invitation as well
+    req = signing.start_termination("employer", actor_for(employer), row, "04", "岗位调整", user=employer)
+    db.session.commit()
+    third, _ = graduate_api(name="张三丰")
+    record = destinations.create(third, "job_seeking", {"note": "求职中，关注北京和上海的岗位"})
+    db.session.commit()
+    destinations.add_proof(actor_for(third), record, jpeg_bytes(), "证明.jpg")
+    destinations.submit(third, record)
+    db.session.commit()
+    item = engine.open_item(destinations.KIND, record.id)
+    notice = Notice(title="关于做好2026届毕业生毕业去向登记工作的通知", body="各院系：\n\n请按时完成登记。",
+                    published=True)
+    batch = ImportBatch(school_id=world["school"].id, uploaded_by=world["school_user"].id,
+                        filename="2026届毕业生基本信息（计算机学院）.xlsx", file_kind="xlsx", state="done",
+                        total_rows=3, created_count=2, error_count=1, finished_at=timeutil.now(),
+                        errors=[{"row": 3, "field": "身份证号", "value": "11010120020315001",
+                                 "message": "身份证号应为18位，校验位不符"}])
+    db.session.add_all([notice, batch])
+    db.session.commit()
+    return {"graduate": graduate, "employer": employer, "agreement": row, "item": item, "notice": notice,
+            "batch": batch, "termination": req}
+
+
+def _pages(app: Any, prefix: str) -> list[str]:
+    """Every GET route under *prefix* without parameters (downloads and logins are filtered by the caller)."""
+    return sorted({r.rule for r in app.url_map.iter_rules()
+                   if r.rule.startswith(prefix) and "GET" in r.methods and not r.arguments
+                   and not r.rule.endswith((".xlsx", ".csv", "/regions"))})
+
+
+def _login(page: Any, base: str, path: str, username: str) -> None:
+    page.goto(base + path)
+    page.fill("#username", username)
+    page.fill("#password", "secret-pass-1")
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    assert "/login" not in page.url, page.url
+
+
+def _check(page: Any, url: str, name: str, shots: Path, problems: list[str]) -> dict[str, Any]:
+    response = page.goto(url)
+    assert response is not None
+    if "text/html" not in (response.headers.get("content-type") or ""):
+        return {}
+    page.wait_for_load_state("load")
+    m = page.evaluate(MEASURE)
+    page.screenshot(path=str(shots / f"phone-{name}.png"), full_page=True)
+    where = f"{name} ({url})"
+    if m["lang"] != "zh-CN":
+        problems.append(f"{where}: lang={m['lang']!r}")
+    if m["headerRight"] < 0:
+        problems.append(f"{where}: no header.topbar")
+    elif m["headerRight"] > WIDTH + 0.5 or m["headerLeft"] < 0:
+        problems.append(f"{where}: header spans {m['headerLeft']}..{m['headerRight']}")
+    if m["scrollWidth"] > WIDTH:
+        problems.append(f"{where}: page is {m['scrollWidth']} px wide")
+    if m["out"]:
+        problems.append(f"{where}: outside the screen: {m['out'][:5]}")
+    for cell in m["cells"]:
+        if cell["width"] <= 0 or cell["left"] < 0 or cell["right"] > WIDTH + 0.5:
+            problems.append(f"{where}: #{cell['table']} {cell['cls']} at {cell['left']:.0f}..{cell['right']:.0f}")
+    return m  # type: ignore[no-any-return]
+
+
+def test_every_page_fits_a_390px_phone(app, live_server, browser, world, graduate_api, signed,  # noqa: F811
+                                       employer_user, invite, make_user, screenshot_dir,  # noqa: F811
+                                       monkeypatch) -> None:
+    from wxbackend.console import graduates
+
+    monkeypatch.setattr(graduates, "PAGE_SIZE", 2)  # three graduates: the list shows its pager
+    data = _data(world, graduate_api, signed, employer_user, invite)
+    base = live_server
+    admin = make_user("admin", display_name="平台管理员")
+    problems: list[str] = []
+    measured: dict[str, dict[str, Any]] = {}
+    console = [p for p in _pages(app, "/console") if p != "/console/login"]
+    console_details = [f"/console/graduates/{data['graduate'].id}", f"/console/graduates/{data['graduate'].id}/edit",
+                       f"/console/review/items/{data['item'].id}", f"/console/review/items/{data['item'].id}/edit",
+                       f"/console/imports/{data['batch'].id}"]
+
+    def visit(who: str, paths: list[str]) -> None:
+        for path in paths:
+            short = re.sub(r"/agreements/verify/\S+?(x?)$", r"/check\1", path)
+            name = who + "-" + (re.sub(r"[^a-z0-9]+", "-", short.strip("/")) or "home")
+            measured[name] = _check(page, base + path, name, screenshot_dir, problems)
+
+    # anonymous: the public pages, the logins, the QR check (good and bad) and an error page
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    public = [p for p in _pages(app, "/") if not p.startswith(("/console", "/employer", "/api", "/auth",
+                                                                 "/graduate", "/static", "/favicon", "/docs"))]
+    token = documents.verify_token(data["agreement"])
+    visit("public", [*public, f"/notices/{data['notice'].id}", f"/agreements/verify/{token}",
+                     f"/agreements/verify/{token}x", "/console/login", "/employer/login", "/employer/register",
+                     "/no-such-page"])
+    context.close()
+
+    for who, user in (("school", world["school_user"]), ("department", world["dept_user"]), ("admin", admin)):
+        context = browser.new_context(**PHONE)
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        _login(page, base, "/console/login", user.username)
+        visit(who, console + (console_details if who != "admin" else [f"/console/notices/{data['notice'].id}/edit"]))
+        if who == "school":
+            visit("school-wrong-portal", ["/employer/"])
+        context.close()
+
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    _login(page, base, "/employer/login", data["employer"].username)
+    employer_pages = [p for p in _pages(app, "/employer") if p not in ("/employer/login", "/employer/register")]
+    visit("employer", [*employer_pages, f"/employer/agreements/{data['agreement'].id}", "/console/"])
+    context.close()
+
+    assert not problems, "\n".join(problems)
+    # the lists were really drawn with rows, and their status and action cells measured
+    for name, table_id in (("department-console-review", "review-queue"), ("school-console-graduates", "graduates"),
+                           ("employer-employer", "agreement-list"), ("employer-employer", "termination-list"),
+                           ("admin-console-notices", "notices"), ("school-console-imports", "import-batches"),
+                           ("school-console-terminations", "waiting-terminations")):
+        cells = [c for c in measured[name]["cells"] if c["table"] == table_id]
+        assert cells, (name, table_id, measured[name]["cells"])
+    assert len(measured) >= 30, sorted(measured)
+    pager = measured["school-console-graduates"]["pager"]
+    assert pager and "上一页" not in pager and "下一页" in pager and "2" in pager and "共 3 人" in pager, pager
