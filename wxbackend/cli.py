@@ -1,4 +1,5 @@
-"""Flask CLI commands: ``flask --app wxbackend db-upgrade``, ``demo-data``, ``drain-jobs``."""
+"""Flask CLI commands: ``flask --app wxbackend db-upgrade``, ``demo-data``, ``drain-jobs``, ``create-school``,
+``create-admin``."""
 
 from __future__ import annotations
 
@@ -35,3 +36,43 @@ def init_app(app: Flask) -> None:
     def drain_jobs() -> None:
         """Run every queued job now (rq burst, or wait for in-process jobs)."""
         current_app.extensions["wx_jobs"].drain()
+
+    @app.cli.command("create-school")
+    @click.argument("code")
+    @click.argument("name")
+    def create_school(code: str, name: str) -> None:
+        """Add a school (5-digit 学校代码); the console's 学校管理 does the same."""
+        from wxbackend.accounts import organisation
+        from wxbackend.core.audit import SYSTEM
+        from wxbackend.core.db import db
+        from wxbackend.core.errors import ApiError
+
+        try:
+            school = organisation.create_school(SYSTEM, code, name)
+        except ApiError as err:
+            raise click.ClickException(err.message) from None
+        db.session.commit()
+        click.echo(f"school {school.id}: {school.code} {school.name}")
+
+    @app.cli.command("create-admin")
+    @click.argument("username")
+    @click.option("--name", default="平台管理员", help="display name")
+    @click.password_option()
+    def create_admin(username: str, name: str, password: str) -> None:
+        """Add a platform admin account: it manages schools and creates their first 学校 accounts."""
+        from wxbackend.accounts import passwords, services
+        from wxbackend.core.audit import SYSTEM
+        from wxbackend.core.db import db
+        from wxbackend.core.errors import ApiError
+
+        problems = passwords.password_errors(password, password)
+        if not passwords.USERNAME.match(username):
+            problems["username"] = "用户名为4–32位字母、数字或 _ . @ -"
+        if problems:
+            raise click.ClickException("；".join(problems.values()))
+        try:
+            user = services.create_user(SYSTEM, username, password, name, "admin")
+        except ApiError as err:
+            raise click.ClickException(err.message) from None
+        db.session.commit()
+        click.echo(f"admin {user.id}: {user.username}")

@@ -29,12 +29,21 @@ ID_ROUTES = {
     "console.review_add_proof": "review_item",
     "console.review_remove_proof": "review_item",
     "console.stored_file": "file",
+    "console.department_edit": "department",
+    "console.department_delete": "department",
+    "console.major_edit": "major",
+    "console.major_delete": "major",
+    "console.account_detail": "account",
+    "console.account_active": "account",
+    "console.account_reset_password": "account",
+    "console.school_edit": "school",
 }
 
 #: What a POST would carry if a check were missing, so a leak would really act.
 POST_DATA = {
     "reason": "越权测试", "confirm": "1", "name": "越权修改", "publish": "0", "title": "越权", "body": "越权",
     "outcome": "reject", "version": "1", "subkind": "job_seeking", "note": "越权修改",
+    "code": "X99", "display_name": "越权", "scope": "school", "active": "0", "password_mode": "generate",
 }
 
 
@@ -71,7 +80,8 @@ def _setup(org, make_graduate):  # type: ignore[no-untyped-def]
     db.session.commit()
     item = engine.open_item(services.KIND, record.id)
     return own, other, {"graduate": other.id, "notice": notice.id, "import": batch.id, "review_item": item.id,
-                        "file": proof.id}
+                        "file": proof.id, "department": org.dept_b.id, "major": org.major_b.id,
+                        "account": org.dept_b_user.id, "school": org.school.id}
 
 
 def test_every_console_id_route_is_covered(app) -> None:

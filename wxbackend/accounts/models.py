@@ -116,6 +116,11 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     #: Bumped when the password changes or the account is disabled: ends every session.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
+    #: Set when somebody else set the password (a new account, a reset): the console asks for a new
+    #: one before any other page. Defaulted by the database and deferred, so INSERTs that do not set
+    #: it and ordinary loads leave it out (a test that steps the schema back before 0011 still works);
+    #: the session loader undefers it.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, server_default=text("false"), deferred=True)
     created_at: Mapped[datetime] = mapped_column(default=timeutil.now)
     last_login_at: Mapped[datetime | None]
 
@@ -123,6 +128,8 @@ class User(Base):
     department: Mapped[Department | None] = relationship()
     employer: Mapped[Employer | None] = relationship()
 
+    #: must_change_password is read back when used, not RETURNed by every INSERT (see above).
+    __mapper_args__ = {"eager_defaults": False}
     __table_args__ = (
         CheckConstraint("role IN ('admin','school','department','employer')", name="role_known"),
         CheckConstraint(

@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 from stdnum.cn import uscc
 from stdnum.exceptions import ValidationError
 
+from wxbackend.accounts import organisation
 from wxbackend.accounts.models import Employer, Graduate, School, User
 from wxbackend.accounts.validation import FIELDS, GRADUATE_COLUMNS, OrgIndex, clean_graduate
 from wxbackend.core import audit, signals, timeutil
@@ -108,17 +109,9 @@ def delete_graduate(actor: Actor, user: User, graduate: Graduate, reason: str = 
     signals.basic_info_changed.send("accounts", graduate_ids=[graduate.id], action="delete", actor=actor)
 
 
-def create_school(actor: Actor, code: str, name: str) -> School:
-    code = (code or "").strip()
-    if not (len(code) == 5 and code.isdigit()):
-        raise ApiError("invalid", "学校代码应为5位数字", {"code": "学校代码应为5位数字"})
-    if db.session.scalar(select(School.id).where(School.code == code)):
-        raise Conflict("duplicate", "学校代码已存在", {"code": "已存在"})
-    school = School(code=code, name=name.strip())
-    db.session.add(school)
-    db.session.flush()
-    audit.record(actor, "school.create", school, code=code, name=name)
-    return school
+def create_school(actor: Actor, code: str, name: str, **switches: bool) -> School:
+    """Add a school; the rules live in :func:`wxbackend.accounts.organisation.create_school`."""
+    return organisation.create_school(actor, code, name, **switches)
 
 
 def create_employer(actor: Actor, name: str, credit_code: str, **fields: Any) -> Employer:

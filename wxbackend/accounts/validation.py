@@ -212,7 +212,7 @@ def clean_graduate(raw: dict[str, Any], orgs: OrgIndex) -> tuple[dict[str, Any],
             if v["major"]:
                 major_id = orgs.majors.get((dept_id, v["major"]))
                 if major_id is None:
-                    errs["major"] = f"专业“{v['major']}”不属于院系“{v['department']}”"
+                    errs["major"] = f"专业“{v['major']}”不属于院系“{v['department']}”（请先在院系管理中添加）"
                 else:
                     out["major_id"] = major_id
     return out, errs

@@ -15,6 +15,7 @@ from flask import Flask, abort, flash, redirect, request, url_for
 from flask_login import AnonymousUserMixin, LoginManager, current_user, login_user
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import select
+from sqlalchemy.orm import undefer
 
 from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.models import Graduate, User
@@ -75,7 +76,8 @@ def _load(session_id: str) -> Any:
     kind, _, rest = session_id.partition(":")
     if kind == "u":
         uid, _, version = rest.partition(":")
-        user = db.session.get(User, int(uid))
+        # the console checks must_change_password on every request: load it with the account
+        user = db.session.get(User, int(uid), options=[undefer(User.must_change_password)])
         if user is None or not user.active or str(user.session_version) != version:
             return None
         return StaffPrincipal(user)

@@ -1,7 +1,8 @@
 """Reviewer web console (院系 and 学校 reviewers, platform admin): login, home.
 
 Other console pages live in sibling modules that add routes to this blueprint
-(``graduates``, ``imports``, ``notices``); they are imported at the bottom.
+(``graduates``, ``imports``, ``notices``, ``departments``, ``accounts``, ``admin``); they are imported at
+the bottom.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ from wxbackend.review import engine
 from wxbackend.review.models import ReviewItem
 
 bp = Blueprint("console", __name__)
+#: Not part of the API docs. APIFlask reads this flag of every blueprint that has a ``before_request``
+#: function when it builds the OpenAPI spec; a plain Flask blueprint lacks it.
+bp.enable_openapi = False  # type: ignore[attr-defined]
 
 STAFF_ROLES = ("admin", "school", "department")
 
@@ -50,6 +54,20 @@ def too_large_page(endpoint: str) -> Callable[[Callable[[RequestEntityTooLarge],
 def _too_large(err: RequestEntityTooLarge):  # type: ignore[no-untyped-def]
     page = _TOO_LARGE_PAGES.get(request.endpoint or "")
     return page(err) if page is not None else http_error_response(err)
+
+
+#: Pages an account that must change its password may still open.
+_BEFORE_NEW_PASSWORD = {"console.password", "console.logout", "console.login"}
+
+
+@bp.before_request
+def _password_first():  # type: ignore[no-untyped-def]
+    """A password somebody else set (a new account, a reset) is changed before any other page."""
+    user = current_staff()
+    if user is not None and user.must_change_password and request.endpoint not in _BEFORE_NEW_PASSWORD:
+        flash("您的密码由管理员设置，请先修改密码", "warning")
+        return redirect(url_for("console.password"))
+    return None
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -105,4 +123,13 @@ def _kind_order(kind: str) -> tuple[int, str]:
     return (keys.index(kind) if kind in keys else len(keys), kind)
 
 
-from wxbackend.console import graduates, imports, notices, review, signing  # noqa: E402,F401
+from wxbackend.console import (  # noqa: E402,F401
+    accounts,
+    admin,
+    departments,
+    graduates,
+    imports,
+    notices,
+    review,
+    signing,
+)

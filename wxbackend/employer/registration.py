@@ -16,9 +16,12 @@ from sqlalchemy.exc import IntegrityError
 from stdnum.cn import uscc
 from stdnum.exceptions import InvalidChecksum, InvalidLength, ValidationError
 
+from wxbackend.accounts import passwords
 from wxbackend.accounts import services as accounts
 from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.models import Employer, User
+from wxbackend.accounts.passwords import PASSWORD_MIN as PASSWORD_MIN  # re-exported for the views
+from wxbackend.accounts.passwords import USERNAME, password_errors
 from wxbackend.core import audit
 from wxbackend.core.audit import Actor
 from wxbackend.core.codes import code_list, region_name, resolve_region
@@ -28,8 +31,6 @@ from wxbackend.core.errors import ApiError
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
-USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{4,32}$")
-PASSWORD_MIN = 8
 
 MSG_CHECKSUM = "统一社会信用代码无效（校验位不符）"
 MSG_CODE_TAKEN = "该统一社会信用代码已注册，请使用已有账号登录，或联系本单位已注册的联系人"
@@ -119,19 +120,6 @@ def _clean_fields(form: Any, fields: tuple[Field, ...]) -> tuple[dict[str, Any],
     return values, errors
 
 
-def password_errors(password: str, confirm: str, field: str = "password") -> dict[str, str]:
-    """The password rules (≥ 8 characters, letters and digits) and the confirmation."""
-    if len(password) < PASSWORD_MIN:
-        return {field: f"密码至少{PASSWORD_MIN}位" if password else "请设置密码"}
-    if len(password) > 128:
-        return {field: "密码不能超过128位"}
-    if not (re.search(r"[A-Za-z]", password) and re.search(r"\d", password)):
-        return {field: "密码须同时包含字母和数字"}
-    if password != confirm:
-        return {f"{field}_confirm": "两次输入的密码不一致"}
-    return {}
-
-
 def clean(form: Any) -> tuple[dict[str, Any], dict[str, str]]:
     """(clean values, {field: message}) for the registration *form* (a mapping of strings)."""
     values, errors = _clean_fields(form, FIELDS)
@@ -171,19 +159,7 @@ def update_profile(user: User, values: dict[str, Any]) -> dict[str, list[Any]]:
 
 def change_password(user: User, form: Any) -> dict[str, str]:
     """Check the current password and the new one; on success set it and end the other sessions."""
-    current = form.get("current_password") or ""
-    if not user.check_password(current):
-        return {"current_password": "当前密码不正确" if current else "请输入当前密码"}
-    new = form.get("new_password") or ""
-    errors = password_errors(new, form.get("new_password_confirm") or "", field="new_password")
-    if not errors and new == current:
-        errors = {"new_password": "新密码不能与当前密码相同"}
-    if errors:
-        return errors
-    user.set_password(new)
-    user.session_version += 1  # every other session of this account ends
-    audit.record(actor_for(user), "employer.password_change", object_type="user", object_id=user.id)
-    return {}
+    return passwords.change_own_password(user, form, "employer.password_change")
 
 
 def register(values: dict[str, Any]) -> User:
