@@ -144,6 +144,9 @@ def add_blueprints(app: APIFlask) -> None:
     app.register_blueprint(console_bp, url_prefix="/console")
     app.register_blueprint(employer_bp, url_prefix="/employer")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+    from wxbackend import wechat
+
+    wechat.init_app(app)  # the official account: /wechat/callback and the wechat-menu command
 
 
 def add_cli(app: APIFlask) -> None:

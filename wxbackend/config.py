@@ -57,7 +57,19 @@ class Settings:
     WECHAT_SECRET: str = ""
     WECHAT_MINI_APPID: str = ""
     WECHAT_MINI_SECRET: str = ""
+    #: The official account's server-configuration token (signature of every callback request).
     WECHAT_TOKEN: str = ""
+    #: EncodingAESKey (43 characters) of the official account's safe mode; unset = plain mode only.
+    WECHAT_ENCODING_AES_KEY: str = ""
+    #: Callback requests older (or newer) than this many seconds are refused, and replays remembered as long.
+    WECHAT_CALLBACK_MAX_AGE: int = 300
+    #: How reminders (MS-1) go over WeChat: subscribe (mini-program subscribe messages), template
+    #: (official-account template messages) or both (template first, subscribe when the graduate has no
+    #: official-account openid).
+    WECHAT_MESSAGE_CHANNEL: str = "subscribe"
+    #: Official-account template messages: JSON {outbox kind: {"template_id", "fields": {key: source},
+    #: "page": mini-program pagepath, "url": path under PUBLIC_URL}} (see README).
+    WECHAT_OA_TEMPLATES: str = ""
     #: Origin of the WeChat API; anything but the default routes wechatpy's HTTP session there.
     WECHAT_API_ORIGIN: str = "https://api.weixin.qq.com"
     #: WeChat messages (MS-1): JSON {outbox kind: {"template_id", "fields": {template key: source}, "page"}}
@@ -122,6 +134,14 @@ class Settings:
         if self.API_TOKEN_HOURS <= 0 or self.MAX_UPLOAD_MB <= 0:
             raise ConfigError("API_TOKEN_HOURS and MAX_UPLOAD_MB must be positive")
         self.message_templates  # noqa: B018 - parses WECHAT_MESSAGE_TEMPLATES or raises ConfigError
+        self.oa_templates  # noqa: B018 - parses WECHAT_OA_TEMPLATES or raises ConfigError
+        if self.WECHAT_MESSAGE_CHANNEL not in {"subscribe", "template", "both"}:
+            raise ConfigError("WECHAT_MESSAGE_CHANNEL must be subscribe, template or both, "
+                              f"got {self.WECHAT_MESSAGE_CHANNEL!r}")
+        if self.WECHAT_ENCODING_AES_KEY and len(self.WECHAT_ENCODING_AES_KEY) != 43:
+            raise ConfigError("WECHAT_ENCODING_AES_KEY must be the 43 characters shown by the official account")
+        if self.WECHAT_CALLBACK_MAX_AGE <= 0:
+            raise ConfigError("WECHAT_CALLBACK_MAX_AGE must be positive")
         if self.SMS_API_URL and not self.SMS_API_URL.startswith(("http://", "https://")):
             raise ConfigError(f"SMS_API_URL must be an http:// or https:// URL, got {self.SMS_API_URL!r}")
         if self.SMS_API_URL and not (self.SMS_API_KEY and self.SMS_SIGN_NAME):
@@ -145,8 +165,49 @@ class Settings:
         return raw
 
     @property
+    def oa_templates(self) -> dict[str, dict[str, Any]]:
+        """WECHAT_OA_TEMPLATES parsed: {kind: {"template_id", "fields": {key: source}, "page"?, "url"?}}."""
+        if not self.WECHAT_OA_TEMPLATES.strip():
+            return {}
+        import json
+
+        try:
+            raw = json.loads(self.WECHAT_OA_TEMPLATES)
+        except ValueError as exc:
+            raise ConfigError(f"WECHAT_OA_TEMPLATES is not JSON: {exc}") from None
+        if not isinstance(raw, dict) or not all(
+                isinstance(v, dict) and isinstance(v.get("template_id"), str) and isinstance(v.get("fields"), dict)
+                and all(isinstance(v.get(k, ""), str) for k in ("page", "url"))
+                and set(v) <= {"template_id", "fields", "page", "url"}
+                for v in raw.values()):
+            raise ConfigError('WECHAT_OA_TEMPLATES must map each kind to {"template_id": …, "fields": {…}, '
+                              '"page": …, "url": …} (page and url optional)')
+        for kind, v in raw.items():
+            if v.get("url", "").startswith(("http://", "https://")) or (v.get("url") and not v["url"].startswith("/")):
+                raise ConfigError(f"WECHAT_OA_TEMPLATES[{kind!r}].url must be a path under PUBLIC_URL, e.g. /graduate/")
+        return raw
+
+    @property
+    def oa_configured(self) -> bool:
+        """The official account's appid and secret are set (menu, template messages)."""
+        return bool(self.WECHAT_APPID and self.WECHAT_SECRET)
+
+    @property
+    def subscribe_messages_enabled(self) -> bool:
+        """Mini-program subscribe messages can go out."""
+        return bool(self.WECHAT_MESSAGE_CHANNEL in {"subscribe", "both"} and self.WECHAT_MINI_APPID
+                    and self.WECHAT_MINI_SECRET and self.message_templates)
+
+    @property
+    def template_messages_enabled(self) -> bool:
+        """Official-account template messages can go out."""
+        return bool(self.WECHAT_MESSAGE_CHANNEL in {"template", "both"} and self.oa_configured
+                    and self.oa_templates)
+
+    @property
     def messages_enabled(self) -> bool:
-        return bool(self.WECHAT_MINI_APPID and self.WECHAT_MINI_SECRET and self.message_templates)
+        """WeChat reminders (MS-1) can go out on at least one of the two ways."""
+        return self.subscribe_messages_enabled or self.template_messages_enabled
 
     @property
     def jobs_mode(self) -> str:

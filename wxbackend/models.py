@@ -19,7 +19,7 @@ from wxbackend.core.db import Base
 from wxbackend.core.once import FormSubmission  # noqa: F401
 from wxbackend.destinations.models import DestinationClaim, OtherDestination  # noqa: F401
 from wxbackend.files.models import Attachment, StoredFile  # noqa: F401
-from wxbackend.notify.models import NotificationOutbox  # noqa: F401
+from wxbackend.notify.models import NotificationOutbox, WechatTemplateConsent  # noqa: F401
 from wxbackend.review.history import RecordEvent  # noqa: F401
 from wxbackend.review.models import ReviewEvent, ReviewItem  # noqa: F401
 from wxbackend.signing.models import (  # noqa: F401
@@ -28,5 +28,6 @@ from wxbackend.signing.models import (  # noqa: F401
     TerminationRequest,
 )
 from wxbackend.transfers.models import TransferInfo  # noqa: F401
+from wxbackend.wechat.models import WechatCallbackSeen  # noqa: F401
 
 metadata = Base.metadata

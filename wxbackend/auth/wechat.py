@@ -1,4 +1,10 @@
-"""The mini-program's WeChat side: wechatpy's client and ``wx.login`` code → openid (code2session).
+"""WeChat clients (mini-program and official account) and ``wx.login`` code → openid (code2session).
+
+One access-token owner (WX-4): every wechatpy client is built by :func:`wechat_client`, which keeps
+the access token in Redis (wechatpy's ``RedisStorage``, key ``wechatpy:<appid>_access_token``) when
+``REDIS_URL`` is configured, so web, workers and scheduler share one token — fetching a new one
+invalidates the old one after a few minutes. Without Redis the token lives in the client's memory,
+one per process (the embedded default runs one process).
 
 wechatpy hard-codes ``https://api.weixin.qq.com`` in places (the access-token URL among
 them). When ``WECHAT_API_ORIGIN`` names another origin (a gateway, or a fake server in
@@ -40,35 +46,75 @@ class RewriteOriginAdapter(HTTPAdapter):
         return super().send(request, **kwargs)
 
 
-def build_client(settings: Settings) -> WeChatClient:
-    """A wechatpy client for the mini-program app; access tokens shared through Redis when configured."""
-    if not settings.WECHAT_MINI_APPID or not settings.WECHAT_MINI_SECRET:
-        raise ApiError("wechat_not_configured", "小程序登录暂未开通，请使用学信网账号登录", status=503)
+def wechat_client(settings: Settings, appid: str, secret: str, *, auto_retry: bool = True) -> WeChatClient:
+    """The one way a wechatpy client is built: token storage shared through Redis when configured."""
     storage = None
     if settings.REDIS_URL:
         from redis import Redis
         from wechatpy.session.redisstorage import RedisStorage
 
         storage = RedisStorage(Redis.from_url(settings.REDIS_URL), prefix="wechatpy")
-    client = WeChatClient(settings.WECHAT_MINI_APPID, settings.WECHAT_MINI_SECRET, session=storage,
-                          timeout=10)
+    client = WeChatClient(appid, secret, session=storage, timeout=10, auto_retry=auto_retry)
     origin = settings.WECHAT_API_ORIGIN.rstrip("/")
     if origin != WECHAT_ORIGIN:
         client._http.mount(WECHAT_ORIGIN + "/", RewriteOriginAdapter(origin))
     return client
 
 
-def mini_client(app: Flask | None = None) -> WeChatClient:
-    """The app's mini-program client, built once."""
+def build_client(settings: Settings) -> WeChatClient:
+    """A wechatpy client for the mini-program app."""
+    if not settings.WECHAT_MINI_APPID or not settings.WECHAT_MINI_SECRET:
+        raise ApiError("wechat_not_configured", "小程序登录暂未开通，请使用学信网账号登录", status=503)
+    return wechat_client(settings, settings.WECHAT_MINI_APPID, settings.WECHAT_MINI_SECRET)
+
+
+def build_oa_client(settings: Settings) -> WeChatClient:
+    """A wechatpy client for the official account (menu, template messages, user info).
+
+    wechatpy's own retry on 40001/42001 is off: it would loop for as long as WeChat refuses the token;
+    callers refresh the token once and retry once themselves (:func:`call_with_fresh_token`).
+    """
+    if not settings.oa_configured:
+        raise ApiError("wechat_not_configured", "公众号未配置（WECHAT_APPID / WECHAT_SECRET）", status=503)
+    return wechat_client(settings, settings.WECHAT_APPID, settings.WECHAT_SECRET, auto_retry=False)
+
+
+#: Errors that mean the access token was refused: refresh it once and retry once.
+TOKEN_ERRORS = (40001, 40014, 42001)
+
+
+def call_with_fresh_token(client: WeChatClient, call: Any) -> Any:
+    """``call(client)``; when WeChat refuses the access token, fetch a new one and call once more."""
+    try:
+        return call(client)
+    except WeChatClientException as exc:
+        if exc.errcode not in TOKEN_ERRORS:
+            raise
+        log.info("WeChat refused the access token (%s); fetching a new one", exc.errcode)
+        client.fetch_access_token()
+        return call(client)
+
+
+def _cached(app: Flask | None, key: str, build: Any) -> WeChatClient:
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
-    client = app.extensions.get("wx_mini_client")
+    client = app.extensions.get(key)
     if client is None:
         with _lock:
-            client = app.extensions.get("wx_mini_client")
+            client = app.extensions.get(key)
             if client is None:
-                client = build_client(app.config["SETTINGS"])
-                app.extensions["wx_mini_client"] = client
+                client = build(app.config["SETTINGS"])
+                app.extensions[key] = client
     return client
+
+
+def mini_client(app: Flask | None = None) -> WeChatClient:
+    """The app's mini-program client, built once."""
+    return _cached(app, "wx_mini_client", build_client)
+
+
+def oa_client(app: Flask | None = None) -> WeChatClient:
+    """The app's official-account client, built once."""
+    return _cached(app, "wx_oa_client", build_oa_client)
 
 
 @dataclass(frozen=True)

@@ -75,6 +75,10 @@ ACTION_LABELS: dict[str, str] = {
     "auth.logout": "退出登录",
     "auth.login_refused": "登录被拒绝",
     "auth.wechat_bind": "绑定微信",
+    # the official account
+    "wechat.follow": "关注公众号",
+    "wechat.unfollow": "取消关注公众号",
+    "wechat.template_choice": "订阅消息设置",
     "auth.console_login": "登录审核后台",
     "auth.console_login_failed": "审核后台登录失败",
     "auth.employer_login": "用人单位登录",

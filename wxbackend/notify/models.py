@@ -60,3 +60,24 @@ class NotificationOutbox(Base):
             postgresql_where=text("status = 'pending'"),
         ),
     )
+
+
+class WechatTemplateConsent(Base):
+    """What a WeChat user last chose for one subscribe-message template (accept or reject).
+
+    Written from the callback's ``subscribe_msg_popup_event`` / ``subscribe_msg_change_event`` /
+    ``subscribe_msg_sent_event``; the mini-program's "已开启消息提醒" is true only when the graduate
+    accepted at least one template (:func:`wxbackend.notify.official_account.reminders_enabled`).
+    """
+
+    __tablename__ = "wechat_template_consent"
+
+    #: The user's openid under the app that pushed the event (mini-program or official account).
+    openid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    template_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    #: accept | reject.
+    status: Mapped[str] = mapped_column(String(8))
+    #: WeChat's CreateTime of the event that set it (an older event never overwrites a newer one).
+    changed_at: Mapped[datetime] = mapped_column(default=timeutil.now)
+
+    __table_args__ = (CheckConstraint("status IN ('accept','reject')", name="status_known"),)

@@ -1,8 +1,12 @@
-"""The WeChat channel: mini-program subscribe messages to the graduate's bound openid (MS-1, WX-4).
+"""The WeChat channel (MS-1, WX-4): mini-program subscribe messages or official-account template messages.
 
-Each outbox kind maps to a template (``WECHAT_MESSAGE_TEMPLATES``); a kind without one, or a graduate
-without a WeChat binding, is ``skipped``. The channel is enabled only when the mini-program and its
-templates are configured (``Settings.messages_enabled``); until then its rows stay pending.
+``WECHAT_MESSAGE_CHANNEL`` chooses: ``subscribe`` (default) sends each kind with its template of
+``WECHAT_MESSAGE_TEMPLATES`` to the binding's mini-program openid; ``template`` sends it with its template
+of ``WECHAT_OA_TEMPLATES`` to the graduate's official-account openid (the binding's ``oa_openid``, or a
+follower with the binding's unionid); ``both`` prefers the template message and falls back to the
+subscribe message. A kind without a template, or a graduate without a WeChat binding, is ``skipped``.
+The channel is enabled only when one of the ways is configured (``Settings.messages_enabled``); until
+then its rows stay pending.
 """
 
 from __future__ import annotations
@@ -63,13 +67,43 @@ def _client() -> Any:
     return mini_client()
 
 
+def _oa_client() -> Any:
+    from wxbackend.auth.wechat import oa_client
+
+    return oa_client()
+
+
+#: Official-account template-message errors: the user does not follow the account (43004), the openid
+#: is not this account's (40003), the template or its data is wrong (40037, 47003).
+OA_PERMANENT = {43004: "用户未关注公众号", 40003: "openid 无效", 40037: "模板 ID 无效", 47003: "模板参数不正确"}
+SUBSCRIBE, TEMPLATE = "mini:", "oa:"
+
+
+def _fill(pattern: str, row: NotificationOutbox) -> str:
+    """``pages/record/record?kind={kind}&id={subject_id}`` with the row's data; missing keys are empty."""
+    data = {k: "" if v is None else v for k, v in (row.data or {}).items()}
+    return pattern.format_map(_Missing(data))
+
+
+class _Missing(dict):  # type: ignore[type-arg]
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
 class WeChatSubscribeTransport(Transport):
-    """Sends a row as a subscribe message with the template configured for its kind."""
+    """Sends a row over WeChat (MS-1, WX-4): as a mini-program subscribe message, an official-account
+    template message, or — with ``WECHAT_MESSAGE_CHANNEL=both`` — a template message when the graduate
+    can get one and a subscribe message otherwise.
+
+    The address of a row says which: ``oa:<official-account openid>`` or ``mini:<mini-program openid>``.
+    """
 
     channel = WECHAT
 
     def __init__(self, settings: Settings) -> None:
-        self.templates = settings.message_templates
+        self.settings = settings
+        self.templates = settings.message_templates if settings.subscribe_messages_enabled else {}
+        self.oa_templates = settings.oa_templates if settings.template_messages_enabled else {}
         self._enabled = settings.messages_enabled
 
     @property
@@ -77,29 +111,79 @@ class WeChatSubscribeTransport(Transport):
         return self._enabled
 
     def addresses(self, rows: Sequence[NotificationOutbox]) -> Mapping[int, str | None]:
-        """The bound openid of each row's graduate: one query for the batch."""
-        graduate_ids = {row.graduate_id for row in rows}
-        openids: dict[int, str] = {graduate_id: openid for graduate_id, openid in db.session.execute(
-            select(WechatBinding.graduate_id, WechatBinding.openid).where(WechatBinding.graduate_id.in_(graduate_ids))
-        )}
-        return {row.id: openids.get(row.graduate_id) for row in rows}  # type: ignore[arg-type]
+        """Where each row goes: one query for the mini-program openids, one for the official account's."""
+        graduate_ids = {row.graduate_id for row in rows if row.graduate_id is not None}
+        mini: dict[int, str] = {}
+        oa: dict[int, str] = {}
+        if self.templates:
+            mini = {graduate_id: openid for graduate_id, openid in db.session.execute(
+                select(WechatBinding.graduate_id, WechatBinding.openid)
+                .where(WechatBinding.graduate_id.in_(graduate_ids), WechatBinding.openid.is_not(None)))}
+        if self.oa_templates:
+            from wxbackend.notify.official_account import oa_openids
+
+            oa = oa_openids(graduate_ids)
+        out: dict[int, str | None] = {}
+        for row in rows:
+            gid = row.graduate_id
+            if gid in oa and row.kind in self.oa_templates:
+                out[row.id] = TEMPLATE + oa[gid]
+            elif gid in mini and row.kind in self.templates:
+                out[row.id] = SUBSCRIBE + mini[gid]
+            elif gid in oa or gid in mini:
+                out[row.id] = ""  # bound, but no template for this kind on its ways
+            else:
+                out[row.id] = None
+        return out
 
     def refuse(self, row: NotificationOutbox, address: str | None) -> str | None:
         if address is None:
             return "未绑定微信"
-        if row.kind not in self.templates:
+        if not address:
             return f"未配置消息模板（{row.kind}）"
         return None
 
     def deliver(self, row: NotificationOutbox, address: str) -> Result:
+        if address.startswith(TEMPLATE):
+            return self._send_template(row, address[len(TEMPLATE):])
+        openid = address[len(SUBSCRIBE):]
         template = self.templates[row.kind]
         try:
-            _client().wxa.send_subscribe_message(address, template["template_id"],
+            _client().wxa.send_subscribe_message(openid, template["template_id"],
                                                  template_data(row, template["fields"]), page=template.get("page"))
         except WeChatClientException as exc:
             if exc.errcode in PERMANENT:
                 reason = f"{exc.errcode} {PERMANENT[exc.errcode]}"
                 return skipped(reason) if exc.errcode == 43101 else failed(reason)
+            return retry(f"{exc.errcode} {exc.errmsg}")
+        except (requests.RequestException, ApiError) as exc:
+            return retry(f"{type(exc).__name__}: {exc}")
+        return SENT
+
+    def _send_template(self, row: NotificationOutbox, openid: str) -> Result:
+        """One official-account template message, opening the mini-program page (or the mobile web page)."""
+        from wxbackend.auth.wechat import call_with_fresh_token
+
+        template = self.oa_templates[row.kind]
+        mini_program = None
+        if template.get("page") and self.settings.WECHAT_MINI_APPID:
+            mini_program = {"appid": self.settings.WECHAT_MINI_APPID, "pagepath": _fill(template["page"], row)}
+        url = None
+        if template.get("url"):
+            url = self.settings.PUBLIC_URL.rstrip("/") + _fill(template["url"], row)
+        data = template_data(row, template["fields"])
+        try:
+            call_with_fresh_token(_oa_client(), lambda client: client.message.send_template(
+                openid, template["template_id"], data, url=url, mini_program=mini_program))
+        except WeChatClientException as exc:
+            if exc.errcode in OA_PERMANENT:
+                reason = f"{exc.errcode} {OA_PERMANENT[exc.errcode]}"
+                if exc.errcode == 43004:
+                    from wxbackend.notify.official_account import mark_not_following
+
+                    mark_not_following(openid, timeutil.now())
+                    return skipped(reason)
+                return failed(reason)
             return retry(f"{exc.errcode} {exc.errmsg}")
         except (requests.RequestException, ApiError) as exc:
             return retry(f"{type(exc).__name__}: {exc}")
