@@ -68,7 +68,7 @@ class Settings:
     #: official-account openid).
     WECHAT_MESSAGE_CHANNEL: str = "subscribe"
     #: Official-account template messages: JSON {outbox kind: {"template_id", "fields": {key: source},
-    #: "page": mini-program pagepath, "url": path under PUBLIC_URL}} (see README).
+    #: "page": mini-program pagepath, "pages": {data.kind: pagepath}, "url": path under PUBLIC_URL}} (README).
     WECHAT_OA_TEMPLATES: str = ""
     #: Origin of the WeChat API; anything but the default routes wechatpy's HTTP session there.
     WECHAT_API_ORIGIN: str = "https://api.weixin.qq.com"
@@ -166,7 +166,12 @@ class Settings:
 
     @property
     def oa_templates(self) -> dict[str, dict[str, Any]]:
-        """WECHAT_OA_TEMPLATES parsed: {kind: {"template_id", "fields": {key: source}, "page"?, "url"?}}."""
+        """WECHAT_OA_TEMPLATES parsed: {kind: {"template_id", "fields": {key: source}, "page"?, "pages"?, "url"?}}.
+
+        ``page`` is the mini-program page the message opens, ``pages`` overrides it by the row's
+        ``data.kind`` (a review result opens the reviewed record's page); both may hold ``{data key}``
+        placeholders. ``url`` is the mobile web path, used by clients that cannot open the mini-program.
+        """
         if not self.WECHAT_OA_TEMPLATES.strip():
             return {}
         import json
@@ -178,10 +183,12 @@ class Settings:
         if not isinstance(raw, dict) or not all(
                 isinstance(v, dict) and isinstance(v.get("template_id"), str) and isinstance(v.get("fields"), dict)
                 and all(isinstance(v.get(k, ""), str) for k in ("page", "url"))
-                and set(v) <= {"template_id", "fields", "page", "url"}
+                and isinstance(v.get("pages", {}), dict)
+                and all(isinstance(p, str) for p in v.get("pages", {}).values())
+                and set(v) <= {"template_id", "fields", "page", "pages", "url"}
                 for v in raw.values()):
             raise ConfigError('WECHAT_OA_TEMPLATES must map each kind to {"template_id": …, "fields": {…}, '
-                              '"page": …, "url": …} (page and url optional)')
+                              '"page": …, "pages": {…}, "url": …} (page, pages and url optional)')
         for kind, v in raw.items():
             if v.get("url", "").startswith(("http://", "https://")) or (v.get("url") and not v["url"].startswith("/")):
                 raise ConfigError(f"WECHAT_OA_TEMPLATES[{kind!r}].url must be a path under PUBLIC_URL, e.g. /graduate/")

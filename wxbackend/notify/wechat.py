@@ -77,6 +77,8 @@ def _oa_client() -> Any:
 #: is not this account's (40003), the template or its data is wrong (40037, 47003).
 OA_PERMANENT = {43004: "用户未关注公众号", 40003: "openid 无效", 40037: "模板 ID 无效", 47003: "模板参数不正确"}
 SUBSCRIBE, TEMPLATE = "mini:", "oa:"
+#: A bound graduate no configured way reaches (template-only, and no official-account openid).
+NO_WAY = "none"
 
 
 def _fill(pattern: str, row: NotificationOutbox) -> str:
@@ -113,12 +115,10 @@ class WeChatSubscribeTransport(Transport):
     def addresses(self, rows: Sequence[NotificationOutbox]) -> Mapping[int, str | None]:
         """Where each row goes: one query for the mini-program openids, one for the official account's."""
         graduate_ids = {row.graduate_id for row in rows if row.graduate_id is not None}
-        mini: dict[int, str] = {}
+        bound: dict[int, str | None] = {graduate_id: openid for graduate_id, openid in db.session.execute(
+            select(WechatBinding.graduate_id, WechatBinding.openid).where(WechatBinding.graduate_id.in_(graduate_ids)))}
+        mini = {gid: openid for gid, openid in bound.items() if openid} if self.templates else {}
         oa: dict[int, str] = {}
-        if self.templates:
-            mini = {graduate_id: openid for graduate_id, openid in db.session.execute(
-                select(WechatBinding.graduate_id, WechatBinding.openid)
-                .where(WechatBinding.graduate_id.in_(graduate_ids), WechatBinding.openid.is_not(None)))}
         if self.oa_templates:
             from wxbackend.notify.official_account import oa_openids
 
@@ -132,6 +132,8 @@ class WeChatSubscribeTransport(Transport):
                 out[row.id] = SUBSCRIBE + mini[gid]
             elif gid in oa or gid in mini:
                 out[row.id] = ""  # bound, but no template for this kind on its ways
+            elif gid in bound:
+                out[row.id] = NO_WAY
             else:
                 out[row.id] = None
         return out
@@ -139,6 +141,10 @@ class WeChatSubscribeTransport(Transport):
     def refuse(self, row: NotificationOutbox, address: str | None) -> str | None:
         if address is None:
             return "未绑定微信"
+        if address == NO_WAY:
+            if not self.templates:
+                return "未关注公众号，无法发送模板消息"
+            return "未绑定小程序，无法发送订阅消息" if not self.oa_templates else "未绑定小程序，也未关注公众号"
         if not address:
             return f"未配置消息模板（{row.kind}）"
         return None
@@ -166,8 +172,9 @@ class WeChatSubscribeTransport(Transport):
 
         template = self.oa_templates[row.kind]
         mini_program = None
-        if template.get("page") and self.settings.WECHAT_MINI_APPID:
-            mini_program = {"appid": self.settings.WECHAT_MINI_APPID, "pagepath": _fill(template["page"], row)}
+        page = template.get("pages", {}).get(str((row.data or {}).get("kind", ""))) or template.get("page")
+        if page and self.settings.WECHAT_MINI_APPID:
+            mini_program = {"appid": self.settings.WECHAT_MINI_APPID, "pagepath": _fill(page, row)}
         url = None
         if template.get("url"):
             url = self.settings.PUBLIC_URL.rstrip("/") + _fill(template["url"], row)
