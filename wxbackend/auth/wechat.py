@@ -46,14 +46,27 @@ class RewriteOriginAdapter(HTTPAdapter):
         return super().send(request, **kwargs)
 
 
+_redis_clients: dict[str, Any] = {}
+
+
+def shared_redis(url: str) -> Any:
+    """One Redis client (and connection pool) per URL for the whole process, whatever app asks."""
+    client = _redis_clients.get(url)
+    if client is None:
+        from redis import Redis
+
+        with _lock:
+            client = _redis_clients.setdefault(url, Redis.from_url(url))
+    return client
+
+
 def wechat_client(settings: Settings, appid: str, secret: str, *, auto_retry: bool = True) -> WeChatClient:
     """The one way a wechatpy client is built: token storage shared through Redis when configured."""
     storage = None
     if settings.REDIS_URL:
-        from redis import Redis
         from wechatpy.session.redisstorage import RedisStorage
 
-        storage = RedisStorage(Redis.from_url(settings.REDIS_URL), prefix="wechatpy")
+        storage = RedisStorage(shared_redis(settings.REDIS_URL), prefix="wechatpy")
     client = WeChatClient(appid, secret, session=storage, timeout=10, auto_retry=auto_retry)
     origin = settings.WECHAT_API_ORIGIN.rstrip("/")
     if origin != WECHAT_ORIGIN:

@@ -22,13 +22,9 @@ PREFIX = "wx:callback:"
 
 
 def _redis() -> Any:
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    conn = app.extensions.get("wx_callback_redis")
-    if conn is None:
-        from redis import Redis
+    from wxbackend.auth.wechat import shared_redis
 
-        conn = app.extensions["wx_callback_redis"] = Redis.from_url(app.config["SETTINGS"].REDIS_URL)
-    return conn
+    return shared_redis(current_app.config["SETTINGS"].REDIS_URL)
 
 
 def first_time(key: str, seconds: int) -> bool:
