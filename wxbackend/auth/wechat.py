@@ -47,6 +47,7 @@ class RewriteOriginAdapter(HTTPAdapter):
 
 
 _redis_clients: dict[str, Any] = {}
+_redis_lock = threading.Lock()
 
 
 def shared_redis(url: str) -> Any:
@@ -55,7 +56,7 @@ def shared_redis(url: str) -> Any:
     if client is None:
         from redis import Redis
 
-        with _lock:
+        with _redis_lock:  # not _lock: a client is built while _cached holds that one
             client = _redis_clients.setdefault(url, Redis.from_url(url))
     return client
 
