@@ -31,7 +31,8 @@ def test_wx_2_menu_is_created_with_the_mini_program_button(app, fake_wechat: Fak
 
 
 @pytest.mark.parametrize(("errcode", "words"), [
-    (85005, "小程序未关联公众号"), (40166, "appid 无效"), (65318, "菜单内容不符合"), (48001, "没有自定义菜单接口的权限"),
+    (85005, "小程序未关联公众号"), (40166, "appid 无效"), (65318, "菜单内容不符合"),
+    (48001, "没有自定义菜单接口的权限"),
 ])
 def test_wx_2_a_refused_menu_is_reported_in_chinese_with_its_code(app, fake_wechat: FakeWeChat, errcode: int,
                                                                    words: str) -> None:

@@ -86,7 +86,7 @@ def test_wx_4_ms_1_review_result_goes_as_a_template_message_opening_the_agreemen
     assert fake_wechat.tokens_issued == {"wxoaappid0001": 1}
 
 
-def test_wx_4_a_follower_found_through_the_unionid_gets_it(fake_wechat: FakeWeChat, graduate_api,
+def test_wx_4_a_follower_found_through_the_unionid_gets_it(fake_wechat: FakeWeChat, graduate_api,  # noqa: F811
                                                           employer_user, invite, drain_jobs) -> None:  # noqa: F811
     """WX-4: a graduate bound in the mini-program only is reached through the follower with the same unionid."""
     graduate, _api = graduate_api()
@@ -100,7 +100,7 @@ def test_wx_4_a_follower_found_through_the_unionid_gets_it(fake_wechat: FakeWeCh
     assert message["miniprogram"]["pagepath"] == f"pages/agreement/agreement?id={row.id}"
 
 
-def test_wx_4_not_following_is_not_retried_and_is_remembered(fake_wechat: FakeWeChat, graduate_api,
+def test_wx_4_not_following_is_not_retried_and_is_remembered(fake_wechat: FakeWeChat, graduate_api,  # noqa: F811
                                                               employer_user, invite, drain_jobs) -> None:  # noqa: F811
     """WX-4, MS-2: 43004 (the user does not follow the account) → skipped, no retry; the follower is marked."""
     graduate, _api = graduate_api()
@@ -115,7 +115,7 @@ def test_wx_4_not_following_is_not_retried_and_is_remembered(fake_wechat: FakeWe
     assert TEMPLATE not in fake_wechat.posts
 
 
-def test_wx_4_a_refused_token_is_refreshed_once_and_the_message_sent(fake_wechat: FakeWeChat, graduate_api,
+def test_wx_4_a_refused_token_is_refreshed_once_and_the_message_sent(fake_wechat: FakeWeChat, graduate_api,  # noqa: F811
                                                                       employer_user, invite, drain_jobs) -> None:  # noqa: F811
     """WX-4: 40001/42001 → one new token and one retry; persistent failures go to the usual backoff."""
     graduate, _api = graduate_api()
@@ -133,7 +133,7 @@ def test_wx_4_a_refused_token_is_refreshed_once_and_the_message_sent(fake_wechat
     assert second.status == "pending" and second.last_error.startswith("40001") and second.next_attempt_at
 
 
-def test_wx_4_without_an_official_account_openid_the_row_is_skipped(fake_wechat: FakeWeChat, graduate_api,
+def test_wx_4_without_an_official_account_openid_the_row_is_skipped(fake_wechat: FakeWeChat, graduate_api,  # noqa: F811
                                                                      employer_user, invite, drain_jobs) -> None:  # noqa: F811
     """WX-4: with the template channel only, a graduate bound in the mini-program alone cannot be reached."""
     graduate, _api = graduate_api()

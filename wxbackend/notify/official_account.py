@@ -105,7 +105,7 @@ def oa_openids(graduate_ids: Iterable[int]) -> dict[int, str]:
     ).all()
     out: dict[int, str] = {}
     unsubscribed: set[str] = set()
-    for graduate_id, bound, follower, subscribed in rows:
+    for graduate_id, _bound, follower, subscribed in rows:
         if follower is not None and not subscribed:
             unsubscribed.add(follower)
             continue
