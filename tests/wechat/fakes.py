@@ -40,7 +40,18 @@ class FakeWeChat:
         self.posts: dict[str, list[dict[str, Any]]] = {}
         #: path → errcodes to answer the next posts with, in order (then success)
         self.failures: dict[str, list[int]] = {}
+        #: official-account openid → unionid, for user/info
+        self.unionids: dict[str, str] = {}
         self.lock = threading.Lock()
+
+    def user_info(self, query: dict[str, str]) -> dict[str, Any]:
+        if query.get("access_token") not in self.valid:
+            return {"errcode": 40001, "errmsg": "invalid credential"}
+        openid = query.get("openid", "")
+        info: dict[str, Any] = {"subscribe": 1, "openid": openid}
+        if openid in self.unionids:
+            info["unionid"] = self.unionids[openid]
+        return info
 
     def token(self, query: dict[str, str]) -> dict[str, Any]:
         appid = query.get("appid", "")
@@ -78,6 +89,8 @@ def _handler(fake: FakeWeChat) -> type[BaseHTTPRequestHandler]:
             query = {k: v[0] for k, v in parse_qs(parts.query).items()}
             if parts.path == "/cgi-bin/token":
                 self._json(fake.token(query))
+            elif parts.path == "/cgi-bin/user/info":
+                self._json(fake.user_info(query))
             else:
                 self._json({"errcode": 404, "errmsg": "not found"}, 404)
 

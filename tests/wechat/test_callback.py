@@ -169,3 +169,18 @@ def test_wx_1_token_missing_refuses_everything(app, client) -> None:
     app.config["SETTINGS"] = app.config["SETTINGS"].__class__(
         **{**app.config["SETTINGS"].__dict__, "WECHAT_TOKEN": ""})
     assert client.get(f"/wechat/callback?{signed_query(int(time.time()), token=TOKEN)}").status_code == 403
+
+
+def test_wx_4_a_new_followers_unionid_is_fetched_so_a_mini_program_binding_meets_it(
+        wechat, mode, fmt, make_graduate, fake_wechat, drain_jobs) -> None:
+    """WX-4: subscribe events carry no unionid; a job asks WeChat (user/info) and the follower then
+    reaches a graduate bound only in the mini-program."""
+    graduate = make_graduate()
+    db.session.add(WechatBinding(graduate_id=graduate.id, openid="mini-9", unionid="union-9"))
+    db.session.commit()
+    fake_wechat.unionids["oa-9"] = "union-9"
+    wechat.post(wechat.event("subscribe", "oa-9"))
+    drain_jobs()
+    db.session.expire_all()
+    assert db.session.get(WechatFollower, "oa-9").unionid == "union-9"
+    assert official_account.oa_openids([graduate.id]) == {graduate.id: "oa-9"}

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import or_, select
 
 from wxbackend.accounts.models import WechatBinding, WechatFollower
@@ -37,7 +38,32 @@ def record_follow(oa_openid: str, subscribed: bool, at: datetime, unionid: str |
         follower.unionid = unionid or follower.unionid
     audit.record(audit.SYSTEM, "wechat.follow" if subscribed else "wechat.unfollow",
                  object_type="wechat_follower", openid=oa_openid)
+    if subscribed and not follower.unionid and current_app.config["SETTINGS"].oa_configured:
+        from wxbackend.core.jobs import enqueue
+
+        enqueue(FOLLOWER_JOB, oa_openid)  # after the commit: ask WeChat for the unionid
     return follower
+
+
+FOLLOWER_JOB = "jobs.wechat.fetch_follower_unionid"
+
+
+def fetch_unionid(oa_openid: str) -> str | None:
+    """Ask WeChat for a follower's unionid (``user/info``) so it meets a mini-program-only binding.
+
+    Does nothing when the follower is gone, unsubscribed or already known; WeChat's errors propagate
+    so the job is retried.
+    """
+    from wxbackend.auth.wechat import call_with_fresh_token, oa_client
+
+    follower = db.session.get(WechatFollower, oa_openid)
+    if follower is None or not follower.subscribed or follower.unionid:
+        return follower.unionid if follower else None
+    info = call_with_fresh_token(oa_client(), lambda client: client.user.get(oa_openid))
+    unionid = info.get("unionid") if isinstance(info, dict) else None
+    if unionid:
+        follower.unionid = unionid
+    return unionid
 
 
 def record_template_choices(openid: str, choices: Iterable[tuple[str, str]], at: datetime) -> int:
