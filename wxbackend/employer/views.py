@@ -19,7 +19,13 @@ from sqlalchemy import and_, or_, select
 
 from wxbackend.accounts.models import Employer, Graduate, School, User
 from wxbackend.accounts.validation import mask_id_number
-from wxbackend.auth.principals import StaffPrincipal, check_account_login, current_staff, sign_in_account
+from wxbackend.auth.principals import (
+    StaffPrincipal,
+    check_account_login,
+    current_graduate_web,
+    current_staff,
+    sign_in_account,
+)
 from wxbackend.core import once, timeutil
 from wxbackend.core.codes import code_list
 from wxbackend.core.daterange import DayRange, day_range
@@ -61,8 +67,8 @@ def employer_required(view: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if current_employer_user() is None:
-            if current_staff() is not None:
-                abort(403)  # a reviewer: the error page says where their own pages are
+            if current_staff() is not None or current_graduate_web() is not None:
+                abort(403)  # a reviewer or a graduate: the error page says where their own pages are
             flash("请先登录用人单位账号", "warning")
             # after login only a page can be reopened, not a form post
             target = current_path() if request.method == "GET" else None
