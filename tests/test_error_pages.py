@@ -30,7 +30,7 @@ UNKNOWN_INT = 987654
 #: Methods tried against a route that does not take them.
 OTHER_METHODS = ("GET", "POST", "DELETE")
 #: Browser-side endpoints that answer the page's own scripts in JSON (their errors stay JSON too).
-SCRIPT_ENDPOINTS = {"employer.region_children", "console.import_status"}
+SCRIPT_ENDPOINTS = {"home.region_children", "console.import_status"}
 
 
 @pytest.fixture()

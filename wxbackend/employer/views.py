@@ -13,7 +13,7 @@ from datetime import datetime
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import login_user, logout_user
 from sqlalchemy import and_, or_, select
 
@@ -34,7 +34,7 @@ from wxbackend.core.errors import ApiError
 from wxbackend.core.pagination import paginate
 from wxbackend.core.ratelimit import login_limit
 from wxbackend.core.urls import current_path, safe_next
-from wxbackend.employer import regions, registration
+from wxbackend.employer import registration
 from wxbackend.review.models import ReviewItem
 from wxbackend.signing import services
 from wxbackend.signing.models import (
@@ -164,13 +164,6 @@ def register():  # type: ignore[no-untyped-def]
     once.done(key, url_for("employer.home"))
     flash(f"注册成功：{user.display_name}。现在可以向毕业生发起签约邀请。", "success")
     return _sign_in(user, "auth.employer_login")
-
-
-@bp.route("/regions")
-def region_children():  # type: ignore[no-untyped-def]
-    """Children of a region for the address cascade (public data, no login needed)."""
-    parent = (request.args.get("parent") or "").strip()
-    return jsonify([r._asdict() for r in regions.children(parent)])
 
 
 # --- home ---------------------------------------------------------------------------------------
