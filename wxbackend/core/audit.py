@@ -144,6 +144,7 @@ ACTION_LABELS: dict[str, str] = {
     "file.upload": "上传图片",
     "demo.loaded": "载入演示数据",
     "demo.destinations": "载入演示毕业去向",
+    "demo.wechat": "载入演示微信绑定",
 }
 
 
