@@ -131,8 +131,6 @@ class Settings:
         if self.WECHAT_STANDIN == "on" and self.real_wechat:
             raise ConfigError("WECHAT_STANDIN=on cannot run beside real WeChat settings "
                               f"({', '.join(self.real_wechat)}): unset them or set WECHAT_STANDIN=off")
-        if bool(self.WECHAT_APPID) != bool(self.WECHAT_SECRET):
-            raise ConfigError("WECHAT_APPID and WECHAT_SECRET go together (the official account)")
         self.message_templates  # noqa: B018 - parses WECHAT_MESSAGE_TEMPLATES or raises ConfigError
         if self.SMS_API_URL and not self.SMS_API_URL.startswith(("http://", "https://")):
             raise ConfigError(f"SMS_API_URL must be an http:// or https:// URL, got {self.SMS_API_URL!r}")
