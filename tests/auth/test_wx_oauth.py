@@ -424,3 +424,61 @@ def test_standin_jscode2session_codes_work_once(wechat_standin):
         client.wxa.code_to_session("liyue:abc")
     assert exc.value.errcode == 40163
     assert client.wxa.code_to_session("a-devtools-code")["openid"] == fake.IDENTITIES[0].mini_openid
+
+
+# --- bind_wechat across the two apps (L-8) ------------------------------------------------------------
+
+
+def test_l_8_the_other_apps_openid_joins_a_binding_only_on_a_matching_unionid(app, make_graduate):
+    from wxbackend.auth import service
+    from wxbackend.core.errors import Conflict
+
+    graduate = make_graduate()
+    service.bind_wechat(graduate, oa_openid="oa-1", unionid="un-1")
+    # the mini-program, same person (unionid): the binding gains its openid
+    binding = service.bind_wechat(graduate, "mp-1", "un-1")
+    assert (binding.openid, binding.oa_openid, binding.unionid) == ("mp-1", "oa-1", "un-1")
+    # binding the same identity again is a no-op
+    assert service.bind_wechat(graduate, "mp-1", "un-1").id == binding.id
+    other = make_graduate()
+    service.bind_wechat(other, oa_openid="oa-2")
+    # without a unionid there is no proof it is the same person: the graduate has an identity already
+    with pytest.raises(Conflict) as exc:
+        service.bind_wechat(other, "mp-2", None)
+    assert exc.value.code == "graduate_bound"
+    # an identity bound to someone else, by any of its ids
+    for kwargs in ({"openid": "mp-1"}, {"oa_openid": "oa-1"}, {"oa_openid": "oa-9", "unionid": "un-1"}):
+        with pytest.raises(Conflict) as exc:
+            service.bind_wechat(make_graduate(), **kwargs)
+        assert exc.value.code == "openid_bound", kwargs
+    db.session.commit()
+
+
+def test_l_8_a_mini_program_rebind_may_add_the_unionid_to_its_own_openid(app, make_graduate):
+    from wxbackend.auth import service
+
+    graduate = make_graduate()
+    service.bind_wechat(graduate, "mp-1", None)
+    assert service.bind_wechat(graduate, "mp-1", "un-1").unionid == "un-1"
+    db.session.commit()
+
+
+def test_wx_3_a_pending_bind_older_than_ten_minutes_is_not_made(wx, csrf_token, make_graduate, make_local_account,
+                                                                 frozen_now):
+    from datetime import timedelta
+
+    from wxbackend.core import timeutil
+
+    graduate = make_graduate()
+    account = make_local_account(id_number=graduate.id_number)
+    start = timeutil.now()
+    frozen_now(start)
+    assert _local(wx.sign_in("/graduate/", "visitor").headers["Location"]) == "/login?next=/graduate/"
+    frozen_now(start + timedelta(minutes=11))
+    page = wx.get("/login?next=/graduate/").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    resp = wx.client.post("/login?next=/graduate/", headers={"User-Agent": WECHAT_UA},
+                          data={"username": account.username, "password": "chsi-pass-1", "csrf_token": token})
+    assert resp.status_code == 302 and _local(resp.headers["Location"]) == "/graduate/"
+    assert "微信绑定已超时" in wx.get("/graduate/").get_data(as_text=True)
+    assert _binding_of(graduate) is None
