@@ -12,6 +12,7 @@ from wxbackend.accounts.models import (  # noqa: F401
     School,
     User,
     WechatBinding,
+    WechatFollower,
 )
 from wxbackend.core.audit import AuditEvent  # noqa: F401
 from wxbackend.core.db import Base

@@ -235,10 +235,28 @@ class WechatBinding(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     graduate_id: Mapped[int] = mapped_column(ForeignKey("graduate.id"), unique=True)
-    #: openid of the mini-program (or official account) app.
-    openid: Mapped[str] = mapped_column(String(64), unique=True)
+    #: openid under the mini-program's appid (None when bound only through the official account).
+    openid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: openid under the official account's appid (OAuth of pages opened in WeChat, template messages).
+    oa_openid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: The same person across the mini-program and the official account, when WeChat gives it.
     unionid: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=timeutil.now)
+
+    __table_args__ = (CheckConstraint("openid IS NOT NULL OR oa_openid IS NOT NULL", name="some_openid"),)
+
+
+class WechatFollower(Base):
+    """A follower of the official account, as its subscribe/unsubscribe events tell (bound or not)."""
+
+    __tablename__ = "wechat_follower"
+
+    #: openid under the official account's appid.
+    oa_openid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    unionid: Mapped[str | None] = mapped_column(String(64), index=True)
+    subscribed: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: When the latest subscribe or unsubscribe event was sent (WeChat's CreateTime).
+    changed_at: Mapped[datetime] = mapped_column(default=timeutil.now)
 
 
 class ApiToken(Base):

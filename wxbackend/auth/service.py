@@ -2,7 +2,8 @@
 
 - :func:`login_identity`: an identity the provider vouched for → the graduate, or a refusal (L-1, L-2);
   contact fields follow the CHSI account (L-4).
-- :func:`bind_wechat`: tie an openid to a graduate, once each way (L-8).
+- :func:`bind_wechat`: tie a WeChat identity (mini-program and/or official-account openid) to a graduate,
+  once each way (L-8); :func:`graduate_for_official_account` finds it again for pages opened in WeChat.
 - bind tickets: a signed, 10-minute proof that WeChat vouched for an openid.
 - exchange codes: a 60-second, single-use code handed to the mini-program after a CAS sign-in.
 """
@@ -115,45 +116,113 @@ def confirm_basic_info(graduate: Graduate) -> bool:
 
 
 def graduate_for_openid(openid: str) -> Graduate | None:
-    """The live graduate bound to *openid*, if any."""
+    """The live graduate bound to the mini-program's *openid*, if any."""
     return db.session.scalar(
         select(Graduate).join(WechatBinding, WechatBinding.graduate_id == Graduate.id)
         .where(WechatBinding.openid == openid, Graduate.deleted_at.is_(None))
     )
 
 
-def bind_wechat(graduate: Graduate, openid: str, unionid: str | None) -> WechatBinding:
-    """Bind *openid* to *graduate*: each at most once (L-8). Race-safe through unique constraints."""
-    existing = db.session.scalar(select(WechatBinding).where(WechatBinding.openid == openid))
-    if existing is not None:
-        if existing.graduate_id == graduate.id:
-            return existing
+#: The identifiers a binding may carry; any one of them names the WeChat identity.
+_KEYS = ("openid", "oa_openid", "unionid")
+
+
+def bind_wechat(graduate: Graduate, openid: str | None = None, unionid: str | None = None, *,
+                oa_openid: str | None = None) -> WechatBinding:
+    """Bind a WeChat identity to *graduate*: each at most once (L-8). Race-safe through unique constraints.
+
+    The identity is the mini-program's *openid*, the official account's *oa_openid*, or both, with
+    the *unionid* that links them. A graduate's binding gains the other app's openid only when the
+    unionid proves it is the same person; without that proof the graduate already has an identity.
+    """
+    given = {"openid": openid or None, "oa_openid": oa_openid or None, "unionid": unionid or None}
+    if not given["openid"] and not given["oa_openid"]:
+        raise ValueError("bind_wechat needs an openid or an oa_openid")
+    for key in _KEYS:
+        value = given[key]
+        if value is None:
+            continue
+        existing = db.session.scalar(select(WechatBinding).where(getattr(WechatBinding, key) == value))
+        if existing is None or existing.graduate_id == graduate.id:
+            continue
         owner = db.session.get(Graduate, existing.graduate_id)
         if owner is not None and owner.deleted_at is None:
             raise Conflict("openid_bound", MSG_OPENID_BOUND)
         # a leftover binding of a deleted record: it no longer identifies anyone
         db.session.execute(delete(WechatBinding).where(WechatBinding.id == existing.id))
-    if db.session.scalar(select(WechatBinding.id).where(WechatBinding.graduate_id == graduate.id)):
-        raise Conflict("graduate_bound", MSG_GRADUATE_BOUND)
-    if unionid and db.session.scalar(select(WechatBinding.id).where(WechatBinding.unionid == unionid)):
-        raise Conflict("openid_bound", MSG_OPENID_BOUND)
-    binding = WechatBinding(graduate_id=graduate.id, openid=openid, unionid=unionid)
+    mine = db.session.scalar(select(WechatBinding).where(WechatBinding.graduate_id == graduate.id))
+    if mine is not None:
+        return _extend(graduate, mine, given)
+    binding = WechatBinding(graduate_id=graduate.id, **given)
     try:
         with db.session.begin_nested():
             db.session.add(binding)
     except IntegrityError:
         # a concurrent bind won; tell which side is taken
-        if db.session.scalar(select(WechatBinding.id).where(WechatBinding.graduate_id == graduate.id,
-                                                             WechatBinding.openid != openid)):
-            raise Conflict("graduate_bound", MSG_GRADUATE_BOUND) from None
-        mine = db.session.scalar(select(WechatBinding).where(WechatBinding.graduate_id == graduate.id,
-                                                             WechatBinding.openid == openid))
-        if mine is not None:
+        mine = db.session.scalar(select(WechatBinding).where(WechatBinding.graduate_id == graduate.id))
+        if mine is not None and _same_identity(mine, given):
             return mine
+        if mine is not None:
+            raise Conflict("graduate_bound", MSG_GRADUATE_BOUND) from None
         raise Conflict("openid_bound", MSG_OPENID_BOUND) from None
-    audit.record(actor_for(graduate), "auth.wechat_bind", graduate, openid=openid,
-                 unionid=unionid)
+    audit.record(actor_for(graduate), "auth.wechat_bind", graduate,
+                 **{k: v for k, v in given.items() if v is not None or k != "oa_openid"})
     return binding
+
+
+def _same_identity(binding: WechatBinding, given: dict[str, str | None]) -> bool:
+    """*given* names no identifier that differs from the binding's, and shares one with it."""
+    shared = False
+    for key in _KEYS:
+        ours, theirs = getattr(binding, key), given[key]
+        if ours is not None and theirs is not None:
+            if ours != theirs:
+                return False
+            shared = True
+    return shared
+
+
+def _extend(graduate: Graduate, binding: WechatBinding, given: dict[str, str | None]) -> WechatBinding:
+    """The graduate is bound already: the same identity (perhaps seen from the other app) or a refusal."""
+    if not _same_identity(binding, given):
+        raise Conflict("graduate_bound", MSG_GRADUATE_BOUND)
+    added = {k: v for k, v in given.items() if v is not None and getattr(binding, k) is None}
+    if added:
+        if set(added) - {"unionid"} and (binding.unionid is None or given["unionid"] != binding.unionid):
+            # the other app's openid joins only on the unionid's word (a unionid joins on a matching openid)
+            raise Conflict("graduate_bound", MSG_GRADUATE_BOUND)
+        try:
+            with db.session.begin_nested():
+                for k, v in added.items():
+                    setattr(binding, k, v)
+        except IntegrityError:
+            raise Conflict("openid_bound", MSG_OPENID_BOUND) from None
+        audit.record(actor_for(graduate), "auth.wechat_link", graduate, **added)
+    return binding
+
+
+def graduate_for_official_account(oa_openid: str, unionid: str | None) -> Graduate | None:
+    """The live graduate a pages-in-WeChat identity is bound to (WX-3), else None.
+
+    A binding made in the mini-program is found by its unionid; it then gains *oa_openid*.
+    """
+    graduate = db.session.scalar(
+        select(Graduate).join(WechatBinding, WechatBinding.graduate_id == Graduate.id)
+        .where(WechatBinding.oa_openid == oa_openid, Graduate.deleted_at.is_(None))
+    )
+    if graduate is not None or not unionid:
+        return graduate
+    row = db.session.execute(
+        select(Graduate, WechatBinding).join(WechatBinding, WechatBinding.graduate_id == Graduate.id)
+        .where(WechatBinding.unionid == unionid, Graduate.deleted_at.is_(None))
+    ).first()
+    if row is None or row[1].oa_openid is not None:
+        return None  # unknown, or the unionid's binding has another official-account openid: not this one
+    try:
+        _extend(row[0], row[1], {"openid": None, "oa_openid": oa_openid, "unionid": unionid})
+    except Conflict:
+        return None
+    return row[0]  # type: ignore[no-any-return]
 
 
 # --- bind tickets ----------------------------------------------------------------------------

@@ -75,6 +75,10 @@ ACTION_LABELS: dict[str, str] = {
     "auth.logout": "退出登录",
     "auth.login_refused": "登录被拒绝",
     "auth.wechat_bind": "绑定微信",
+    "auth.wechat_link": "关联同一微信在公众号与小程序的身份",
+    "auth.wx_oauth_login": "微信公众号网页授权登录",
+    "auth.wx_oauth_refused": "微信网页授权未完成",
+    "auth.wx_bind_refused": "绑定微信被拒绝",
     "auth.console_login": "登录审核后台",
     "auth.console_login_failed": "审核后台登录失败",
     "auth.employer_login": "用人单位登录",
@@ -140,6 +144,7 @@ ACTION_LABELS: dict[str, str] = {
     "file.upload": "上传图片",
     "demo.loaded": "载入演示数据",
     "demo.destinations": "载入演示毕业去向",
+    "demo.wechat": "载入演示微信绑定",
 }
 
 

@@ -26,6 +26,7 @@ from wxbackend.core import audit
 from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError
 from wxbackend.core.ratelimit import login_limit
+from wxbackend.graduate import wx
 from wxbackend.graduate.web import bp, confirmed_required, me
 
 #: Where each module's tile leads; the others have a page that says their state (built later).
@@ -49,13 +50,13 @@ def _login_page(error: ApiError | None = None, username: str = "") -> Any:
     cas_url = prov.login_url(_external("auth.cas_callback")) if isinstance(prov, CasProvider) else None
     status = error.status if error else 200
     return render_template("graduate/login.html", provider=prov.name, cas_url=cas_url, error=error,
-                           username=username), status
+                           username=username, wx_pending=wx.pending()), status
 
 
 def _sign_in(graduate: Any) -> Any:
     db.session.commit()
     login_user(GraduatePrincipal(graduate))
-    return redirect(_safe_next(request.args.get("next")))
+    return wx.bind_pending(graduate, _safe_next(request.args.get("next")))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -64,6 +65,8 @@ def graduate_login():  # type: ignore[no-untyped-def]
     """Graduate login page (§1 way 2)."""
     if current_graduate_web() is not None and request.method == "GET":
         return redirect(url_for("auth.graduate_home"))
+    if wx.should_start():  # opened in WeChat: the official account's OAuth first (WX-3)
+        return wx.start_redirect(request.args.get("next"))
     if request.method == "GET" or current_app.config["SETTINGS"].IDENTITY_PROVIDER != "local":
         return _login_page()
     username = (request.form.get("username") or "").strip()
@@ -106,6 +109,7 @@ def logout():  # type: ignore[no-untyped-def]
         audit.record(actor_for(graduate), "auth.logout", graduate, channel="web")
         db.session.commit()
     logout_user()
+    wx.forget()
     flash("已退出登录", "success")
     return redirect(url_for("auth.graduate_login"))
 
