@@ -214,7 +214,10 @@ def test_record_the_mini_program_api(app, client, fake_server, people, clock, mo
                       {"subkind": "labour_contract", "fields": LABOUR_FIELDS}, 201)
     rid = draft["id"]
     clock(3)
-    rec("record_proof_upload", "POST", f"/destination/records/{rid}/proofs", wang.upload(rid, jpeg_bytes()), 201)
+    proof = rec("record_proof_upload", "POST", f"/destination/records/{rid}/proofs",
+                wang.upload(rid, jpeg_bytes()), 201)
+    file_path = proof["url"].removeprefix("/api/v1")
+    rec("file_download", "GET", file_path, client.get(proof["url"], headers=wang.headers), 200)
     wang.call("record_draft", "GET", f"/destination/records/{rid}", status=200)
     clock(4)
     wang.call("record_update", "PUT", f"/destination/records/{rid}",
