@@ -179,6 +179,7 @@ async function loadPage(route, query, wx) {
       lifetimes: {
         attached: function () {
           this.route = route;
+          this.options = query || {};
           stack.push(this);
           if (this.onLoad) this.onLoad(query || {});
           if (this.onShow) this.onShow();
@@ -223,6 +224,7 @@ module.exports = {
   atRecordingTime: atRecordingTime,
   RECORDED_AT: RECORDED_AT,
   flush: flush,
+  sleep: tick,
   tap: tap,
   text: text
 };
