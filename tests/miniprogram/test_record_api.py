@@ -111,8 +111,8 @@ def clock() -> Callable[[int], None]:
 @pytest.fixture()
 def people(app: Any, clock: Any) -> dict[str, Any]:
     """A school with reviewers and an employer, all with fixed names (the factories number theirs)."""
-    from wxbackend.accounts.models import Department, Employer, Graduate, Major, School, User
     from tests.factories import _password_hash, id_number
+    from wxbackend.accounts.models import Department, Employer, Graduate, Major, School, User
 
     school = School(code="10001", name="示例大学")
     db.session.add(school)

@@ -184,6 +184,7 @@ Page({
       success: function (r) {
         if (!r.confirm) return;
         self.setData({ busy: true });
+        // api-values action: decline accept (signing.agreementActions)
         api.post('/agreements/' + self.data.id + '/' + action, body).then(function (d) {
           self.setData(Object.assign({ busy: false }, action === 'decline' ? declineState('') : {}));
           wx.showToast({ title: '已' + a.label, icon: 'success' });
@@ -212,6 +213,7 @@ Page({
     var target = wx.env && wx.env.USER_DATA_PATH ? wx.env.USER_DATA_PATH + '/' + signing.pdfFileName(d) : '';
     self.setData({ downloading: true });
     wx.showLoading({ title: '下载中', mask: true });
+    // api-call: GET /agreements/{id}/pdf (pdf_url)
     api.download(url, target).then(function (path) {
       wx.hideLoading();
       self.setData({ downloading: false });

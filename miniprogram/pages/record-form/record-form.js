@@ -165,6 +165,7 @@ Page({
 
   loadThumb: function (id, url) {
     var self = this;
+    // api-call: GET /files/{id} (a proof's url)
     api.download(url).then(function (path) {
       var proofs = self.data.proofs.map(function (p) {
         return p.id === id ? Object.assign({}, p, { path: path }) : p;
