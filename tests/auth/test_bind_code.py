@@ -110,3 +110,15 @@ def test_bind_code_needs_a_valid_bind_ticket(client, fake_server):
 def test_bind_code_page_needs_a_web_sign_in(client):
     resp = client.get("/graduate/bind-code")
     assert resp.status_code == 302 and "/login" in resp.headers["Location"]
+
+
+def test_l_8_bind_code_of_a_deleted_graduate_is_refused(client, fake_server, make_graduate, make_local_account,
+                                                       web_login, csrf_token):
+    graduate = make_graduate()
+    web_login(make_local_account(id_number=graduate.id_number).username)
+    code = _web_code(client, csrf_token)
+    graduate.deleted_at = timeutil.now()
+    db.session.commit()
+    resp = _bind(client, _ticket(client, fake_server, "c1", "openid-d"), code)
+    assert resp.status_code == 403 and resp.get_json()["error"]["code"] == "basic_info_missing"
+    assert db.session.scalar(select(func.count(WechatBinding.id))) == 0
