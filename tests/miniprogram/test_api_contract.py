@@ -80,3 +80,4 @@ def test_declared_values_and_calls_are_expanded():
             "api.download(p.url);\n")
     assert [c.key() for c in calls_in(text, "x.js")] == [
         ("POST", "/agreements/{}/accept"), ("POST", "/agreements/{}/decline"), ("GET", "/files/{}")]
+

@@ -187,7 +187,6 @@ def test_record_the_mini_program_api(app, client, fake_server, people, clock, mo
     bound = anon.call("auth_bind_code", "POST", "/auth/bind-code", {"bind_ticket": ticket, "code": code}, 200)
     anon.call("auth_bind_wrong_password", "POST", "/auth/bind",
               {"bind_ticket": ticket, "username": "chsi-wang", "password": "wrong"}, 401)
-    anon.call("auth_exchange_invalid", "POST", "/auth/exchange", {"code": "wxx_unknown"}, 400)
     fake_server.add_wx_code("wx-code-2", "openid-wang")
     anon.call("auth_wx_login_bound", "POST", "/auth/wx-login", {"code": "wx-code-2"}, 200)
     anon.call("unauthorized", "GET", "/me", status=401)
@@ -289,3 +288,20 @@ def test_recordings_are_deterministic_json():
         data = json.loads(text)
         assert text == json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2) + "\n", path.name
         assert not re.search(r"wxg_(?!RECORDED_TOKEN)[A-Za-z0-9_-]{20,}", text), path.name
+
+
+def test_every_recorded_response_answers_a_call_the_mini_program_makes():
+    """The recordings the page tests serve are answers to the listed calls, not to something else."""
+    from tests.miniprogram.contract import Call, extract_calls
+
+    calls = extract_calls()
+    for path in sorted(RECORDED.glob("*.json")):
+        item = json.loads(path.read_text(encoding="utf-8"))
+        concrete = Call(item["method"], item["path"], path.name)
+        assert any(c.method == concrete.method and _concrete_matches(c.path, concrete.path) for c in calls), \
+            path.name
+
+
+def _concrete_matches(template: str, path: str) -> bool:
+    a, b = template.strip("/").split("/"), path.strip("/").split("/")
+    return len(a) == len(b) and all((x == "{}" and y.isdigit()) or x == y for x, y in zip(a, b, strict=True))

@@ -269,3 +269,19 @@ test('a module not in the mini-program offers the mobile web /graduate/ and copi
   expect(wx.called('setClipboardData').map(function (o) { return o.data; })).toEqual(['http://127.0.0.1:5000/graduate/']);
   expect(wx.called('navigateTo')).toEqual([]);
 });
+
+test('coming back to the mini-program renews a token close to its expiry', async function () {
+  jest.resetModules();
+  var wx = signedIn(['auth_wx_login_bound'], '2026-06-01T09:35:00+08:00');
+  global.wx = wx;
+  var app;
+  global.App = function (def) { app = def; };
+  require('../../app.js');
+  app.onShow();
+  await h.flush();
+  expect(paths(wx)).toEqual(['POST /auth/wx-login']);
+  expect(wx.getStorageSync('token_expires_at')).toBe(h.recording('auth_wx_login_bound').body.expires_at);
+  app.onShow(); // now fresh: nothing to do
+  await h.flush();
+  expect(paths(wx)).toEqual(['POST /auth/wx-login']);
+});
