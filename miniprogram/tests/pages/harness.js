@@ -57,8 +57,11 @@ function createWx(options) {
   function route(method, url) {
     var p = url.indexOf(API_BASE) === 0 ? url.slice(API_BASE.length) : url.replace(/^https?:\/\/[^/]+\/api\/v1/, '');
     p = p.split('?')[0];
-    var r = answers[method + ' ' + p] || answers['* *'];
-    if (!r) throw new Error('no recorded answer for ' + method + ' ' + p);
+    var r = answers[method + ' ' + p];
+    if (!r) {
+      wx.misses.push(method + ' ' + p);
+      throw new Error('no recorded answer for ' + method + ' ' + p);
+    }
     return r;
   }
 
@@ -66,6 +69,8 @@ function createWx(options) {
 
   var wx = {
     calls: calls,
+    /** calls that found no recording (a page test asserts there are none) */
+    misses: [],
     storage: storage,
     answers: answers,
     modalConfirm: options.modalConfirm !== false,

@@ -80,6 +80,7 @@ APP.pages.forEach(function (route) {
       expect(f.value).toBe(c.values[k]);
     });
     expect(r.wx.requests().length).toBeGreaterThan(0);
+    expect(r.wx.misses).toEqual([]);
     // nothing shown as a load error
     expect(r.page.data.message || '').toBe('');
   });
