@@ -178,3 +178,22 @@ def test_password_bind_is_refused_when_chsi_is_the_provider(client, fake_server)
 def test_web_view_start_with_bad_bind_ticket_says_why(client, fake_server):
     resp = client.get("/auth/wx/cas?bind_ticket=forged")
     assert resp.status_code == 400 and "绑定凭证无效" in resp.get_data(as_text=True)
+
+
+def test_l_8_with_chsi_the_mini_program_binds_by_a_code_from_the_mobile_web(client, fake_server, make_graduate):
+    """Production path: 学信网 sign-in in a browser, 绑定小程序 → 6-digit code → /auth/bind-code; no web-view."""
+    graduate = make_graduate()
+    fake_server.add_cas_user("chen", idNumber=graduate.id_number, name="陈诚")
+    assert _web_cas_login(client, "chen").status_code == 302
+    page = client.get("/graduate/bind-code").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    issued = client.post("/graduate/bind-code", data={"csrf_token": token}).get_data(as_text=True)
+    code = re.search(r'id="bind-code">(\d{6})<', issued).group(1)
+    fake_server.add_wx_code("wx-1", "openid-chen")
+    first = client.post("/api/v1/auth/wx-login", json={"code": "wx-1"}).get_json()
+    assert first["bind_required"] and first["bind_code_url"] == "http://testserver.local/graduate/bind-code"
+    resp = client.post("/api/v1/auth/bind-code", json={"bind_ticket": first["bind_ticket"], "code": code})
+    assert resp.status_code == 200, resp.get_json()
+    assert db.session.scalar(select(WechatBinding.graduate_id).where(WechatBinding.openid == "openid-chen")) \
+        == graduate.id
+    assert client.get("/api/v1/me", headers=bearer(resp.get_json()["token"])).status_code == 200

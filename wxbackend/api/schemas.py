@@ -56,6 +56,9 @@ class WxLoginOut(Schema):
     bind_method = String(metadata={
         "description": "password：调用 /auth/bind；cas：在 web-view 中打开 bind_url"})
     bind_url = String(metadata={"description": "bind_method 为 cas 时在 web-view 中打开的地址"})
+    bind_code_url = String(metadata={
+        "description": "网页版获取绑定码的地址：在任意浏览器用学信网账号登录后点“绑定小程序”，"
+                       "把 6 位绑定码填入小程序（/auth/bind-code）"})
     token = String()
     expires_at = DateTime()
     graduate = Nested(GraduateBriefSchema)

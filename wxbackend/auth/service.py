@@ -297,3 +297,72 @@ def redeem_exchange_code(code: str) -> Graduate:
 def issue_token(graduate: Graduate) -> tuple[str, ApiToken]:
     """A mini-program token for *graduate* (expiring, revocable)."""
     return tokens.issue(graduate)
+
+
+# --- bind codes (the mini-program's binding without a web-view) ------------------------------
+#
+# A web-view may only open the mini-program's registered business domains, and 学信网's host is
+# not one of ours. So the graduate signs in with 学信网 on the mobile web (any browser), asks for a
+# 6-digit code there, and types it into the mini-program, which sends it with its bind ticket.
+# The mini-program never sees the 学信网 password. Like exchange codes, a bind code is an
+# api_token row under a domain-separated hash (never a bearer token), spent by a conditional
+# UPDATE. Six digits are guessable, so the API limits wrong tries per address and per openid.
+
+BIND_CODE_MINUTES = 10
+BIND_CODE_DIGITS = 6
+
+
+def _bind_code_hash(code: str) -> str:
+    return hashlib.sha256(("bindcode:" + code).encode()).hexdigest()
+
+
+def make_bind_code(graduate: Graduate) -> tuple[str, datetime]:
+    """A fresh 6-digit code for *graduate*, valid 10 minutes and once; (code, expires_at)."""
+    now = timeutil.now()
+    expires = now + timedelta(minutes=BIND_CODE_MINUTES)
+    for _ in range(50):
+        code = f"{secrets.randbelow(10 ** BIND_CODE_DIGITS):0{BIND_CODE_DIGITS}d}"
+        digest = _bind_code_hash(code)
+        # a spent or expired code of the same digits no longer means anything: make room
+        db.session.execute(delete(ApiToken).where(
+            ApiToken.token_hash == digest,
+            (ApiToken.revoked_at.is_not(None)) | (ApiToken.expires_at <= now)))
+        try:
+            with db.session.begin_nested():
+                db.session.add(ApiToken(token_hash=digest, graduate_id=graduate.id, expires_at=expires))
+        except IntegrityError:
+            continue  # another graduate holds these digits right now
+        audit.record(actor_for(graduate), "auth.bind_code_issued", graduate, expires_at=expires.isoformat())
+        return code, expires
+    raise ApiError("bind_code_unavailable", "暂时无法生成绑定码，请稍后再试", status=503)
+
+
+def redeem_bind_code(code: str) -> Graduate:
+    """Spend a bind code once; return its live graduate, or a clear 400 (the caller binds, L-8)."""
+    now = timeutil.now()
+    code = (code or "").strip()
+    if not re.fullmatch(rf"\d{{{BIND_CODE_DIGITS}}}", code):
+        raise ApiError("bind_code_invalid", "绑定码为6位数字，请核对后重新输入")
+    row = db.session.execute(
+        select(ApiToken.id, ApiToken.graduate_id, ApiToken.expires_at, ApiToken.revoked_at)
+        .where(ApiToken.token_hash == _bind_code_hash(code))
+    ).first()
+    if row is None:
+        raise ApiError("bind_code_invalid", "绑定码不正确，请核对后重新输入")
+    if row.revoked_at is not None:
+        raise ApiError("bind_code_used", "绑定码已使用，请在网页版重新获取")
+    if row.expires_at <= now:
+        raise ApiError("bind_code_expired", "绑定码已过期（10分钟内有效），请在网页版重新获取")
+    spent = db.session.execute(
+        update(ApiToken).where(ApiToken.id == row.id, ApiToken.revoked_at.is_(None)).values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if not spent.rowcount:  # type: ignore[attr-defined]
+        raise ApiError("bind_code_used", "绑定码已使用，请在网页版重新获取")
+    graduate = db.session.get(Graduate, row.graduate_id)
+    if graduate is None or graduate.deleted_at is not None:
+        raise LoginRefused("basic_info_missing", MSG_BASIC_INFO_MISSING_SHORT)
+    return graduate
+
+
+MSG_BASIC_INFO_MISSING_SHORT = "学校已删除你的毕业生基本信息，请联系所在院系"

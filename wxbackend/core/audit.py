@@ -72,6 +72,7 @@ ACTION_LABELS: dict[str, str] = {
     # sign-in
     "auth.login": "毕业生登录",
     "auth.exchange": "小程序登录",
+    "auth.bind_code_issued": "获取小程序绑定码",
     "auth.logout": "退出登录",
     "auth.login_refused": "登录被拒绝",
     "auth.wechat_bind": "绑定微信",

@@ -197,4 +197,4 @@ def wx_cas_callback():  # type: ignore[no-untyped-def]
 
 
 # The other pages of the graduates' web, on the same blueprint.
-from wxbackend.graduate import agreements, destination  # noqa: E402,F401
+from wxbackend.graduate import agreements, bind_code, destination  # noqa: E402,F401
