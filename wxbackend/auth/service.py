@@ -5,7 +5,7 @@
 - :func:`bind_wechat`: tie a WeChat identity (mini-program and/or official-account openid) to a graduate,
   once each way (L-8); :func:`graduate_for_official_account` finds it again for pages opened in WeChat.
 - bind tickets: a signed, 10-minute proof that WeChat vouched for an openid.
-- exchange codes: a 60-second, single-use code handed to the mini-program after a CAS sign-in.
+- bind codes: a 10-minute, single-use code from the mobile web that binds the mini-program (L-8).
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError, Conflict
 
 BIND_TICKET_MINUTES = 10
-EXCHANGE_SECONDS = 60
 
 MSG_GRADUATE_BOUND = "该毕业生已绑定其他微信，如需更换微信请联系所在院系"
 MSG_OPENID_BOUND = "该微信已绑定其他毕业生"
@@ -249,51 +248,6 @@ def read_bind_ticket(ticket: str) -> tuple[str, str | None]:
     return str(data["o"]), data.get("u") or None
 
 
-# --- exchange codes ------------------------------------------------------------------------
-#
-# A CAS sign-in inside the mini-program's web-view ends on our page, not in the mini-program.
-# The page hands over a one-time code that the mini-program exchanges for a token. The code is
-# kept as an api_token row whose hash is domain-separated (so the code itself is never a valid
-# bearer token) and is spent by a conditional UPDATE (so it works once, even under races).
-
-
-def _exchange_hash(code: str) -> str:
-    return hashlib.sha256(("exchange:" + code).encode()).hexdigest()
-
-
-def make_exchange_code(graduate: Graduate) -> str:
-    code = "wxx_" + secrets.token_urlsafe(24)
-    db.session.add(ApiToken(token_hash=_exchange_hash(code), graduate_id=graduate.id,
-                            expires_at=timeutil.now() + timedelta(seconds=EXCHANGE_SECONDS)))
-    db.session.flush()
-    return code
-
-
-def redeem_exchange_code(code: str) -> Graduate:
-    """Spend *code* once; return its live graduate, or a clear 400."""
-    now = timeutil.now()
-    row = db.session.execute(
-        select(ApiToken.id, ApiToken.graduate_id, ApiToken.expires_at, ApiToken.revoked_at)
-        .where(ApiToken.token_hash == _exchange_hash(code or ""))
-    ).first()
-    if row is None:
-        raise ApiError("exchange_code_invalid", "登录码无效，请重新登录")
-    if row.revoked_at is not None:
-        raise ApiError("exchange_code_used", "登录码已使用，请重新登录")
-    if row.expires_at <= now:
-        raise ApiError("exchange_code_expired", "登录码已过期（60秒内有效），请重新登录")
-    spent = db.session.execute(
-        update(ApiToken).where(ApiToken.id == row.id, ApiToken.revoked_at.is_(None)).values(revoked_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if not spent.rowcount:  # type: ignore[attr-defined]
-        raise ApiError("exchange_code_used", "登录码已使用，请重新登录")
-    graduate = db.session.get(Graduate, row.graduate_id)
-    if graduate is None or graduate.deleted_at is not None:
-        raise LoginRefused("basic_info_missing", "学校已删除你的毕业生基本信息，请联系所在院系")
-    return graduate
-
-
 def issue_token(graduate: Graduate) -> tuple[str, ApiToken]:
     """A mini-program token for *graduate* (expiring, revocable)."""
     return tokens.issue(graduate)
@@ -304,7 +258,7 @@ def issue_token(graduate: Graduate) -> tuple[str, ApiToken]:
 # A web-view may only open the mini-program's registered business domains, and 学信网's host is
 # not one of ours. So the graduate signs in with 学信网 on the mobile web (any browser), asks for a
 # 6-digit code there, and types it into the mini-program, which sends it with its bind ticket.
-# The mini-program never sees the 学信网 password. Like exchange codes, a bind code is an
+# The mini-program never sees the 学信网 password. A bind code is an
 # api_token row under a domain-separated hash (never a bearer token), spent by a conditional
 # UPDATE. Six digits are guessable, so the API limits wrong tries per address and per openid.
 

@@ -1,7 +1,7 @@
 """Graduate web login (学信网 CAS or the built-in provider), the basic-info gate and the module list.
 
-Also the CAS leg of the mini-program's sign-in: the web-view opens ``/auth/wx/cas``, CHSI
-signs the graduate in, we bind their WeChat (L-8) and hand back a one-time exchange code.
+The mini-program binds a WeChat identity with a one-time code from this web (``bind_code``), not
+through a web-view of the 学信网 login: a web-view may only open the mini-program's own domains.
 """
 
 from __future__ import annotations
@@ -148,52 +148,6 @@ def graduate_confirm():  # type: ignore[no-untyped-def]
     service.confirm_basic_info(graduate)
     db.session.commit()
     return redirect(url_for("auth.graduate_home"))
-
-
-# --- the mini-program's CAS leg --------------------------------------------------------------
-
-
-def _cas_or_404() -> CasProvider:
-    prov = provider()
-    if not isinstance(prov, CasProvider):
-        abort(404)
-    return prov
-
-
-@bp.get("/auth/wx/cas")
-def wx_cas_start():  # type: ignore[no-untyped-def]
-    """Opened in the mini-program's web-view with the bind ticket from /api/v1/auth/wx-login."""
-    prov = _cas_or_404()
-    ticket = request.args.get("bind_ticket", "")
-    try:
-        service.read_bind_ticket(ticket)
-    except ApiError as err:
-        return render_template("graduate/wx_bound.html", error=err, code=None), err.status
-    return redirect(prov.login_url(_external("auth.wx_cas_callback", bind_ticket=ticket)))
-
-
-@bp.get("/auth/wx/cas/callback")
-def wx_cas_callback():  # type: ignore[no-untyped-def]
-    """Validate the CAS ticket, bind the WeChat identity (L-8) and show a one-time exchange code."""
-    prov = _cas_or_404()
-    bind_ticket = request.args.get("bind_ticket", "")
-    try:
-        openid, unionid = service.read_bind_ticket(bind_ticket)
-        try:
-            identity = prov.validate(request.args.get("ticket", ""),
-                                     _external("auth.wx_cas_callback", bind_ticket=bind_ticket))
-        except InvalidCredentials as exc:
-            service.record_failed_login("cas", None, "wx", exc.code)
-            raise
-        graduate = service.login_identity(identity, channel="wx")
-        service.bind_wechat(graduate, openid, unionid)
-        code = service.make_exchange_code(graduate)
-        db.session.commit()
-    except ApiError as err:
-        db.session.rollback()
-        return render_template("graduate/wx_bound.html", error=err, code=None), err.status
-    return render_template("graduate/wx_bound.html", error=None, code=code, graduate=graduate,
-                           seconds=service.EXCHANGE_SECONDS)
 
 
 # The other pages of the graduates' web, on the same blueprint.
