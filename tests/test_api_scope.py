@@ -12,7 +12,7 @@ import re
 #: Routes open to anyone (login steps, public data, the API document itself).
 PUBLIC = {
     "api.notices", "api.code_lists", "api.codes",
-    "api.wx_login", "api.bind", "api.exchange", "api.termination_reasons", "api.agreement_fields",
+    "api.wx_login", "api.bind", "api.bind_code", "api.termination_reasons", "api.agreement_fields",
     "openapi.spec", "openapi.docs", "openapi.redoc", "apidocs.asset",
 }
 

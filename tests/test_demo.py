@@ -41,3 +41,19 @@ def test_demo_has_invitations_and_agreements_in_every_state(app, drain_jobs) -> 
                                .order_by(OnlineAgreement.id).limit(1))
     assert signed is not None and signed.graduate.name == "王堃" and signed.pdf_file_id is not None
     assert db.session.scalar(select(func.count(TerminationRequest.id))) == 1
+
+
+def test_demo_binds_one_stand_in_wechat_identity_and_leaves_another_unbound(app) -> None:
+    from wxbackend import standin
+    from wxbackend.accounts.models import LocalAccount, WechatBinding
+
+    list(load_demo())
+    list(load_demo())
+    bindings = db.session.scalars(select(WechatBinding)).all()
+    wangkun = standin.identity("wangkun")
+    assert [(b.openid, b.oa_openid, b.unionid) for b in bindings] == [
+        (wangkun.mini_openid, wangkun.oa_openid, wangkun.unionid)]
+    account = db.session.scalar(select(LocalAccount).where(LocalAccount.username == "chsi-wangkun"))
+    assert db.session.get(Graduate, bindings[0].graduate_id).id_number == account.id_number
+    liyue = standin.identity("liyue")
+    assert db.session.scalar(select(WechatBinding).where(WechatBinding.unionid == liyue.unionid)) is None

@@ -30,7 +30,7 @@ UNKNOWN_INT = 987654
 #: Methods tried against a route that does not take them.
 OTHER_METHODS = ("GET", "POST", "DELETE")
 #: Browser-side endpoints that answer the page's own scripts in JSON (their errors stay JSON too).
-SCRIPT_ENDPOINTS = {"employer.region_children", "console.import_status"}
+SCRIPT_ENDPOINTS = {"home.region_children", "console.import_status"}
 
 
 @pytest.fixture()
@@ -180,6 +180,17 @@ def test_reviewer_on_a_portal_page_is_told_where_to_go(client, visitors) -> None
         assert "您已以学校账号（学校老师" in html and "用人单位账号" in html
         assert 'id="error-home" href="/console/"' in html
         assert re.search(r'<form method="post" action="/console/logout"[^>]*id="error-logout"', html)
+
+
+def test_graduate_on_a_console_or_portal_page_is_told_where_to_go(client, visitors) -> None:
+    visitors["graduate"]()
+    for path in ("/console/", "/console/review", "/employer/", "/employer/invite"):
+        res = client.get(path)
+        assert res.status_code == 403, path
+        html = assert_page(res, path)
+        assert "您已以毕业生身份" in html and "我的首页" in html
+        assert 'id="error-home" href="/graduate/"' in html
+        assert re.search(r'<form method="post" action="/logout"[^>]*id="error-logout"', html)
 
 
 def test_department_reviewer_on_a_school_page_gets_a_plain_403(client, make_school, make_department,

@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(test_config: dict[str, Any] | None = None, settings: Settings | None = None) -> APIFlask:
     settings = settings or Settings.from_env()
+    settings = configure_wechat(settings)
     app = APIFlask(
         __name__,
         title="全国高校毕业生毕业去向登记与网上签约平台 API",
@@ -32,8 +33,16 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Settings | N
     configure_jobs(app)
     add_modules(app)
     add_blueprints(app)
+    add_wechat_standin(app)
     add_cli(app)
     return app
+
+
+def configure_wechat(settings: Settings) -> Settings:
+    """Without real WeChat settings, the local stand-in's demo appids and origin (``WECHAT_STANDIN``)."""
+    from wxbackend import standin
+
+    return standin.apply(settings)
 
 
 def configure(app: APIFlask, settings: Settings, test_config: dict[str, Any] | None) -> None:
@@ -147,6 +156,13 @@ def add_blueprints(app: APIFlask) -> None:
     from wxbackend import wechat
 
     wechat.init_app(app)  # the official account: /wechat/callback and the wechat-menu command
+
+
+def add_wechat_standin(app: APIFlask) -> None:
+    """Mount /_wechat/ when the stand-in is wired in, and log which WeChat is in use."""
+    from wxbackend import standin
+
+    standin.init_app(app)
 
 
 def add_cli(app: APIFlask) -> None:

@@ -72,6 +72,11 @@ class Settings:
     WECHAT_OA_TEMPLATES: str = ""
     #: Origin of the WeChat API; anything but the default routes wechatpy's HTTP session there.
     WECHAT_API_ORIGIN: str = "https://api.weixin.qq.com"
+    #: The official account's OAuth page (WX-3); the stand-in points it at itself.
+    WECHAT_OAUTH_URL: str = "https://open.weixin.qq.com/connect/oauth2/authorize"
+    #: auto | on | off. The local WeChat stand-in under /_wechat/ (demo appids, OAuth page, message log):
+    #: ``auto`` uses it when no real WeChat setting is present; it never runs beside real settings.
+    WECHAT_STANDIN: str = "auto"
     #: WeChat messages (MS-1): JSON {outbox kind: {"template_id", "fields": {template key: source}, "page"}}
     #: for the mini-program's subscribe messages; a kind without a template is not sent (see README).
     WECHAT_MESSAGE_TEMPLATES: str = ""
@@ -133,6 +138,11 @@ class Settings:
             raise ConfigError("DATABASE_URL must be a sqlite:// or postgresql:// URL")
         if self.API_TOKEN_HOURS <= 0 or self.MAX_UPLOAD_MB <= 0:
             raise ConfigError("API_TOKEN_HOURS and MAX_UPLOAD_MB must be positive")
+        if self.WECHAT_STANDIN not in {"auto", "on", "off"}:
+            raise ConfigError(f"WECHAT_STANDIN must be auto, on or off, got {self.WECHAT_STANDIN!r}")
+        if self.WECHAT_STANDIN == "on" and self.real_wechat:
+            raise ConfigError("WECHAT_STANDIN=on cannot run beside real WeChat settings "
+                              f"({', '.join(self.real_wechat)}): unset them or set WECHAT_STANDIN=off")
         self.message_templates  # noqa: B018 - parses WECHAT_MESSAGE_TEMPLATES or raises ConfigError
         self.oa_templates  # noqa: B018 - parses WECHAT_OA_TEMPLATES or raises ConfigError
         if self.WECHAT_MESSAGE_CHANNEL not in {"subscribe", "template", "both"}:
@@ -210,6 +220,25 @@ class Settings:
         """Official-account template messages can go out."""
         return bool(self.WECHAT_MESSAGE_CHANNEL in {"template", "both"} and self.oa_configured
                     and self.oa_templates)
+
+    @property
+    def real_wechat(self) -> list[str]:
+        """The real WeChat settings present (names); the stand-in runs only when there are none."""
+        names = [n for n in ("WECHAT_APPID", "WECHAT_SECRET", "WECHAT_MINI_APPID", "WECHAT_MINI_SECRET",
+                             "WECHAT_TOKEN") if getattr(self, n)]
+        if self.WECHAT_API_ORIGIN.rstrip("/") != "https://api.weixin.qq.com":
+            names.append("WECHAT_API_ORIGIN")
+        return names
+
+    @property
+    def standin_wanted(self) -> bool:
+        """Whether the local WeChat stand-in should serve this app (``make run`` without WeChat settings)."""
+        return self.WECHAT_STANDIN == "on" or (self.WECHAT_STANDIN == "auto" and not self.real_wechat)
+
+    @property
+    def official_account_enabled(self) -> bool:
+        """Pages opened in WeChat sign in through the official account's OAuth (WX-3)."""
+        return bool(self.WECHAT_APPID and self.WECHAT_SECRET)
 
     @property
     def messages_enabled(self) -> bool:

@@ -11,7 +11,16 @@ from collections.abc import Iterator
 from sqlalchemy import select
 from stdnum.cn import ric
 
-from wxbackend.accounts.models import Department, Graduate, LocalAccount, Major, Notice, School, User
+from wxbackend.accounts.models import (
+    Department,
+    Graduate,
+    LocalAccount,
+    Major,
+    Notice,
+    School,
+    User,
+    WechatBinding,
+)
 from wxbackend.accounts.services import create_employer
 from wxbackend.core import audit
 from wxbackend.core.db import db
@@ -44,7 +53,24 @@ def load_demo() -> Iterator[str]:
     school = db.session.scalar(select(School).where(School.code == SCHOOL_CODE))
     if school is None:
         _create()
+    _wechat()
     yield from _logins()
+
+
+def _wechat() -> None:
+    """The stand-in's demo WeChat identities: 王堃's is bound (mini-program and official account), 李玥's is not."""
+    from wxbackend import standin
+
+    wangkun = db.session.scalar(select(LocalAccount).where(LocalAccount.username == "chsi-wangkun"))
+    graduate = wangkun and db.session.scalar(select(Graduate).where(Graduate.id_number == wangkun.id_number))
+    person = standin.identity("wangkun")
+    if graduate is None or db.session.scalar(select(WechatBinding.id).where(
+            (WechatBinding.graduate_id == graduate.id) | (WechatBinding.unionid == person.unionid))):
+        return
+    db.session.add(WechatBinding(graduate_id=graduate.id, openid=person.mini_openid, oa_openid=person.oa_openid,
+                                 unionid=person.unionid))
+    audit.record(audit.SYSTEM, "demo.wechat", graduate, unionid=person.unionid)
+    db.session.commit()
 
 
 def _create() -> None:
@@ -265,3 +291,7 @@ def _logins() -> Iterator[str]:
     yield "    chsi-wangkun, chsi-liyue   bound to a graduate"
     yield "    chsi-unbound               account not bound to a student record (L-2 refusal)"
     yield "    chsi-nobasic               bound, but the school has not uploaded basic info (L-1 refusal)"
+    yield "  in WeChat (local stand-in, when no WeChat settings are given)  http://127.0.0.1:5000/_wechat/"
+    yield "    open /graduate/ with a MicroMessenger User-Agent: the stand-in asks 以哪个微信身份登录"
+    yield "    「堃」  bound to 王堃 (chsi-wangkun): straight in"
+    yield "    「玥」  not bound: sign in as chsi-liyue once, then straight in"

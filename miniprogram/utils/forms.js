@@ -298,6 +298,29 @@ function absoluteUrl(base, url) {
   return base.replace(/\/+$/, '') + '/' + url;
 }
 
+/** 上传前压缩的质量（wx.compressImage，0–100）：证明材料看得清即可，原图动辄数 MB。 */
+var COMPRESS_QUALITY = 70;
+
+/**
+ * 逐张压缩图片（wx.compressImage），返回压缩后的临时路径；某张压缩失败（或基础库不支持）时用原图。
+ */
+function compressAll(paths) {
+  return Promise.all((paths || []).map(function (src) {
+    return new Promise(function (resolve) {
+      if (typeof wx === 'undefined' || !wx.compressImage) {
+        resolve(src);
+        return;
+      }
+      wx.compressImage({
+        src: src,
+        quality: COMPRESS_QUALITY,
+        success: function (res) { resolve(res.tempFilePath || src); },
+        fail: function () { resolve(src); }
+      });
+    });
+  }));
+}
+
 module.exports = {
   buildFormModel: buildFormModel,
   buildField: buildField,
@@ -318,6 +341,7 @@ module.exports = {
   kindsForGroup: kindsForGroup,
   findKind: findKind,
   absoluteUrl: absoluteUrl,
+  compressAll: compressAll,
   displayValue: displayValue,
   pad: pad
 };

@@ -421,7 +421,16 @@ function pdfFileName(d) {
   return (no || 'agreement-' + (d && d.id)) + '.pdf';
 }
 
+/**
+ * wx.requestSubscribeMessage 的结果里同意了的模板：结果按模板 id 给出 'accept'、'reject'、'ban' 或
+ * 'filter'，只有 'accept' 算数（success 回调本身不代表同意）。
+ */
+function acceptedTemplates(res, ids) {
+  return (ids || []).filter(function (id) { return !!res && res[id] === 'accept'; });
+}
+
 module.exports = {
+  acceptedTemplates: acceptedTemplates,
   EXPLANATION_MAX: EXPLANATION_MAX,
   parseTime: parseTime,
   remainingTime: remainingTime,

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from tests.auth.conftest import bearer
 from tests.auth.fakes import FakeServer
@@ -18,7 +17,6 @@ from tests.factories import id_number
 from wxbackend.accounts.models import Graduate, WechatBinding
 from wxbackend.core.audit import AuditEvent
 from wxbackend.core.db import db
-from wxbackend.core.timeutil import SHANGHAI
 
 
 @pytest.fixture()
@@ -98,74 +96,17 @@ def test_ticket_for_another_service_is_refused(client, fake_server, make_graduat
     assert client.get(f"/login/cas/callback?ticket={ticket}").status_code == 401
 
 
-# --- the mini-program's CAS leg -------------------------------------------------------------
+# --- the mini-program with 学信网 as the provider -------------------------------------------------
 
 
-def _wx_bind_via_cas(client: Any, fake: FakeServer, username: str, code: str = "c1",
-                     openid: str = "openid-1") -> Any:
-    fake.add_wx_code(code, openid)
-    body = client.post("/api/v1/auth/wx-login", json={"code": code}).get_json()
-    assert body["bind_required"] and body["bind_method"] == "cas"
-    start = urlsplit(body["bind_url"])
-    assert start.netloc == "testserver.local" and start.path == "/auth/wx/cas"
-    to_cas = client.get(f"{start.path}?{start.query}")
-    assert to_cas.status_code == 302 and to_cas.headers["Location"].startswith(fake.url + "/cas/login?")
-    return _follow_cas(client, to_cas.headers["Location"], username)
-
-
-def _exchange_code(page: Any) -> str:
-    return re.search(r'id="exchange-code">([^<]+)<', page.get_data(as_text=True)).group(1)
-
-
-def test_l_8_cas_in_web_view_binds_and_exchange_code_gives_token_once(client, fake_server, make_graduate):
-    graduate = make_graduate()
-    fake_server.add_cas_user("chen", idNumber=graduate.id_number)
-    page = _wx_bind_via_cas(client, fake_server, "chen")
-    assert page.status_code == 200, page.get_data(as_text=True)
-    code = _exchange_code(page)
-    bound = db.session.scalar(select(WechatBinding.graduate_id).where(WechatBinding.openid == "openid-1"))
-    assert bound == graduate.id
-
-    # the exchange code is not itself a bearer token
-    assert client.get("/api/v1/me", headers=bearer(code)).status_code == 401
-    resp = client.post("/api/v1/auth/exchange", json={"code": code})
-    assert resp.status_code == 200, resp.get_json()
-    token = resp.get_json()["token"]
-    assert client.get("/api/v1/me", headers=bearer(token)).get_json()["id"] == graduate.id
-    again = client.post("/api/v1/auth/exchange", json={"code": code})
-    assert again.status_code == 400 and again.get_json()["error"]["code"] == "exchange_code_used"
-
-    # from now on wx.login alone signs in
-    fake_server.add_wx_code("c2", "openid-1")
-    assert client.post("/api/v1/auth/wx-login", json={"code": "c2"}).get_json()["bind_required"] is False
-
-
-def test_exchange_code_expires_after_60_seconds(client, fake_server, make_graduate, frozen_now):
-    graduate = make_graduate()
-    fake_server.add_cas_user("chen", idNumber=graduate.id_number)
-    start = datetime(2026, 6, 1, 9, 0, tzinfo=SHANGHAI)
-    frozen_now(start)
-    code = _exchange_code(_wx_bind_via_cas(client, fake_server, "chen"))
-    frozen_now(start + timedelta(seconds=60))
-    resp = client.post("/api/v1/auth/exchange", json={"code": code})
-    assert resp.status_code == 400 and resp.get_json()["error"]["code"] == "exchange_code_expired"
-    unknown = client.post("/api/v1/auth/exchange", json={"code": "wxx_unknown"})
-    assert unknown.get_json()["error"]["code"] == "exchange_code_invalid"
-
-
-def test_l_2_cas_in_web_view_refuses_and_binds_nothing(client, fake_server):
-    fake_server.add_cas_user("nobody")
-    page = _wx_bind_via_cas(client, fake_server, "nobody")
-    assert page.status_code == 403 and "尚未绑定学籍信息" in page.get_data(as_text=True)
-    assert db.session.scalar(select(func.count(WechatBinding.id))) == 0
-
-
-def test_l_8_cas_in_web_view_refuses_second_openid_for_bound_graduate(client, fake_server, make_graduate):
-    graduate = make_graduate()
-    fake_server.add_cas_user("chen", idNumber=graduate.id_number)
-    assert _wx_bind_via_cas(client, fake_server, "chen", "c1", "openid-1").status_code == 200
-    second = _wx_bind_via_cas(client, fake_server, "chen", "c2", "openid-2")
-    assert second.status_code == 409 and "该毕业生已绑定其他微信" in second.get_data(as_text=True)
+def test_l_8_with_chsi_wx_login_asks_for_a_bind_code_and_the_web_view_leg_is_gone(client, fake_server):
+    """A web-view cannot open 学信网's host: wx-login says to bind by a code from the web; no /auth/wx/cas."""
+    fake_server.add_wx_code("c1", "openid-1")
+    body = client.post("/api/v1/auth/wx-login", json={"code": "c1"}).get_json()
+    assert body["bind_required"] and body["bind_method"] == "code" and "bind_url" not in body
+    assert body["bind_code_url"].endswith("/graduate/bind-code")
+    assert client.get("/auth/wx/cas?bind_ticket=x").status_code == 404
+    assert client.post("/api/v1/auth/exchange", json={"code": "x"}).status_code in (404, 405)
 
 
 def test_password_bind_is_refused_when_chsi_is_the_provider(client, fake_server):
@@ -173,8 +114,23 @@ def test_password_bind_is_refused_when_chsi_is_the_provider(client, fake_server)
     ticket = client.post("/api/v1/auth/wx-login", json={"code": "c1"}).get_json()["bind_ticket"]
     resp = client.post("/api/v1/auth/bind", json={"bind_ticket": ticket, "username": "x", "password": "y"})
     assert resp.status_code == 400 and resp.get_json()["error"]["code"] == "bind_method_cas"
+    assert "绑定码" in resp.get_json()["error"]["message"]
 
 
-def test_web_view_start_with_bad_bind_ticket_says_why(client, fake_server):
-    resp = client.get("/auth/wx/cas?bind_ticket=forged")
-    assert resp.status_code == 400 and "绑定凭证无效" in resp.get_data(as_text=True)
+def test_l_8_with_chsi_the_mini_program_binds_by_a_code_from_the_mobile_web(client, fake_server, make_graduate):
+    """Production path: 学信网 sign-in in a browser, 绑定小程序 → 6-digit code → /auth/bind-code; no web-view."""
+    graduate = make_graduate()
+    fake_server.add_cas_user("chen", idNumber=graduate.id_number, name="陈诚")
+    assert _web_cas_login(client, "chen").status_code == 302
+    page = client.get("/graduate/bind-code").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    issued = client.post("/graduate/bind-code", data={"csrf_token": token}).get_data(as_text=True)
+    code = re.search(r'id="bind-code">(\d{6})<', issued).group(1)
+    fake_server.add_wx_code("wx-1", "openid-chen")
+    first = client.post("/api/v1/auth/wx-login", json={"code": "wx-1"}).get_json()
+    assert first["bind_required"] and first["bind_code_url"] == "http://testserver.local/graduate/bind-code"
+    resp = client.post("/api/v1/auth/bind-code", json={"bind_ticket": first["bind_ticket"], "code": code})
+    assert resp.status_code == 200, resp.get_json()
+    assert db.session.scalar(select(WechatBinding.graduate_id).where(WechatBinding.openid == "openid-chen")) \
+        == graduate.id
+    assert client.get("/api/v1/me", headers=bearer(resp.get_json()["token"])).status_code == 200

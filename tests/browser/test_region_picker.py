@@ -40,3 +40,38 @@ def test_a_saved_municipal_district_is_shown_selected(live_server, page, make_em
     selects = page.locator(".region-picker[data-target=address_region] select")
     assert [selects.nth(i).evaluate("s => s.options[s.selectedIndex].text") for i in range(3)] == [
         "重庆市", "重庆市", "城口县"]
+
+
+def test_the_graduate_web_form_has_the_same_picker_on_a_phone(live_server, browser, make_school, make_department,
+                                                               make_major, make_graduate, make_local_account,
+                                                               screenshot_dir) -> None:
+    """GW-1: the graduates' mobile web fills a region field with the same cascade (北京市 → 海淀区)."""
+    from wxbackend.core import timeutil
+
+    major = make_major(make_department(make_school()))
+    graduate = make_graduate(major, confirmed_at=timeutil.now())
+    account = make_local_account(id_number=graduate.id_number)
+    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    try:
+        page.goto(live_server + "/login")
+        page.fill("#username", account.username)
+        page.fill("#password", "chsi-pass-1")
+        page.click("button[type=submit]")
+        page.wait_for_url(live_server + "/graduate/")
+        page.goto(live_server + "/graduate/destination/new?subkind=labour_contract")
+        picker = page.locator(".region-picker[data-target=unit_region]")
+        selects = picker.locator("select")
+        page.wait_for_function("document.querySelector('.region-picker select').options.length > 30")
+        selects.nth(0).select_option("110000")
+        page.wait_for_function(OPTIONS_LOADED.format(box=1))
+        selects.nth(1).select_option(label="北京市")
+        page.wait_for_function(OPTIONS_LOADED.format(box=2))
+        selects.nth(2).select_option(label="海淀区")
+        assert page.input_value("#unit_region") == "110108"
+        assert page.inner_text("#unit_region-hint") == "北京市海淀区（110108）"
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        page.screenshot(path=str(screenshot_dir / "graduate-region-picker.png"), full_page=True)
+    finally:
+        context.close()

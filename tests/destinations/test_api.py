@@ -54,7 +54,7 @@ def test_home_requires_confirmed_basic_info(graduate_api: Callable[..., Any]) ->
 
 
 def test_kinds_carry_fields_and_proofs_as_data(graduate_api: Callable[..., Any]) -> None:
-    """Every sub-kind of §4.5.1 with its code, fields and proof materials (CODES.md)."""
+    """Every sub-kind of §4.5.1 with its code, fields and proof materials."""
     _, api = graduate_api()
     body = api.get("/destination/kinds").get_json()
     kinds = {k["label"]: k for k in body["kinds"]}

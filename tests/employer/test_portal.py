@@ -203,15 +203,15 @@ def test_a_post_without_csrf_token_is_refused(client) -> None:
 
 
 def test_region_cascade_lists_children(client) -> None:
-    provinces = client.get("/employer/regions").get_json()
+    provinces = client.get("/regions").get_json()
     assert {"code": "110000", "name": "北京市", "value": "110000"} in provinces
     assert {"code": "110102", "name": "西城区", "value": "110102"} in client.get(
-        "/employer/regions?parent=110100").get_json()
+        "/regions?parent=110100").get_json()
     assert {"code": "130100", "name": "石家庄市", "value": "130100"} in client.get(
-        "/employer/regions?parent=130000").get_json()
+        "/regions?parent=130000").get_json()
     assert {"code": "130102", "name": "长安区", "value": "130102"} in client.get(
-        "/employer/regions?parent=130100").get_json()
-    assert client.get("/employer/regions?parent=x").get_json() == []
+        "/regions?parent=130100").get_json()
+    assert client.get("/regions?parent=x").get_json() == []
 
 
 @pytest.mark.parametrize(("province", "name", "district"), [
@@ -222,9 +222,9 @@ def test_region_cascade_puts_a_municipalitys_districts_in_the_district_box(clien
                                                                          district) -> None:
     """北京、天津、上海、重庆 have no prefecture cities: the city box shows the municipality itself
     (its input value the province code) and the districts come one level below."""
-    cities = client.get(f"/employer/regions?parent={province}").get_json()
+    cities = client.get(f"/regions?parent={province}").get_json()
     assert [(c["name"], c["value"]) for c in cities] == [(name, province)]
-    districts = client.get(f"/employer/regions?parent={cities[0]['code']}").get_json()
+    districts = client.get(f"/regions?parent={cities[0]['code']}").get_json()
     assert {"code": district[0], "name": district[1], "value": district[0]} in districts
     assert all(d["code"][:2] == province[:2] for d in districts)
 

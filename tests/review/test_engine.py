@@ -1,4 +1,4 @@
-"""The two-level review engine (DOMAIN.md §3, RV-1…RV-6).
+"""The two-level review engine (RV-1…RV-6).
 
 Items here are of a made-up kind, ``sample_record``, so no module's outcome hook runs.
 """

@@ -1,4 +1,4 @@
-"""Organisations, accounts and graduates' basic information (DOMAIN.md §1, §2)."""
+"""Organisations, accounts and graduates' basic information (guide §1, §2)."""
 
 from __future__ import annotations
 

@@ -54,8 +54,11 @@ class WxLoginOut(Schema):
     bind_ticket = String(metadata={"description": "绑定凭证，10 分钟内有效"})
     bind_ticket_expires_at = DateTime()
     bind_method = String(metadata={
-        "description": "password：调用 /auth/bind；cas：在 web-view 中打开 bind_url"})
-    bind_url = String(metadata={"description": "bind_method 为 cas 时在 web-view 中打开的地址"})
+        "description": "password：调用 /auth/bind（内置账号）；"
+                       "code：在网页版用学信网账号登录后取得绑定码，调用 /auth/bind-code"})
+    bind_code_url = String(metadata={
+        "description": "网页版获取绑定码的地址：在任意浏览器用学信网账号登录后点“绑定小程序”，"
+                       "把 6 位绑定码填入小程序（/auth/bind-code）"})
     token = String()
     expires_at = DateTime()
     graduate = Nested(GraduateBriefSchema)
@@ -65,11 +68,6 @@ class BindIn(Schema):
     bind_ticket = String(required=True, validate=Length(1, 2000))
     username = String(required=True, validate=Length(1, 64), metadata={"description": "学信网账号"})
     password = String(required=True, validate=Length(1, 128))
-
-
-class ExchangeIn(Schema):
-    code = String(required=True, validate=Length(1, 200),
-                  metadata={"description": "学信网登录完成页给出的登录码"})
 
 
 class LogoutOut(Schema):

@@ -39,8 +39,12 @@ def visitor() -> Visitor:
                        url_for("console.logout"), login_url, elsewhere)
     graduate = current_graduate_web()
     if graduate is not None:
+        elsewhere = None
+        if portal in LOGINS:
+            where = "审核后台供院系和学校的审核人员使用" if portal == "console" else "用人单位服务供用人单位使用"
+            elsewhere = (f"您已以毕业生身份（{graduate.name}）登录。{where}；毕业生的业务请在“我的首页”办理。")
         return Visitor("graduate", url_for("auth.graduate_home"), "返回我的首页", graduate.name,
-                       url_for("auth.logout"), login_url)
+                       url_for("auth.logout"), login_url, elsewhere)
     return Visitor("anonymous", url_for("home.index"), "返回平台首页", login_url=login_url)
 
 

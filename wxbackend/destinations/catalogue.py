@@ -1,6 +1,6 @@
 """The destination kinds of §4.5.1 as data: groups, sub-kinds, their fields and proof materials.
 
-Everything comes from the ``destination`` section of ``wxbackend/data/codes.json`` (CODES.md);
+Everything comes from the ``destination`` section of ``wxbackend/data/codes.json``;
 no sub-kind has code of its own. :func:`clean_fields` validates a sub-kind's values the same
 way for the graduate's API, the reviewer's direct edit and any later import; the field types
 themselves (cleaning, display, widget, hint) are ``wxbackend.core.fields``'.

@@ -44,7 +44,7 @@ class OtherDestination(Base):
     subkind: Mapped[str] = mapped_column(String(32))
     #: other_employment | further_study | unemployed
     group: Mapped[str] = mapped_column(String(20))
-    #: National 毕业去向 code (CODES.md), derived from the sub-kind and its fields.
+    #: National 毕业去向 code, derived from the sub-kind and its fields.
     destination_code: Mapped[str | None] = mapped_column(String(4))
     #: {field key: value} as cleaned by ``catalogue.clean_fields``.
     fields: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -13,13 +13,19 @@ from datetime import datetime
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import login_user, logout_user
 from sqlalchemy import and_, or_, select
 
 from wxbackend.accounts.models import Employer, Graduate, School, User
 from wxbackend.accounts.validation import mask_id_number
-from wxbackend.auth.principals import StaffPrincipal, check_account_login, current_staff, sign_in_account
+from wxbackend.auth.principals import (
+    StaffPrincipal,
+    check_account_login,
+    current_graduate_web,
+    current_staff,
+    sign_in_account,
+)
 from wxbackend.core import once, timeutil
 from wxbackend.core.codes import code_list
 from wxbackend.core.daterange import DayRange, day_range
@@ -28,7 +34,7 @@ from wxbackend.core.errors import ApiError
 from wxbackend.core.pagination import paginate
 from wxbackend.core.ratelimit import login_limit
 from wxbackend.core.urls import current_path, safe_next
-from wxbackend.employer import regions, registration
+from wxbackend.employer import registration
 from wxbackend.review.models import ReviewItem
 from wxbackend.signing import services
 from wxbackend.signing.models import (
@@ -61,8 +67,8 @@ def employer_required(view: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if current_employer_user() is None:
-            if current_staff() is not None:
-                abort(403)  # a reviewer: the error page says where their own pages are
+            if current_staff() is not None or current_graduate_web() is not None:
+                abort(403)  # a reviewer or a graduate: the error page says where their own pages are
             flash("请先登录用人单位账号", "warning")
             # after login only a page can be reopened, not a form post
             target = current_path() if request.method == "GET" else None
@@ -158,13 +164,6 @@ def register():  # type: ignore[no-untyped-def]
     once.done(key, url_for("employer.home"))
     flash(f"注册成功：{user.display_name}。现在可以向毕业生发起签约邀请。", "success")
     return _sign_in(user, "auth.employer_login")
-
-
-@bp.route("/regions")
-def region_children():  # type: ignore[no-untyped-def]
-    """Children of a region for the address cascade (public data, no login needed)."""
-    parent = (request.args.get("parent") or "").strip()
-    return jsonify([r._asdict() for r in regions.children(parent)])
 
 
 # --- home ---------------------------------------------------------------------------------------

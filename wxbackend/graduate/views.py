@@ -1,7 +1,7 @@
 """Graduate web login (学信网 CAS or the built-in provider), the basic-info gate and the module list.
 
-Also the CAS leg of the mini-program's sign-in: the web-view opens ``/auth/wx/cas``, CHSI
-signs the graduate in, we bind their WeChat (L-8) and hand back a one-time exchange code.
+The mini-program binds a WeChat identity with a one-time code from this web (``bind_code``), not
+through a web-view of the 学信网 login: a web-view may only open the mini-program's own domains.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from wxbackend.core import audit
 from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError
 from wxbackend.core.ratelimit import login_limit
+from wxbackend.graduate import wx
 from wxbackend.graduate.web import bp, confirmed_required, me
 
 #: Where each module's tile leads; the others have a page that says their state (built later).
@@ -49,13 +50,13 @@ def _login_page(error: ApiError | None = None, username: str = "") -> Any:
     cas_url = prov.login_url(_external("auth.cas_callback")) if isinstance(prov, CasProvider) else None
     status = error.status if error else 200
     return render_template("graduate/login.html", provider=prov.name, cas_url=cas_url, error=error,
-                           username=username), status
+                           username=username, wx_pending=wx.pending()), status
 
 
 def _sign_in(graduate: Any) -> Any:
     db.session.commit()
     login_user(GraduatePrincipal(graduate))
-    return redirect(_safe_next(request.args.get("next")))
+    return wx.bind_pending(graduate, _safe_next(request.args.get("next")))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -64,6 +65,8 @@ def graduate_login():  # type: ignore[no-untyped-def]
     """Graduate login page (§1 way 2)."""
     if current_graduate_web() is not None and request.method == "GET":
         return redirect(url_for("auth.graduate_home"))
+    if wx.should_start():  # opened in WeChat: the official account's OAuth first (WX-3)
+        return wx.start_redirect(request.args.get("next"))
     if request.method == "GET" or current_app.config["SETTINGS"].IDENTITY_PROVIDER != "local":
         return _login_page()
     username = (request.form.get("username") or "").strip()
@@ -106,6 +109,7 @@ def logout():  # type: ignore[no-untyped-def]
         audit.record(actor_for(graduate), "auth.logout", graduate, channel="web")
         db.session.commit()
     logout_user()
+    wx.forget()
     flash("已退出登录", "success")
     return redirect(url_for("auth.graduate_login"))
 
@@ -146,51 +150,5 @@ def graduate_confirm():  # type: ignore[no-untyped-def]
     return redirect(url_for("auth.graduate_home"))
 
 
-# --- the mini-program's CAS leg --------------------------------------------------------------
-
-
-def _cas_or_404() -> CasProvider:
-    prov = provider()
-    if not isinstance(prov, CasProvider):
-        abort(404)
-    return prov
-
-
-@bp.get("/auth/wx/cas")
-def wx_cas_start():  # type: ignore[no-untyped-def]
-    """Opened in the mini-program's web-view with the bind ticket from /api/v1/auth/wx-login."""
-    prov = _cas_or_404()
-    ticket = request.args.get("bind_ticket", "")
-    try:
-        service.read_bind_ticket(ticket)
-    except ApiError as err:
-        return render_template("graduate/wx_bound.html", error=err, code=None), err.status
-    return redirect(prov.login_url(_external("auth.wx_cas_callback", bind_ticket=ticket)))
-
-
-@bp.get("/auth/wx/cas/callback")
-def wx_cas_callback():  # type: ignore[no-untyped-def]
-    """Validate the CAS ticket, bind the WeChat identity (L-8) and show a one-time exchange code."""
-    prov = _cas_or_404()
-    bind_ticket = request.args.get("bind_ticket", "")
-    try:
-        openid, unionid = service.read_bind_ticket(bind_ticket)
-        try:
-            identity = prov.validate(request.args.get("ticket", ""),
-                                     _external("auth.wx_cas_callback", bind_ticket=bind_ticket))
-        except InvalidCredentials as exc:
-            service.record_failed_login("cas", None, "wx", exc.code)
-            raise
-        graduate = service.login_identity(identity, channel="wx")
-        service.bind_wechat(graduate, openid, unionid)
-        code = service.make_exchange_code(graduate)
-        db.session.commit()
-    except ApiError as err:
-        db.session.rollback()
-        return render_template("graduate/wx_bound.html", error=err, code=None), err.status
-    return render_template("graduate/wx_bound.html", error=None, code=code, graduate=graduate,
-                           seconds=service.EXCHANGE_SECONDS)
-
-
 # The other pages of the graduates' web, on the same blueprint.
-from wxbackend.graduate import agreements, destination  # noqa: E402,F401
+from wxbackend.graduate import agreements, bind_code, destination  # noqa: E402,F401

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, jsonify, render_template, request
 from sqlalchemy import select
 
 from wxbackend.accounts.models import Notice
-from wxbackend.core import timeutil
+from wxbackend.core import regions, timeutil
 from wxbackend.core.db import db
 
 bp = Blueprint("home", __name__)
@@ -28,6 +28,12 @@ def index():  # type: ignore[no-untyped-def]
     notices = db.session.execute(_published().limit(HOME_NOTICES + 1)).all()
     return render_template("home/index.html", notices=notices[:HOME_NOTICES],
                            more=len(notices) > HOME_NOTICES, fmt=timeutil.fmt)
+
+
+@bp.route("/regions")
+def region_children():  # type: ignore[no-untyped-def]
+    """Children of a region for the address pickers of every portal (public GB/T 2260 data)."""
+    return jsonify([r._asdict() for r in regions.children((request.args.get("parent") or "").strip())])
 
 
 @bp.route("/notices")

@@ -1,4 +1,4 @@
-"""Two-level review (院系 → 学校) shared by every module (DOMAIN.md §3).
+"""Two-level review (院系 → 学校) shared by every module.
 
 A record's whole history (its review events and its own record events) is ``review.history``.
 """

@@ -1,4 +1,4 @@
-"""The two-level review engine every module plugs into (DOMAIN.md §3): one function per transition.
+"""The two-level review engine every module plugs into: one function per transition.
 
 Functions add to the current session and never commit; the caller commits. Every transition
 is a conditional UPDATE on ``(id, status, stage, version)``, so two concurrent actors (two

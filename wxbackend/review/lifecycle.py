@@ -1,4 +1,4 @@
-"""The reviewed-record lifecycle every module declares once (DOMAIN.md §3, RV-1…RV-6).
+"""The reviewed-record lifecycle every module declares once (RV-1…RV-6).
 
 The engine (:mod:`wxbackend.review.engine`) knows review items. A module's own record — an
 other destination, an offline agreement, an archive registration — goes through the same steps
@@ -57,7 +57,7 @@ class Phase:
     review_kind: str
     #: How the console and messages name it (审核事项类型).
     label: str
-    #: Review item status → the record's status (DOMAIN.md's state table of the module).
+    #: Review item status → the record's status (the module's state table).
     statuses: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_STATUSES))
     #: Record statuses from which the submitter may change the record and submit it in this phase.
     submittable_from: tuple[str, ...] = ("draft", "returned")

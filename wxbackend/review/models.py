@@ -1,4 +1,4 @@
-"""Tables of the two-level review engine (DOMAIN.md §3, RV-1…RV-6).
+"""Tables of the two-level review engine (RV-1…RV-6).
 
 State table of a ``ReviewItem`` (stage and status are separate fields):
 

@@ -43,7 +43,7 @@ from wxbackend.transfers.models import TransferInfo
 
 KIND = "online_agreement"
 TERMINATION_KIND = "termination"
-#: The kind digit of 协议编号: 4 online, 2 offline (CODES.md).
+#: The kind digit of 协议编号: 4 online, 2 offline.
 ONLINE_DIGIT = "4"
 EXPLANATION_MAX = 200
 
@@ -392,7 +392,7 @@ def expire_due(now: datetime | None = None) -> int:
 
 
 def next_agreement_no(school: School, when: datetime, digit: str = ONLINE_DIGIT) -> str:
-    """协议编号 = year + kind digit + 5-digit school code + 9-digit serial (CODES.md).
+    """协议编号 = year + kind digit + 5-digit school code + 9-digit serial.
 
     The serial comes from one counter row per (school, year, kind), incremented in place: the
     row lock serialises concurrent passes and the unique ``agreement_no`` backs it up.

@@ -58,7 +58,39 @@ Page({
     declineError: ''
   },
 
-  onLoad: function (query) { this.setData({ id: parseInt(query.id, 10) }); },
+  onLoad: function (query) {
+    this.setData({ id: parseInt(query.id, 10) });
+    // 登录失效前未提交的拒绝原因、解约申请：登录后回到本页时恢复
+    this.resumed = api.takeResume('pages/agreement/agreement');
+  },
+
+  /** 登录失效时暂存的未提交输入（见 utils/api.js）。 */
+  stashForm: function () {
+    var t = this.data.term;
+    return {
+      declineReason: this.data.declineReason,
+      term: t.open ? { open: true, reason: t.reason, explanation: t.explanation } : null
+    };
+  },
+
+  restoreForm: function (form) {
+    if (form.declineReason) this.setData(declineState(form.declineReason));
+    if (form.term && forms.canDo(this.raw, 'terminate')) {
+      var max = this.data.agreement.explanationMax;
+      var reasons = (this.raw && this.raw.termination_reasons) || [];
+      var p = signing.reasonPicker(reasons, form.term.reason);
+      var v = signing.validateExplanation(form.term.explanation || '', max);
+      var t = emptyTermination(max);
+      t.open = true;
+      t.reason = form.term.reason || '';
+      t.reasonIndex = p.index;
+      t.reasonLabel = p.label;
+      t.explanation = form.term.explanation || '';
+      t.counterText = v.counterText;
+      t.over = v.over;
+      this.setData({ term: t });
+    }
+  },
 
   onShow: function () {
     this.load();
@@ -93,6 +125,11 @@ Page({
     // 不能再申请解约时收起表单；表单打开时保留已填写的内容
     if (!forms.canDo(d, 'terminate') || !this.data.term.open) data.term = emptyTermination(agreement.explanationMax);
     this.setData(data);
+    if (this.resumed) {
+      var form = this.resumed;
+      this.resumed = null;
+      this.restoreForm(form);
+    }
   },
 
   // --- 应约截止倒计时 ---------------------------------------------------------------------
@@ -147,6 +184,7 @@ Page({
       success: function (r) {
         if (!r.confirm) return;
         self.setData({ busy: true });
+        // api-values action: decline accept (signing.agreementActions)
         api.post('/agreements/' + self.data.id + '/' + action, body).then(function (d) {
           self.setData(Object.assign({ busy: false }, action === 'decline' ? declineState('') : {}));
           wx.showToast({ title: '已' + a.label, icon: 'success' });
@@ -175,6 +213,7 @@ Page({
     var target = wx.env && wx.env.USER_DATA_PATH ? wx.env.USER_DATA_PATH + '/' + signing.pdfFileName(d) : '';
     self.setData({ downloading: true });
     wx.showLoading({ title: '下载中', mask: true });
+    // api-call: GET /agreements/{id}/pdf (pdf_url)
     api.download(url, target).then(function (path) {
       wx.hideLoading();
       self.setData({ downloading: false });
@@ -187,7 +226,8 @@ Page({
     }).catch(function (err) {
       wx.hideLoading();
       self.setData({ downloading: false });
-      if (err.code === 'pdf_pending' || err.statusCode === 409) {
+      // 只有 pdf_pending 表示“正在生成”；not_signed 等其他 409 显示后端的说明
+      if (err.code === 'pdf_pending') {
         wx.showToast({ title: '协议书正在生成，请稍后再试', icon: 'none' });
       } else {
         api.showError(err);

@@ -21,9 +21,16 @@ Page({
   subscribe: function () {
     var ids = this.data.templateIds;
     if (!ids || !ids.length || !wx.requestSubscribeMessage) return;
+    var asked = ids.slice(0, 3);
     wx.requestSubscribeMessage({
-      tmplIds: ids.slice(0, 3),
-      success: function () { wx.showToast({ title: '已开启消息提醒', icon: 'success' }); },
+      tmplIds: asked,
+      success: function (res) {
+        // 结果按模板给出：只有 'accept' 算同意（'reject'、'ban'、'filter' 都不会收到提醒）
+        var accepted = signing.acceptedTemplates(res, asked);
+        if (!accepted.length) wx.showToast({ title: '未开启消息提醒', icon: 'none' });
+        else if (accepted.length < asked.length) wx.showToast({ title: '已开启部分消息提醒', icon: 'none' });
+        else wx.showToast({ title: '已开启消息提醒', icon: 'success' });
+      },
       fail: function () { wx.showToast({ title: '未开启消息提醒', icon: 'none' }); }
     });
   },
@@ -62,7 +69,7 @@ Page({
       return;
     }
     if (!entry.subkinds || !entry.subkinds.length) {
-      wx.showToast({ title: '小程序暂未开放，请使用网页版', icon: 'none' });
+      api.showWebVersion(entry.label);
       return;
     }
     wx.navigateTo({

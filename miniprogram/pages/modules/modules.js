@@ -40,7 +40,7 @@ Page({
       return;
     }
     if (!PAGES[m.key]) {
-      wx.showToast({ title: '小程序暂未开放，请使用网页版', icon: 'none' });
+      api.showWebVersion(m.name);
       return;
     }
     wx.navigateTo({ url: PAGES[m.key] });

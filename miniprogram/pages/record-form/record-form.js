@@ -17,11 +17,19 @@ Page({
   },
 
   onLoad: function (query) {
+    // 登录失效前未保存的输入：登录后回到本页时恢复（见 utils/api.js）
+    var resumed = api.takeResume('pages/record-form/record-form');
     this.setData({ recordId: query.id ? parseInt(query.id, 10) : null, subkind: query.subkind || '' });
-    this.load();
+    if (resumed && resumed.recordId && !this.data.recordId) this.setData({ recordId: resumed.recordId });
+    this.load(resumed);
   },
 
-  load: function () {
+  /** 登录失效时暂存的未保存输入：字段值与已保存草稿的编号。 */
+  stashForm: function () {
+    return { recordId: this.data.recordId, values: this.data.fields ? forms.collectValues(this.data.fields) : {} };
+  },
+
+  load: function (resumed) {
     var self = this;
     self.setData({ loading: true, loadError: '' });
     var recordP = self.data.recordId ? api.get('/destination/records/' + self.data.recordId) : Promise.resolve(null);
@@ -31,7 +39,9 @@ Page({
       var subkind = record ? record.subkind : self.data.subkind;
       var kind = forms.findKind(kinds, subkind);
       if (!kind) throw new Error('未找到该毕业去向类型');
-      var model = forms.buildFormModel(kind, record ? record.fields : {});
+      var values = record ? record.fields : {};
+      if (resumed && resumed.values) values = Object.assign({}, values, resumed.values);
+      var model = forms.buildFormModel(kind, values);
       wx.setNavigationBarTitle({ title: (record ? '修改：' : '') + kind.label });
       self.setData({ loading: false, subkind: subkind, model: model, fields: model.fields });
       if (record) self.showProofs(record.proofs || []);
@@ -73,18 +83,25 @@ Page({
     this.setData({ fields: forms.applyErrors(this.data.fields, {}), errors: [], message: '' });
   },
 
-  /** 保存草稿（新建或修改）；成功后返回记录。出错时已填写的内容保持不变。 */
+  /**
+   * 保存草稿（新建或修改）；成功后返回记录。出错时已填写的内容保持不变。
+   * 保存进行中再次调用（连点“保存”、保存时又选了图片）时等待同一次保存，不会新建第二份草稿。
+   */
   save: function () {
     var self = this;
+    if (self.saving) return self.saving;
     var body = { subkind: self.data.subkind, fields: forms.collectValues(self.data.fields) };
     var p = self.data.recordId
       ? api.put('/destination/records/' + self.data.recordId, body)
       : api.post('/destination/records', body);
-    return p.then(function (record) {
+    var done = function () { self.saving = null; };
+    self.saving = p.then(function (record) {
       self.setData({ recordId: record.id });
       self.clearErrors();
       return record;
     });
+    self.saving.then(done, done);
+    return self.saving;
   },
 
   onSave: function () {
@@ -114,15 +131,27 @@ Page({
         }).then(function (record) {
           self.setData({ busy: false });
           wx.showToast({ title: '已提交', icon: 'success' });
-          setTimeout(function () {
-            wx.redirectTo({ url: '/pages/record/record?id=' + record.id });
-          }, 600);
+          setTimeout(function () { self.showRecord(record.id); }, 600);
         }).catch(function (err) {
           self.setData({ busy: false });
           self.showErrors(err);
         });
       }
     });
+  },
+
+  /**
+   * 提交后显示登记详情：从该记录的详情页进入（修改）时返回详情页（它在 onShow 时刷新），
+   * 否则用本页替换为详情页，不在页面栈里叠出第二个详情页。
+   */
+  showRecord: function (id) {
+    var pages = getCurrentPages();
+    var prev = pages.length > 1 ? pages[pages.length - 2] : null;
+    if (prev && prev.route === 'pages/record/record' && prev.data && prev.data.id === id) {
+      wx.navigateBack({ delta: 1 });
+      return;
+    }
+    wx.redirectTo({ url: '/pages/record/record?id=' + id });
   },
 
   // --- 证明材料 -------------------------------------------------------------------------
@@ -136,6 +165,7 @@ Page({
 
   loadThumb: function (id, url) {
     var self = this;
+    // api-call: GET /files/{id} (a proof's url)
     api.download(url).then(function (path) {
       var proofs = self.data.proofs.map(function (p) {
         return p.id === id ? Object.assign({}, p, { path: path }) : p;
@@ -155,14 +185,17 @@ Page({
       count: remaining,
       mediaType: ['image'],
       sourceType: ['album', 'camera'],
-      sizeType: ['original', 'compressed'],
+      sizeType: ['compressed'],
       success: function (res) {
         var paths = res.tempFiles.map(function (f) { return f.tempFilePath; });
+        if (self.data.uploading) return;
         // 上传需要记录编号：新建时先保存草稿
         var ready = self.data.recordId ? Promise.resolve() : self.save();
         self.setData({ uploading: true });
         ready.then(function () {
-          return self.uploadAll(paths);
+          return forms.compressAll(paths);
+        }).then(function (compressed) {
+          return self.uploadAll(compressed);
         }).catch(function (err) {
           self.showErrors(err);
         }).then(function () {

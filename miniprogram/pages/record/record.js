@@ -31,6 +31,7 @@ Page({
       proofs: (r.proofs || []).map(function (f) { return { id: f.id, url: f.url, path: '' }; })
     });
     self.data.proofs.forEach(function (p, i) {
+      // api-call: GET /files/{id} (a proof's url)
       api.download(p.url).then(function (path) {
         var d = {};
         d['proofs[' + i + '].path'] = path;
@@ -61,6 +62,7 @@ Page({
       success: function (r) {
         if (!r.confirm) return;
         self.setData({ busy: true });
+        // api-values action: submit withdraw void (forms.recordActions; edit opens the form)
         api.post('/destination/records/' + self.data.id + '/' + action).then(function (rec) {
           self.setData({ busy: false });
           wx.showToast({ title: '已' + a.label, icon: 'success' });

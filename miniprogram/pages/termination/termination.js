@@ -51,6 +51,7 @@ Page({
       success: function (r) {
         if (!r.confirm) return;
         self.setData({ busy: true });
+        // api-values action: decline accept cancel (signing.terminationActions)
         api.post('/terminations/' + self.data.id + '/' + action).then(function (t) {
           self.setData({ busy: false });
           wx.showToast({ title: action === 'cancel' ? '已撤销' : (action === 'accept' ? '已同意' : '已拒绝'), icon: 'success' });

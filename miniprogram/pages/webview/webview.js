@@ -1,6 +1,0 @@
-Page({
-  data: { url: '' },
-  onLoad: function (query) {
-    this.setData({ url: query.url ? decodeURIComponent(query.url) : '' });
-  }
-});

@@ -1,0 +1,307 @@
+"""Record the mini-program's API responses from the real backend, for its page tests (jest).
+
+One graduate journey per recording set, driven through the test client at a frozen time with
+fixed names, so that ids, dates and texts come out the same on every run and on both engines.
+Each response lands in ``miniprogram/tests/recorded/<name>.json`` (sorted keys, random tokens
+replaced); the jest ``wx`` stub answers ``wx.request``/``uploadFile``/``downloadFile`` from them
+by method and path. A file is rewritten only when its content changed, and files no longer
+recorded are removed, so the recordings track the API without churning git.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.destinations.conftest import Api
+from tests.destinations.helpers import LABOUR_FIELDS, jpeg_bytes
+from tests.factories import credit_code
+from wxbackend.core import timeutil
+from wxbackend.core.db import db
+from wxbackend.core.timeutil import SHANGHAI
+from wxbackend.review import engine
+from wxbackend.signing import services as signing
+from wxbackend.signing.forms import EXAMPLE_TERMS
+
+RECORDED = Path(__file__).resolve().parents[2] / "miniprogram" / "tests" / "recorded"
+START = datetime(2026, 6, 1, 9, 0, tzinfo=SHANGHAI)
+
+#: Values that differ on every run (random or signed with the current time): fixed placeholders.
+PLACEHOLDERS = {"token": "wxg_RECORDED_TOKEN", "bind_ticket": "RECORDED_BIND_TICKET"}
+
+
+def normalise(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: (PLACEHOLDERS[k] if k in PLACEHOLDERS and isinstance(v, str) else normalise(v))
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [normalise(v) for v in value]
+    return value
+
+
+class Recorder:
+    """Keeps every response under a name; :meth:`write` saves them all."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, dict[str, Any]] = {}
+
+    def __call__(self, name: str, method: str, path: str, resp: Any, status: int | None = None) -> Any:
+        assert name not in self.items, f"recorded twice: {name}"
+        if status is not None:
+            assert resp.status_code == status, (name, resp.status_code, resp.get_json())
+        body = resp.get_json(silent=True)
+        self.items[name] = {"name": name, "method": method, "path": path.split("?")[0],
+                            "status": resp.status_code, "body": normalise(body)}
+        return body
+
+    def write(self) -> list[str]:
+        RECORDED.mkdir(parents=True, exist_ok=True)
+        changed = []
+        for name, item in sorted(self.items.items()):
+            text = json.dumps(item, ensure_ascii=False, sort_keys=True, indent=2) + "\n"
+            target = RECORDED / f"{name}.json"
+            if not target.exists() or target.read_text(encoding="utf-8") != text:
+                target.write_text(text, encoding="utf-8")
+                changed.append(name)
+        for stale in RECORDED.glob("*.json"):
+            if stale.stem not in self.items:
+                stale.unlink()
+        return changed
+
+
+class RecordingApi(Api):
+    """The mini-program's calls for one graduate, each response recorded under a name."""
+
+    def __init__(self, client: Any, token: str | None, rec: Recorder) -> None:
+        super().__init__(client, token or "")
+        if not token:
+            self.headers = {}
+        self.rec = rec
+
+    def call(self, name: str, method: str, path: str, json_body: Any = None, status: int | None = None) -> Any:
+        if method == "GET":
+            resp = self.get(path)
+        elif method == "POST":
+            resp = self.post(path, json_body)
+        elif method == "PUT":
+            resp = self.put(path, json_body)
+        else:
+            resp = self.delete(path)
+        return self.rec(name, method, path, resp, status)
+
+
+@pytest.fixture()
+def clock() -> Callable[[int], None]:
+    """``clock(minutes)``: the frozen time, *minutes* after START (each step a distinct moment)."""
+
+    def at(minutes: int) -> None:
+        timeutil.freeze(START + timedelta(minutes=minutes))
+
+    at(0)
+    yield at
+    timeutil.freeze(None)
+
+
+@pytest.fixture()
+def people(app: Any, clock: Any) -> dict[str, Any]:
+    """A school with reviewers and an employer, all with fixed names (the factories number theirs)."""
+    from tests.factories import _password_hash, id_number
+    from wxbackend.accounts.models import Department, Employer, Graduate, Major, School, User
+
+    school = School(code="10001", name="示例大学")
+    db.session.add(school)
+    db.session.flush()
+    dept = Department(school_id=school.id, code="D001", name="计算机学院")
+    db.session.add(dept)
+    db.session.flush()
+    major = Major(school_id=school.id, department_id=dept.id, code="080901", name="计算机科学与技术")
+    employer = Employer(name="北京示例科技有限公司", credit_code=credit_code(11), unit_nature="31", industry="34",
+                        address_region="110102", address_detail="西直门外大街18号楼3层5单元301",
+                        contact_name="李经理", contact_phone="010-11111111", contact_mobile="13111111111")
+    db.session.add_all([major, employer])
+    db.session.flush()
+    users = {
+        "dept_user": User(username="dept1", display_name="计算机学院审核员", role="department",
+                          school_id=school.id, department_id=dept.id),
+        "school_user": User(username="school1", display_name="学校审核员", role="school", school_id=school.id),
+        "employer_user": User(username="employer1", display_name=employer.name, role="employer",
+                              employer_id=employer.id),
+    }
+    for u in users.values():
+        u.password_hash = _password_hash("secret-pass-1")
+    db.session.add_all(users.values())
+    db.session.commit()
+
+    def graduate(name: str, seq: int, confirmed: bool = True) -> Graduate:
+        row = Graduate(school_id=school.id, department_id=dept.id, major_id=major.id, name=name,
+                       id_number=id_number(seq=seq), gender="1", education="31", ethnicity="01",
+                       political_status="03", training_mode="1", origin_region="110101", enrol_ym="202209",
+                       graduate_ym="202606", schooling_years=4, archive_at_school=True, hukou_at_school=True,
+                       phone="13800138000", confirmed_at=timeutil.now() if confirmed else None)
+        db.session.add(row)
+        db.session.commit()
+        return row
+
+    return {"school": school, "graduate": graduate, **users}
+
+
+def _decide(people: dict[str, Any], kind: str, subject_id: int, outcome: str, reason: str | None = None,
+            stages: tuple[str, ...] = ("dept_user", "school_user")) -> None:
+    for who in stages:
+        item = engine.open_item(kind, subject_id)
+        assert item is not None
+        engine.decide(people[who], item.id, outcome, reason=reason)
+        db.session.commit()
+
+
+def test_record_the_mini_program_api(app, client, fake_server, people, clock, monkeypatch):
+    """Every page's calls, recorded (GW-1: the mini-program reads the same services as the web)."""
+    from wxbackend.accounts.models import LocalAccount
+    from wxbackend.auth import service, tokens
+
+    # No job runs while recording: the PDF stays "being rendered" and no message leaves.
+    monkeypatch.setattr(app.extensions["wx_jobs"], "dispatch", lambda ref, args: None)
+    rec = Recorder()
+
+    # --- sign-in: wx.login → bind (password or bind code) → token; errors ------------------------
+    newcomer = people["graduate"]("王小明", 1, confirmed=False)
+    account = LocalAccount(username="chsi-wang", id_number=newcomer.id_number)
+    account.set_password("chsi-pass-1")
+    db.session.add(account)
+    db.session.commit()
+    anon = RecordingApi(client, None, rec)
+    fake_server.add_wx_code("wx-code-1", "openid-wang")
+    first = anon.call("auth_wx_login_bind_required", "POST", "/auth/wx-login", {"code": "wx-code-1"}, 200)
+    ticket = client.post("/api/v1/auth/wx-login", json={"code": _code(fake_server, "wx-code-1b", "openid-wang")}
+                         ).get_json()["bind_ticket"]
+    assert first["bind_required"]
+    anon.call("auth_bind_code_invalid", "POST", "/auth/bind-code", {"bind_ticket": ticket, "code": "000000"}, 400)
+    code, _ = service.make_bind_code(newcomer)
+    db.session.commit()
+    bound = anon.call("auth_bind_code", "POST", "/auth/bind-code", {"bind_ticket": ticket, "code": code}, 200)
+    anon.call("auth_bind_wrong_password", "POST", "/auth/bind",
+              {"bind_ticket": ticket, "username": "chsi-wang", "password": "wrong"}, 401)
+    fake_server.add_wx_code("wx-code-2", "openid-wang")
+    anon.call("auth_wx_login_bound", "POST", "/auth/wx-login", {"code": "wx-code-2"}, 200)
+    anon.call("unauthorized", "GET", "/me", status=401)
+    assert bound["token"]
+
+    # --- basic info (L-3) --------------------------------------------------------------------------
+    token, _ = tokens.issue(newcomer)
+    db.session.commit()
+    wang = RecordingApi(client, token, rec)
+    wang.call("me_unconfirmed", "GET", "/me", status=200)
+    clock(1)
+    wang.call("me_confirm", "POST", "/me/confirm", status=200)
+    wang.call("me_confirmed", "GET", "/me", status=200)
+    wang.call("modules", "GET", "/modules", status=200)
+    wang.call("message_templates", "GET", "/me/message-templates", status=200)
+    wang.call("destination_kinds", "GET", "/destination/kinds", status=200)
+    wang.call("destination_home_empty", "GET", "/destination", status=200)
+
+    # --- other destinations: a draft with a proof, edited, submitted; field errors ------------------
+    clock(2)
+    wang.call("record_create_invalid", "POST", "/destination/records",
+              {"subkind": "labour_contract", "fields": {**LABOUR_FIELDS, "contact_phone": "12"}}, 400)
+    draft = wang.call("record_create", "POST", "/destination/records",
+                      {"subkind": "labour_contract", "fields": LABOUR_FIELDS}, 201)
+    rid = draft["id"]
+    clock(3)
+    proof = rec("record_proof_upload", "POST", f"/destination/records/{rid}/proofs",
+                wang.upload(rid, jpeg_bytes()), 201)
+    file_path = proof["url"].removeprefix("/api/v1")
+    rec("file_download", "GET", file_path, client.get(proof["url"], headers=wang.headers), 200)
+    wang.call("record_draft", "GET", f"/destination/records/{rid}", status=200)
+    clock(4)
+    wang.call("record_update", "PUT", f"/destination/records/{rid}",
+              {"subkind": "labour_contract", "fields": {**LABOUR_FIELDS, "position": "后端工程师"}}, 200)
+    clock(5)
+    wang.call("record_submit", "POST", f"/destination/records/{rid}/submit", status=200)
+    clock(6)
+    _decide(people, "other_destination", rid, "return", reason="劳动合同缺少签字页", stages=("dept_user",))
+    wang.call("record_returned", "GET", f"/destination/records/{rid}", status=200)
+
+    # a waiting invitation next to the returned record: listed, but not answerable (D-1)
+    clock(7)
+    waiting = signing.invite(people["employer_user"], newcomer, 3, dict(EXAMPLE_TERMS))
+    db.session.commit()
+    wang.call("agreement_waiting_blocked", "GET", f"/agreements/{waiting.id}", status=200)
+    wang.call("agreement_accept_conflict", "POST", f"/agreements/{waiting.id}/accept", status=409)
+    wang.call("destination_home", "GET", "/destination", status=200)
+
+    # --- online signing: waiting → accepted → signed; PDF; termination ------------------------------
+    clock(10)
+    li = people["graduate"]("李华", 2)
+    li_api = RecordingApi(client, tokens.issue(li)[0], rec)
+    db.session.commit()
+    declined = signing.invite(people["employer_user"], li, 3, dict(EXAMPLE_TERMS))
+    db.session.commit()
+    li_api.call("agreement_decline", "POST", f"/agreements/{declined.id}/decline", {"reason": "已有其他选择"}, 200)
+    clock(11)
+    offer = signing.invite(people["employer_user"], li, 3, dict(EXAMPLE_TERMS))
+    db.session.commit()
+    li_api.call("agreement_waiting", "GET", f"/agreements/{offer.id}", status=200)
+    li_api.call("agreement_pdf_not_signed", "GET", f"/agreements/{offer.id}/pdf", status=409)
+    clock(12)
+    li_api.call("agreement_accept", "POST", f"/agreements/{offer.id}/accept", status=200)
+    clock(13)
+    _decide(people, "online_agreement", offer.id, "pass")
+    li_api.call("agreement_signed", "GET", f"/agreements/{offer.id}", status=200)
+    li_api.call("agreement_pdf_pending", "GET", f"/agreements/{offer.id}/pdf", status=409)
+    clock(14)
+    li_api.call("termination_invalid", "POST", f"/agreements/{offer.id}/termination",
+                {"explanation": "协商一致"}, 400)
+    term = li_api.call("termination_create", "POST", f"/agreements/{offer.id}/termination",
+                       {"reason": "07", "explanation": "协商一致解约"}, 201)
+    li_api.call("termination", "GET", f"/terminations/{term['id']}", status=200)
+    li_api.call("destination_home_signed", "GET", "/destination", status=200)
+    clock(15)
+    li_api.call("termination_cancel", "POST", f"/terminations/{term['id']}/cancel", status=200)
+    li_api.call("auth_logout", "POST", "/auth/logout", status=200)
+
+    changed = rec.write()
+    # the set of recordings the jest tests rely on
+    names = set(rec.items)
+    for needed in ("auth_wx_login_bind_required", "auth_bind_code", "me_unconfirmed", "modules",
+                   "destination_home", "destination_kinds", "record_draft", "record_returned",
+                   "agreement_waiting", "agreement_signed", "agreement_pdf_pending", "termination",
+                   "unauthorized", "agreement_accept_conflict"):
+        assert needed in names
+    assert isinstance(changed, list)
+
+
+def _code(fake: Any, code: str, openid: str) -> str:
+    fake.add_wx_code(code, openid)
+    return code
+
+
+def test_recordings_are_deterministic_json():
+    """Sorted keys, no random tokens: a re-run writes the same bytes."""
+    for path in RECORDED.glob("*.json"):
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text)
+        assert text == json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2) + "\n", path.name
+        assert not re.search(r"wxg_(?!RECORDED_TOKEN)[A-Za-z0-9_-]{20,}", text), path.name
+
+
+def test_every_recorded_response_answers_a_call_the_mini_program_makes():
+    """The recordings the page tests serve are answers to the listed calls, not to something else."""
+    from tests.miniprogram.contract import Call, extract_calls
+
+    calls = extract_calls()
+    for path in sorted(RECORDED.glob("*.json")):
+        item = json.loads(path.read_text(encoding="utf-8"))
+        concrete = Call(item["method"], item["path"], path.name)
+        assert any(c.method == concrete.method and _concrete_matches(c.path, concrete.path) for c in calls), \
+            path.name
+
+
+def _concrete_matches(template: str, path: str) -> bool:
+    a, b = template.strip("/").split("/"), path.strip("/").split("/")
+    return len(a) == len(b) and all((x == "{}" and y.isdigit()) or x == y for x, y in zip(a, b, strict=True))
