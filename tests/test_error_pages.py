@@ -31,6 +31,8 @@ UNKNOWN_INT = 987654
 OTHER_METHODS = ("GET", "POST", "DELETE")
 #: Browser-side endpoints that answer the page's own scripts in JSON (their errors stay JSON too).
 SCRIPT_ENDPOINTS = {"home.region_children", "console.import_status"}
+#: Endpoints that only WeChat's servers call: a refusal is a short plain-text body, as WeChat expects.
+MACHINE_ENDPOINTS = {"wechat.verify", "wechat.receive"}
 
 
 @pytest.fixture()
@@ -130,6 +132,8 @@ def test_every_route_fails_in_its_readers_format(app, client, visitors) -> None:
                     assert_json_error(res, where)
                 elif rule.endpoint in SCRIPT_ENDPOINTS and method in allowed:
                     continue
+                elif rule.endpoint in MACHINE_ENDPOINTS and res.status_code != 405:  # its GET or its POST
+                    assert res.mimetype == "text/plain" and "Traceback" not in res.get_data(as_text=True), where
                 else:
                     assert_page(res, where)
     statuses = {status for _endpoint, status in seen}
