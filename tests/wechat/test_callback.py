@@ -184,3 +184,27 @@ def test_wx_4_a_new_followers_unionid_is_fetched_so_a_mini_program_binding_meets
     db.session.expire_all()
     assert db.session.get(WechatFollower, "oa-9").unionid == "union-9"
     assert official_account.oa_openids([graduate.id]) == {graduate.id: "oa-9"}
+
+
+def test_wx_4_the_mini_program_reads_whether_reminders_are_on(wechat, client, make_graduate, app) -> None:
+    """WX-4, MS-1: /me/message-templates says 已开启 only after WeChat reported an accepted template."""
+    from wxbackend.auth import tokens
+
+    graduate = make_graduate()
+    db.session.add(WechatBinding(graduate_id=graduate.id, openid="mini-2"))
+    token, _ = tokens.issue(graduate)
+    db.session.commit()
+    app.config["SETTINGS"] = app.config["SETTINGS"].__class__(**{
+        **app.config["SETTINGS"].__dict__,
+        "WECHAT_MESSAGE_TEMPLATES": '{"review_result": {"template_id": "TPL-A", "fields": {"thing1": "title"}}}'})
+
+    def state() -> dict[str, Any]:
+        return client.get("/api/v1/me/message-templates", headers={"Authorization": f"Bearer {token}"}).get_json()
+
+    assert state()["reminders_enabled"] is False
+    wechat.post(wechat.event("subscribe_msg_popup_event", "mini-2", items=_popup("TPL-A", "reject")))
+    assert state()["reminders_enabled"] is False
+    wechat.post(wechat.event("subscribe_msg_popup_event", "mini-2", items=_popup("TPL-A", "accept")))
+    body = state()
+    assert body["reminders_enabled"] is True and body["template_ids"] == ["TPL-A"]
+    assert body["following_official_account"] is False

@@ -15,6 +15,7 @@ from wxbackend.auth import service
 from wxbackend.auth.tokens import token_required
 from wxbackend.core.db import db
 from wxbackend.core.errors import Forbidden
+from wxbackend.notify import official_account
 
 NOTICE = ("请先核对你的毕业生信息是否正确。若有误请联系学校就业部门更正！"
           "若电子邮箱或手机号码有误，请直接登录学信网在账号信息中修改。")
@@ -77,7 +78,9 @@ def modules() -> dict[str, Any]:
 @bp.get("/me/message-templates")
 @bp.doc(summary="消息提醒：订阅消息模板（wx.requestSubscribeMessage）", tags=["毕业生"], security="BearerAuth",
         description="小程序在用户点击时调用 wx.requestSubscribeMessage({tmplIds})，同意后即可收到签约邀请、"
-                    "审核结果、解约申请、信息被修改等提醒（MS-1）。未配置时返回空列表。",
+                    "审核结果、解约申请、信息被修改等提醒（MS-1）。未配置时返回空列表。"
+                    "reminders_enabled：平台已收到本人至少同意一个模板（微信的订阅消息事件）；"
+                    "following_official_account：本人关注了公众号（可收到模板消息）。",
         responses=UNAUTHORIZED)
 @token_required
 def message_templates() -> dict[str, Any]:
@@ -87,4 +90,7 @@ def message_templates() -> dict[str, Any]:
     kinds: dict[str, list[str]] = {}
     for kind, spec in templates.items():
         kinds.setdefault(spec["template_id"], []).append(kind)
-    return {"template_ids": list(kinds), "kinds": kinds}
+    graduate: Graduate = g.graduate
+    return {"template_ids": list(kinds), "kinds": kinds,
+            "reminders_enabled": official_account.reminders_enabled(graduate.id, list(kinds)),
+            "following_official_account": official_account.follows_official_account(graduate.id)}
