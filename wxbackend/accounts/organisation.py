@@ -52,8 +52,12 @@ def _refuse(errors: dict[str, str]) -> None:
         raise ApiError("invalid", "；".join(errors.values()), errors)
 
 
-def _changes(obj: Any, values: dict[str, Any]) -> dict[str, list[Any]]:
-    return {k: [getattr(obj, k), v] for k, v in values.items() if getattr(obj, k) != v}
+def apply_changes(obj: Any, values: dict[str, Any]) -> dict[str, list[Any]]:
+    """Set the clean *values* on *obj*; returns {field: [before, after]} of those that changed."""
+    changes = {k: [getattr(obj, k), v] for k, v in values.items() if getattr(obj, k) != v}
+    for key, (_before, after) in changes.items():
+        setattr(obj, key, after)
+    return changes
 
 
 def references(table: str, obj_id: int) -> dict[str, int]:
@@ -127,12 +131,19 @@ def create_school(actor: Actor, code: str, name: str, **switches: bool) -> Schoo
 def update_school(actor: Actor, school: School, form: Mapping[str, Any]) -> dict[str, list[Any]]:
     """Change a school's code, name and switches; returns {field: [before, after]}."""
     values = clean_school(form, school)
-    changes = _changes(school, values)
+    changes = apply_changes(school, values)
     if changes:
-        for key, (_before, after) in changes.items():
-            setattr(school, key, after)
         audit.record(actor, "school.update", school, school_id=school.id, changes=changes)
     return changes
+
+
+def _refuse_in_use(table: str, obj_id: int, label: str, name: str, graduate_column: Any) -> None:
+    """A 409 naming what still refers to the row (and how many of its graduates are live), else nothing."""
+    counts = references(table, obj_id)
+    if counts:
+        live = db.session.scalar(select(func.count(Graduate.id)).where(
+            graduate_column == obj_id, Graduate.deleted_at.is_(None))) or 0
+        raise Conflict("in_use", _in_use_message(label, name, counts, live))
 
 
 # --- departments ----------------------------------------------------------------------------------
@@ -170,21 +181,15 @@ def create_department(actor: Actor, school_id: int, form: Mapping[str, Any]) -> 
 def update_department(actor: Actor, dept: Department, form: Mapping[str, Any]) -> dict[str, list[Any]]:
     """Rename or recode a department; graduates keep pointing at it (by id)."""
     values = _clean_department(dept.school_id, form, dept)
-    changes = _changes(dept, values)
+    changes = apply_changes(dept, values)
     if changes:
-        for key, (_before, after) in changes.items():
-            setattr(dept, key, after)
         audit.record(actor, "department.update", dept, changes=changes)
     return changes
 
 
 def delete_department(actor: Actor, dept: Department) -> None:
     """Delete a department nothing refers to (no graduate — even a deleted one —, major or account)."""
-    counts = references("department", dept.id)
-    if counts:
-        live = db.session.scalar(select(func.count(Graduate.id)).where(
-            Graduate.department_id == dept.id, Graduate.deleted_at.is_(None))) or 0
-        raise Conflict("in_use", _in_use_message("院系", dept.name, counts, live))
+    _refuse_in_use("department", dept.id, "院系", dept.name, Graduate.department_id)
     audit.record(actor, "department.delete", dept, code=dept.code, name=dept.name)
     db.session.delete(dept)
     db.session.flush()
@@ -232,21 +237,15 @@ def create_major(actor: Actor, school_id: int, form: Mapping[str, Any]) -> Major
 
 def update_major(actor: Actor, major: Major, form: Mapping[str, Any]) -> dict[str, list[Any]]:
     values = _clean_major(major.school_id, form, major)
-    changes = _changes(major, values)
+    changes = apply_changes(major, values)
     if changes:
-        for key, (_before, after) in changes.items():
-            setattr(major, key, after)
         audit.record(actor, "major.update", major, changes=changes)
     return changes
 
 
 def delete_major(actor: Actor, major: Major) -> None:
     """Delete a major no graduate (not even a deleted one) belongs to."""
-    counts = references("major", major.id)
-    if counts:
-        live = db.session.scalar(select(func.count(Graduate.id)).where(
-            Graduate.major_id == major.id, Graduate.deleted_at.is_(None))) or 0
-        raise Conflict("in_use", _in_use_message("专业", major.name, counts, live))
+    _refuse_in_use("major", major.id, "专业", major.name, Graduate.major_id)
     audit.record(actor, "major.delete", major, code=major.code, name=major.name,
                  department_id=major.department_id)
     db.session.delete(major)

@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, and_, false, select
 
 from wxbackend.accounts import passwords
 from wxbackend.accounts.models import Department, School, User
-from wxbackend.accounts.organisation import department_of_school
+from wxbackend.accounts.organisation import apply_changes, department_of_school
 from wxbackend.core import audit
 from wxbackend.core.audit import Actor
 from wxbackend.core.db import db
@@ -150,10 +150,8 @@ def update_reviewer(actor: Actor, by: User, target: User, form: Mapping[str, Any
         errors["scope"] = "不能修改自己账号的审核范围"
     _refuse(errors)
     values = {"display_name": display_name, "role": role, "department_id": department_id}
-    changes = {k: [getattr(target, k), v] for k, v in values.items() if getattr(target, k) != v}
+    changes = apply_changes(target, values)
     if changes:
-        for key, (_before, after) in changes.items():
-            setattr(target, key, after)
         audit.record(actor, "user.update", target, object_type="user", changes=changes)
     return changes
 
