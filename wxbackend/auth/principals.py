@@ -111,6 +111,13 @@ def current_staff() -> User | None:
     return None
 
 
+def staff_user(*roles: str) -> User:
+    """The signed-in account of a view that ``staff_required(*roles)`` guards."""
+    user = current_staff()
+    assert user is not None and (not roles or user.role in roles), "the view must be guarded by staff_required"
+    return user
+
+
 def current_graduate_web() -> Graduate | None:
     if getattr(current_user, "kind", None) == "graduate":
         return current_user.graduate  # type: ignore[no-any-return]

@@ -17,7 +17,7 @@ from sqlalchemy import or_, select
 from wxbackend.accounts import passwords, staff
 from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.models import Department, School, User
-from wxbackend.auth.principals import StaffPrincipal, current_staff, staff_required
+from wxbackend.auth.principals import StaffPrincipal, staff_required, staff_user
 from wxbackend.console.views import bp
 from wxbackend.core import audit, once, timeutil
 from wxbackend.core.db import db
@@ -31,9 +31,7 @@ STATUSES = {"active": "正常", "disabled": "已停用"}
 
 
 def _user() -> User:
-    user = current_staff()
-    assert user is not None  # staff_required ran first
-    return user
+    return staff_user()
 
 
 def _account(by: User, user_id: int) -> User:

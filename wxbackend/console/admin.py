@@ -14,7 +14,7 @@ from sqlalchemy import func, or_, select
 from wxbackend.accounts import organisation as org
 from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.models import Graduate, School, User
-from wxbackend.auth.principals import current_staff, staff_required
+from wxbackend.auth.principals import staff_required, staff_user
 from wxbackend.console.views import bp
 from wxbackend.core import audit, once, timeutil
 from wxbackend.core.db import db
@@ -25,9 +25,7 @@ PAGE_SIZE = 50
 
 
 def _admin() -> User:
-    user = current_staff()
-    assert user is not None and user.role == "admin"
-    return user
+    return staff_user("admin")
 
 
 def _school(school_id: int) -> School:

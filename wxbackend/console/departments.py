@@ -15,7 +15,7 @@ from sqlalchemy import func, or_, select
 from wxbackend.accounts import organisation as org
 from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.models import Department, Graduate, Major, User
-from wxbackend.auth.principals import current_staff, staff_required
+from wxbackend.auth.principals import staff_required, staff_user
 from wxbackend.console.views import bp
 from wxbackend.core import audit, once, timeutil
 from wxbackend.core.db import db
@@ -26,9 +26,7 @@ PAGE_SIZE = 50
 
 
 def _user() -> User:
-    user = current_staff()
-    assert user is not None and user.role == "school"  # staff_required("school") ran first
-    return user
+    return staff_user("school")
 
 
 def _department(user: User, department_id: int) -> Department:

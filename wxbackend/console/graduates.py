@@ -17,7 +17,7 @@ from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.models import Department, Graduate, Major, User
 from wxbackend.accounts.scope import can_manage_basic_info, get_visible_graduate, graduate_filter
 from wxbackend.accounts.validation import CODED_FIELDS, FIELDS, LABEL_TO_FIELD, mask_id_number, mask_phone
-from wxbackend.auth.principals import current_staff, staff_required
+from wxbackend.auth.principals import staff_required, staff_user
 from wxbackend.console.views import bp
 from wxbackend.core import audit, once, timeutil
 from wxbackend.core.audit import ROLE_LABELS
@@ -35,9 +35,7 @@ STATUSES = {"pending": "待核对", "confirmed": "已核对", "deleted": "已删
 
 
 def _user() -> User:
-    user = current_staff()
-    assert user is not None  # staff_required ran first
-    return user
+    return staff_user()
 
 
 def _visible(graduate_id: int) -> Graduate:

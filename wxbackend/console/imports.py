@@ -16,7 +16,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from wxbackend.accounts import imports as svc
 from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.models import ImportBatch, User
-from wxbackend.auth.principals import current_staff, staff_required
+from wxbackend.auth.principals import current_staff, staff_required, staff_user
 from wxbackend.console.views import bp, too_large_page
 from wxbackend.core import once, timeutil
 from wxbackend.core.db import db
@@ -25,9 +25,7 @@ RECENT = 20
 
 
 def _user() -> User:
-    user = current_staff()
-    assert user is not None and user.role == "school"
-    return user
+    return staff_user("school")
 
 
 def _batch(user: User, batch_id: int) -> ImportBatch:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.models import Notice, User
-from wxbackend.auth.principals import current_staff, staff_required
+from wxbackend.auth.principals import staff_required, staff_user
 from wxbackend.console.views import bp
 from wxbackend.core import audit, once, timeutil
 from wxbackend.core.db import db
@@ -19,9 +19,7 @@ BODY_MAX = 20000
 
 
 def _admin() -> User:
-    user = current_staff()
-    assert user is not None  # staff_required ran first
-    return user
+    return staff_user()
 
 
 def _notice(notice_id: int) -> Notice:

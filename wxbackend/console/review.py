@@ -21,7 +21,7 @@ from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.models import Department, Graduate, Major, User
 from wxbackend.accounts.scope import can_see_graduate
 from wxbackend.accounts.validation import mask_id_number
-from wxbackend.auth.principals import current_staff, staff_required
+from wxbackend.auth.principals import current_staff, staff_required, staff_user
 from wxbackend.console.graduates import Change
 from wxbackend.console.views import bp, too_large_page
 from wxbackend.core import once, timeutil
@@ -46,9 +46,7 @@ STALE_MESSAGE = "该事项已被他人处理或已不在您的审核环节，您
 
 
 def _user() -> User:
-    user = current_staff()
-    assert user is not None  # staff_required ran first
-    return user
+    return staff_user()
 
 
 def _int(value: str | None) -> int | None:
