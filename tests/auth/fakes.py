@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import secrets
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import escape
 
 import pytest
 
-from tests.http_fakes import serving
+from tests.http_fakes import FakeHandler, serving
 
 CAS_NS = "http://www.yale.edu/tp/cas"
 
@@ -110,46 +108,29 @@ class FakeServer:
 
 
 def _handler(fake: FakeServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(FakeHandler):
         def do_POST(self) -> None:  # noqa: N802
-            parts = urlsplit(self.path)
-            query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-            length = int(self.headers.get("Content-Length") or 0)
-            body = json.loads(self.rfile.read(length) or b"{}")
-            fake.requests.append(parts.path)
-            if parts.path == "/cgi-bin/message/subscribe/send":
-                self._json(fake.wx_subscribe_send(query, body))
+            path, query = self.target()
+            body = self.json_body()
+            fake.requests.append(path)
+            if path == "/cgi-bin/message/subscribe/send":
+                self.send_json(fake.wx_subscribe_send(query, body))
             else:
-                self._send(404, {"Content-Type": "text/plain"}, b"not found")
+                self.send_body(404, {"Content-Type": "text/plain"}, b"not found")
 
         def do_GET(self) -> None:  # noqa: N802
-            parts = urlsplit(self.path)
-            query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-            fake.requests.append(parts.path)
-            if parts.path == "/cas/login":
-                self._send(*fake.cas_login(query))
-            elif parts.path == "/cas/serviceValidate":
-                self._send(*fake.service_validate(query))
-            elif parts.path == "/cgi-bin/token":
-                self._json(fake.wx_token(query))
-            elif parts.path == "/sns/jscode2session":
-                self._json(fake.wx_jscode2session(query))
+            path, query = self.target()
+            fake.requests.append(path)
+            if path == "/cas/login":
+                self.send_body(*fake.cas_login(query))
+            elif path == "/cas/serviceValidate":
+                self.send_body(*fake.service_validate(query))
+            elif path == "/cgi-bin/token":
+                self.send_json(fake.wx_token(query))
+            elif path == "/sns/jscode2session":
+                self.send_json(fake.wx_jscode2session(query))
             else:
-                self._send(404, {"Content-Type": "text/plain"}, b"not found")
-
-        def _json(self, data: dict[str, Any]) -> None:
-            self._send(200, {"Content-Type": "application/json"}, json.dumps(data).encode())
-
-        def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
-            self.send_response(status)
-            for k, v in headers.items():
-                self.send_header(k, v)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-            pass
+                self.send_body(404, {"Content-Type": "text/plain"}, b"not found")
 
     return Handler
 

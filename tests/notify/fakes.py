@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
@@ -10,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.http_fakes import serving
+from tests.http_fakes import FakeHandler, serving
 
 
 class FakeSmsGateway:
@@ -40,25 +39,14 @@ class FakeSmsGateway:
 
 
 def _handler(fake: FakeSmsGateway) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(FakeHandler):
         def do_POST(self) -> None:  # noqa: N802
-            length = int(self.headers.get("Content-Length") or 0)
-            body = json.loads(self.rfile.read(length) or b"{}")
+            body = self.json_body()
             if self.path != fake.path:
-                self._send(404, {"code": "NOT_FOUND"})
+                self.send_json({"code": "NOT_FOUND"}, 404)
                 return
-            self._send(*fake.answer(dict(self.headers), body))
-
-        def _send(self, status: int, data: dict[str, Any]) -> None:
-            payload = json.dumps(data).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-            pass
+            status, data = fake.answer(dict(self.headers), body)
+            self.send_json(data, status)
 
     return Handler
 

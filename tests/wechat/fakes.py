@@ -11,13 +11,13 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlencode
 
 import pytest
 import xmltodict
 from wechatpy.crypto import WeChatCrypto
 
-from tests.http_fakes import serving
+from tests.http_fakes import FakeHandler, serving
 
 OA_APPID, OA_SECRET = "wxoaappid0001", "oasecret"
 MINI_APPID, MINI_SECRET = "wxminiappid", "minisecret"
@@ -83,34 +83,19 @@ class FakeWeChat:
 
 
 def _handler(fake: FakeWeChat) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(FakeHandler):
         def do_GET(self) -> None:  # noqa: N802
-            parts = urlsplit(self.path)
-            query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-            if parts.path == "/cgi-bin/token":
-                self._json(fake.token(query))
-            elif parts.path == "/cgi-bin/user/info":
-                self._json(fake.user_info(query))
+            path, query = self.target()
+            if path == "/cgi-bin/token":
+                self.send_json(fake.token(query))
+            elif path == "/cgi-bin/user/info":
+                self.send_json(fake.user_info(query))
             else:
-                self._json({"errcode": 404, "errmsg": "not found"}, 404)
+                self.send_json({"errcode": 404, "errmsg": "not found"}, 404)
 
         def do_POST(self) -> None:  # noqa: N802
-            parts = urlsplit(self.path)
-            query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-            length = int(self.headers.get("Content-Length") or 0)
-            body = json.loads(self.rfile.read(length) or b"{}")
-            self._json(fake.post(parts.path, query, body))
-
-        def _json(self, data: dict[str, Any], status: int = 200) -> None:
-            payload = json.dumps(data).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-            pass
+            path, query = self.target()
+            self.send_json(fake.post(path, query, self.json_body()))
 
     return Handler
 
