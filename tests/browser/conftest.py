@@ -60,3 +60,13 @@ def page(browser: Any) -> Iterator[Any]:
 def screenshot_dir() -> Path:
     OUTPUT.mkdir(exist_ok=True)
     return OUTPUT
+
+
+def sign_in(page: Any, base: str, username: str, login: str = "/console/login", home: str = "/console/",
+            password: str = "secret-pass-1") -> None:
+    """Log an account in through the real login form and wait for its home page."""
+    page.goto(base + login)
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(base + home)

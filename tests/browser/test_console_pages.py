@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from tests.browser.conftest import sign_in
 from tests.destinations.helpers import LABOUR_FIELDS, jpeg_bytes
 from wxbackend.accounts.actors import actor_for
 from wxbackend.core import timeutil
@@ -16,14 +17,6 @@ from wxbackend.destinations import services
 @pytest.fixture()
 def settings_overrides() -> dict[str, Any]:
     return {"JOBS_MODE": "thread", "REDIS_URL": ""}
-
-
-def _login(page: Any, base: str, username: str) -> None:
-    page.goto(base + "/console/login")
-    page.fill("#username", username)
-    page.fill("#password", "secret-pass-1")
-    page.click("button[type=submit]")
-    page.wait_for_url(base + "/console/")
 
 
 def test_batch_pass_with_nothing_ticked_says_so_on_the_page(live_server, page, make_school, make_department,
@@ -37,7 +30,7 @@ def test_batch_pass_with_nothing_ticked_says_so_on_the_page(live_server, page, m
     services.submit(graduate, record)
     db.session.commit()
     user = make_user("department", school_id=school.id, department_id=dept.id)
-    _login(page, live_server, user.username)
+    sign_in(page, live_server, user.username)
     page.goto(live_server + "/console/review")
     message = page.locator("#batch-message")
     assert not message.is_visible()

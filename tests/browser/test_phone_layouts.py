@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from tests.browser.conftest import sign_in
 from tests.destinations.helpers import jpeg_bytes
 from tests.signing.conftest import employer_user, graduate_api, invite, review_all, signed, world  # noqa: F401
 from wxbackend.accounts.actors import actor_for
@@ -103,15 +104,6 @@ def _pages(app: Any, prefix: str) -> list[str]:
                    and not r.rule.endswith((".xlsx", ".csv", "/regions"))})
 
 
-def _login(page: Any, base: str, path: str, username: str) -> None:
-    page.goto(base + path)
-    page.fill("#username", username)
-    page.fill("#password", "secret-pass-1")
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
-    assert "/login" not in page.url, page.url
-
-
 def _check(page: Any, url: str, name: str, shots: Path, problems: list[str]) -> dict[str, Any]:
     response = page.goto(url)
     assert response is not None
@@ -177,7 +169,7 @@ def test_every_page_fits_a_390px_phone(app, live_server, browser, world, graduat
         context = browser.new_context(**PHONE)
         page = context.new_page()
         page.set_default_timeout(15000)
-        _login(page, base, "/console/login", user.username)
+        sign_in(page, base, user.username)
         visit(who, console + (console_details if who != "admin" else [f"/console/notices/{data['notice'].id}/edit"]))
         if who == "school":
             visit("school-wrong-portal", ["/employer/"])
@@ -186,7 +178,7 @@ def test_every_page_fits_a_390px_phone(app, live_server, browser, world, graduat
     context = browser.new_context(**PHONE)
     page = context.new_page()
     page.set_default_timeout(15000)
-    _login(page, base, "/employer/login", data["employer"].username)
+    sign_in(page, base, data["employer"].username, "/employer/login", "/employer/")
     employer_pages = [p for p in _pages(app, "/employer") if p not in ("/employer/login", "/employer/register")]
     visit("employer", [*employer_pages, f"/employer/agreements/{data['agreement'].id}", "/console/"])
     context.close()

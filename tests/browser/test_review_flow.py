@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import requests
 
+from tests.browser.conftest import sign_in
 from tests.destinations.helpers import LABOUR_FIELDS, jpeg_bytes
 from wxbackend.accounts.actors import actor_for
 from wxbackend.auth import tokens
@@ -26,14 +27,6 @@ from wxbackend.review import engine
 def settings_overrides() -> dict[str, Any]:
     # the live server has no RQ worker: run jobs in-process, as the embedded default does
     return {"JOBS_MODE": "thread", "REDIS_URL": ""}
-
-
-def _login(page: Any, base: str, username: str) -> None:
-    page.goto(base + "/console/login")
-    page.fill("#username", username)
-    page.fill("#password", "secret-pass-1")
-    page.click("button[type=submit]")
-    page.wait_for_url(base + "/console/")
 
 
 def _open_from_queue(page: Any, base: str, name: str) -> None:
@@ -65,7 +58,7 @@ def test_rv_1_rv_2_rv_6_return_resubmit_and_two_passes_in_the_browser(
     api.headers["Authorization"] = f"Bearer {token}"
 
     # 1. the department reviewer returns it with a reason
-    _login(page, base, dept_user.username)
+    sign_in(page, base, dept_user.username)
     assert page.inner_text("#waiting-total") == "1"
     page.click("#nav-review")
     page.wait_for_url(base + "/console/review")
@@ -118,7 +111,7 @@ def test_rv_1_rv_2_rv_6_return_resubmit_and_two_passes_in_the_browser(
     try:
         school_page = context.new_page()
         school_page.set_default_timeout(15000)
-        _login(school_page, base, school_user.username)
+        sign_in(school_page, base, school_user.username)
         _open_from_queue(school_page, base, "陈诚")
         school_page.check("#outcome-pass")
         school_page.fill("#reason", "材料齐全，同意")
