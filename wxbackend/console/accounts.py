@@ -114,11 +114,8 @@ def account_new():  # type: ignore[no-untyped-def]
         return _create_form(user, school, {"password_mode": "generate",
                                            "scope": staff.WHOLE_SCHOOL if user.role == "admin" else ""}, {})
     values = {k: request.form.get(k, "") for k in ("username", "display_name", "scope", "password_mode")}
-    try:
-        key = once.claim("user.create")
-    except once.AlreadySubmitted as dup:
-        flash("该账号已创建，请勿重复提交", "success")
-        return redirect(dup.url or url_for("console.accounts"))
+    key = once.claim("user.create", message="该账号已创建，请勿重复提交",
+                     fallback=url_for("console.accounts"))
     try:
         account, generated = staff.create_reviewer(actor_for(user), user, school, request.form)
     except ApiError as err:

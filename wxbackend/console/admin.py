@@ -79,11 +79,8 @@ def school_new():  # type: ignore[no-untyped-def]
     if request.method == "GET":
         return _form(None, {"archive_module_enabled": True, "hukou_module_enabled": True}, {})
     values = _values(request.form)
-    try:
-        key = once.claim("school.create")
-    except once.AlreadySubmitted as dup:
-        flash("该学校已提交，请勿重复提交", "success")
-        return redirect(dup.url or url_for("console.schools"))
+    key = once.claim("school.create", message="该学校已提交，请勿重复提交",
+                     fallback=url_for("console.schools"))
     try:
         school = org.create_school(actor_for(admin), values["code"], values["name"],
                                    **{k: values[k] for k, _label in org.SCHOOL_SWITCHES})

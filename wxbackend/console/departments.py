@@ -89,11 +89,8 @@ def department_new():  # type: ignore[no-untyped-def]
     if request.method == "GET":
         return _department_form(None, {}, {})
     values = {k: request.form.get(k, "") for k in ("code", "name")}
-    try:
-        key = once.claim("department.create")
-    except once.AlreadySubmitted as dup:
-        flash("该院系已提交，请勿重复提交", "success")
-        return redirect(dup.url or url_for("console.departments"))
+    key = once.claim("department.create", message="该院系已提交，请勿重复提交",
+                     fallback=url_for("console.departments"))
     try:
         dept = org.create_department(actor_for(user), user.school_id, request.form)  # type: ignore[arg-type]
     except ApiError as err:
@@ -189,11 +186,8 @@ def major_new():  # type: ignore[no-untyped-def]
     if request.method == "GET":
         return _major_form(user, None, {"department": request.args.get("department", "")}, {})
     values = _major_values(request.form)
-    try:
-        key = once.claim("major.create")
-    except once.AlreadySubmitted as dup:
-        flash("该专业已提交，请勿重复提交", "success")
-        return redirect(dup.url or url_for("console.majors"))
+    key = once.claim("major.create", message="该专业已提交，请勿重复提交",
+                     fallback=url_for("console.majors"))
     try:
         major = org.create_major(actor_for(user), user.school_id, request.form)  # type: ignore[arg-type]
     except ApiError as err:

@@ -398,11 +398,8 @@ def graduate_new():  # type: ignore[no-untyped-def]
     if request.method == "GET":
         return _render_form(user, {"training_mode": "1"}, {}, None)
     values = _form_values_from_request()
-    try:
-        key = once.claim("graduate.create")
-    except once.AlreadySubmitted as dup:
-        flash("该毕业生信息已提交，请勿重复提交", "success")
-        return redirect(dup.url or url_for("console.graduates"))
+    key = once.claim("graduate.create", message="该毕业生信息已提交，请勿重复提交",
+                     fallback=url_for("console.graduates"))
     try:
         graduate = services.create_graduate(actor_for(user), user, values)
         target = once.done(key, url_for("console.graduate_detail", graduate_id=graduate.id))

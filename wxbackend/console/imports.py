@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -65,11 +65,8 @@ def imports_upload():  # type: ignore[no-untyped-def]
         content = upload.read()
     finally:
         upload.close()  # a large upload is spooled to a temporary file
-    try:
-        key = once.claim("import.upload")
-    except once.AlreadySubmitted as dup:
-        flash("该文件已提交导入，请勿重复提交", "success")
-        return redirect(dup.url or url_for("console.imports"))
+    key = once.claim("import.upload", message="该文件已提交导入，请勿重复提交",
+                     fallback=url_for("console.imports"))
     try:
         started = svc.start_import(
             actor_for(user), user, upload.filename, content,

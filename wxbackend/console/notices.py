@@ -63,11 +63,8 @@ def notice_new():  # type: ignore[no-untyped-def]
     if errors:
         return render_template("console/notice_form.html", notice=None, values=values, errors=errors,
                                history=[]), 400
-    try:
-        key = once.claim("notice.create")
-    except once.AlreadySubmitted as dup:
-        flash("该通知已提交，请勿重复提交", "success")
-        return redirect(dup.url or url_for("console.notices"))
+    key = once.claim("notice.create", message="该通知已提交，请勿重复提交",
+                     fallback=url_for("console.notices"))
     notice = Notice(created_by=user.id, **values)
     db.session.add(notice)
     db.session.flush()

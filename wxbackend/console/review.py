@@ -365,12 +365,10 @@ def review_add_proof(item_id: int):  # type: ignore[no-untyped-def]
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         return _render_item(item, status=400, upload_error="请选择要上传的图片")
-    try:
-        # committed with the image by add_attachment; a refused upload rolls the key back
-        once.done(once.claim("review.add_proof"), url_for("console.review_item", item_id=item.id) + "#proofs")
-    except once.AlreadySubmitted as dup:
-        flash("该图片已上传，请勿重复提交", "success")
-        return redirect(dup.url or url_for("console.review_item", item_id=item.id))
+    # committed with the image by add_attachment; a refused upload rolls the key back
+    key = once.claim("review.add_proof", message="该图片已上传，请勿重复提交",
+                     fallback=url_for("console.review_item", item_id=item.id))
+    once.done(key, url_for("console.review_item", item_id=item.id) + "#proofs")
     try:
         lifecycle.add_attachment(actor_for(user), kind, record, upload.read(), upload.filename, user=user)
     except ApiError as err:

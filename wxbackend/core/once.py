@@ -13,7 +13,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from flask import Flask, request
+from flask import Flask, Response, flash, redirect, request
 from markupsafe import Markup
 from sqlalchemy import String, delete, select
 from sqlalchemy.exc import IntegrityError
@@ -39,11 +39,18 @@ class FormSubmission(Base):
 
 
 class AlreadySubmitted(Exception):
-    """This form was submitted before; ``url`` is where that submission led (None if unknown)."""
+    """This form was submitted before; ``url`` is where that submission led (None if unknown).
 
-    def __init__(self, url: str | None) -> None:
-        super().__init__("表单已提交，请勿重复提交")
+    Left unhandled in a view, it becomes a redirect there (else to *fallback*, else back to the
+    form) with *message* flashed: the browser lands where a single click would have taken it.
+    """
+
+    def __init__(self, url: str | None, message: str = "表单已提交，请勿重复提交",
+                 fallback: str | None = None) -> None:
+        super().__init__(message)
         self.url = url
+        self.message = message
+        self.fallback = fallback
 
 
 def new_key() -> str:
@@ -55,8 +62,10 @@ def form_key_field() -> Markup:
     return Markup(f'<input type="hidden" name="{FIELD}" value="{new_key()}">')
 
 
-def claim(scope: str, key: str | None = None) -> FormSubmission | None:
-    """Take this submission's key for *scope*, or raise :class:`AlreadySubmitted`.
+def claim(scope: str, key: str | None = None, *, message: str = "表单已提交，请勿重复提交",
+          fallback: str | None = None) -> FormSubmission | None:
+    """Take this submission's key for *scope*, or raise :class:`AlreadySubmitted` (with *message* and
+    *fallback* for the redirect that answers it).
 
     Call it before creating; commit it with what the form creates; then :func:`done` with the URL the
     browser is sent to. Without a key (``request.form`` has none) nothing is claimed.
@@ -70,7 +79,8 @@ def claim(scope: str, key: str | None = None) -> FormSubmission | None:
             db.session.add(row)
     except IntegrityError:  # the savepoint is rolled back; the request's transaction goes on
         first = db.session.scalar(select(FormSubmission).where(FormSubmission.key == key))
-        raise AlreadySubmitted(first.result_url if first is not None and first.scope == scope else None) from None
+        url = first.result_url if first is not None and first.scope == scope else None
+        raise AlreadySubmitted(url, message, fallback) from None
     return row
 
 
@@ -88,5 +98,11 @@ def purge(now: datetime | None = None) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+def _answer_duplicate(err: AlreadySubmitted) -> Response:
+    flash(err.message, "success")
+    return redirect(err.url or err.fallback or request.path)
+
+
 def init_app(app: Flask) -> None:
     app.add_template_global(form_key_field)
+    app.register_error_handler(AlreadySubmitted, _answer_duplicate)

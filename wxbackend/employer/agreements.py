@@ -241,11 +241,8 @@ def _send_invitation(user: User) -> Any:
     terms = {f.key: (request.form.get(f.key) or "").strip() for f in forms.fields()}
     days = (request.form.get("response_days") or "").strip()
     values: dict[str, Any] = {**terms, "response_days": days}
-    try:
-        key = once.claim("employer.invite")
-    except once.AlreadySubmitted as dup:
-        flash("该签约邀请已发出，请勿重复提交", "success")
-        return redirect(dup.url or url_for("employer.home"))
+    key = once.claim("employer.invite", message="该签约邀请已发出，请勿重复提交",
+                     fallback=url_for("employer.home"))
     try:
         row = services.invite(user, graduate, days, terms)
         target = once.done(key, url_for("employer.agreement", agreement_id=row.id))
@@ -512,11 +509,8 @@ def start_termination(agreement_id: int):  # type: ignore[no-untyped-def]
     # Browsers send textarea line breaks as CRLF; count one character per break, as the counter does.
     explanation = (request.form.get("explanation") or "").replace("\r\n", "\n")
     form = {"reason": request.form.get("reason") or "", "explanation": explanation}
-    try:
-        key = once.claim("employer.start_termination")
-    except once.AlreadySubmitted as dup:
-        flash("解约申请已提交，请勿重复提交", "success")
-        return redirect(dup.url or url_for("employer.agreement", agreement_id=row.id) + "#terminations")
+    key = once.claim("employer.start_termination", message="解约申请已提交，请勿重复提交",
+                     fallback=url_for("employer.agreement", agreement_id=row.id) + "#terminations")
     try:
         services.start_termination("employer", actor_for(user), row, form["reason"] or None,
                                    explanation, user=user)

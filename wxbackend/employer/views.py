@@ -146,11 +146,8 @@ def register():  # type: ignore[no-untyped-def]
     if request.method == "GET":
         return _render_register({}, {})
     # Claimed first: the second click of one form would otherwise fail as "already registered".
-    try:
-        key = once.claim("employer.register")
-    except once.AlreadySubmitted as dup:
-        flash("注册信息已提交，请勿重复提交", "success")
-        return redirect(dup.url or url_for("employer.login"))
+    key = once.claim("employer.register", message="注册信息已提交，请勿重复提交",
+                     fallback=url_for("employer.login"))
     values, errors = registration.clean(request.form)
     shown = {k: v for k, v in values.items() if k != "password"}
     if errors:
