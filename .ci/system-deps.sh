@@ -6,6 +6,8 @@ mode="${1:-test}"
 need=()
 fc-list 2>/dev/null | grep -qi "wenquanyi micro hei" || need+=(fonts-wqy-microhei)
 dpkg -s libpangoft2-1.0-0 >/dev/null 2>&1 || need+=(libpango-1.0-0 libpangoft2-1.0-0)
+# WeasyPrint warns (an error under our tests) without HarfBuzz-Subset, which it uses to embed font subsets.
+ls /usr/lib/*/libharfbuzz-subset.so.0 >/dev/null 2>&1 || need+=(libharfbuzz-subset0)
 if [ "$mode" = test ]; then
   [ -x /usr/bin/chromium ] || need+=(chromium)
   command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)

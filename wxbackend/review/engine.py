@@ -18,7 +18,7 @@ from sqlalchemy.orm import aliased
 from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.models import Graduate, School, User
 from wxbackend.accounts.scope import in_scope, scope_filter
-from wxbackend.core import audit, timeutil
+from wxbackend.core import audit, channel, timeutil
 from wxbackend.core.audit import SYSTEM, Actor
 from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError, Conflict, Forbidden, NotFound
@@ -367,6 +367,7 @@ def _history(
         to_status=to_status,
         reason=reason,
         changes=audit._jsonable(changes or {}),
+        channel=channel.current(),
     )
     db.session.add(event)
     audit.record(actor, f"review.{action}", item, kind=item.kind, subject_id=item.subject_id,

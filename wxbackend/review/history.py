@@ -44,7 +44,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Index, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from wxbackend.core import audit, timeutil
+from wxbackend.core import audit, channel, timeutil
 from wxbackend.core.audit import ROLE_LABELS, Actor
 from wxbackend.core.db import Base, db
 from wxbackend.review.models import ACTION_LABELS as REVIEW_ACTION_LABELS
@@ -110,6 +110,8 @@ class RecordEvent(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     #: What else the event says, e.g. ``{"agreement_no": …}`` for sign.
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: How the action reached the platform (``core.channel``); the expiry job's rows are the system's.
+    channel: Mapped[str | None] = mapped_column(String(16))
 
     __table_args__ = (Index("ix_record_event_subject", "kind", "subject_id"),)
 
@@ -135,6 +137,12 @@ class TimelineEvent:
     data: dict[str, Any] = field(default_factory=dict)
     #: record | review — which table it came from.
     source: str = "record"
+    #: How it reached the platform (``core.channel``), None for rows older than the column.
+    channel: str | None = None
+
+    @property
+    def channel_label(self) -> str:
+        return channel.label(self.channel)
 
     @property
     def stage_label(self) -> str | None:
@@ -152,7 +160,7 @@ def record(actor: Actor, kind: str, subject_id: int, action: str, *, graduate_id
     event = RecordEvent(
         at=at or timeutil.now(), kind=kind, subject_id=subject_id, graduate_id=graduate_id, school_id=school_id,
         actor_type=actor.actor_type, actor_id=actor.actor_id, actor_name=actor.name, role=actor.role,
-        action=action, reason=reason, data=audit._jsonable(data),
+        action=action, reason=reason, data=audit._jsonable(data), channel=channel.current(),
     )
     db.session.add(event)
     return event
@@ -217,7 +225,7 @@ def _from_record(r: RecordEvent) -> TimelineEvent:
     return TimelineEvent(
         at=r.at, actor_type=r.actor_type, actor_name=r.actor_name, role=r.role,
         role_label=ROLE_LABELS.get(r.role, r.role), action=r.action, action_label=action_label(r.kind, r.action),
-        stage=None, reason=r.reason, changes={}, data=dict(r.data or {}), source="record",
+        stage=None, reason=r.reason, changes={}, data=dict(r.data or {}), source="record", channel=r.channel,
     )
 
 
@@ -231,5 +239,5 @@ def _from_review(e: ReviewEvent) -> TimelineEvent:
         changes=dict(e.changes or {}),
         data={"item_id": e.item_id, "from_stage": e.from_stage, "to_stage": e.to_stage,
               "from_status": e.from_status, "to_status": e.to_status},
-        source="review",
+        source="review", channel=e.channel,
     )

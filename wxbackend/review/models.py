@@ -140,6 +140,8 @@ class ReviewEvent(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     #: ``{field: [before, after]}`` for edits (RV-5); empty otherwise.
     changes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: How the action reached the platform (``core.channel``): miniprogram, web, console, sms_link, system, …
+    channel: Mapped[str | None] = mapped_column(String(16))
 
     __table_args__ = (
         CheckConstraint(

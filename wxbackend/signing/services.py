@@ -341,7 +341,7 @@ def _expire(where: Any, now: datetime) -> int:
              .values(status="expired", expired_at=now, updated_at=now, version=OnlineAgreement.version + 1))
     columns = ["created_at", "graduate_id", "kind", "title", "body", "data", "attempts", "status"]
     event_columns = ["at", "kind", "subject_id", "graduate_id", "school_id", "actor_type", "actor_name", "role",
-                     "action", "data"]
+                     "action", "data", "channel"]
 
     def message(graduate_id: Any, unit_name: Any, payload: Any) -> Any:
         return select(literal(now, type_=NotificationOutbox.created_at.type), graduate_id,
@@ -354,7 +354,7 @@ def _expire(where: Any, now: datetime) -> int:
         system = audit.SYSTEM
         return select(literal(now, type_=history.RecordEvent.at.type), literal(KIND), agreement_id, graduate_id,
                       school_id, literal(system.actor_type), literal(system.name), literal(system.role),
-                      literal("expire"), payload)
+                      literal("expire"), payload, literal("system"))
 
     if db.engine.dialect.name == "postgresql":
         expired = stamp.returning(OnlineAgreement.id, OnlineAgreement.graduate_id, OnlineAgreement.school_id,
