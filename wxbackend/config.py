@@ -86,10 +86,22 @@ class Settings:
     LOGIN_RATE_LIMIT: str = "10 per 15 minutes"
     #: Graduate lookups (姓名 + 身份证号/考生号) allowed per employer account.
     LOOKUP_RATE_LIMIT: str = "60 per hour"
-    #: SMS gateway (MS-3): JSON is posted here; unset, SMS messages are written to the log instead.
+    #: How SMS (MS-3) goes out: log (written to the log, counts as sent), http (JSON posted to
+    #: SMS_API_URL) or aliyun (Aliyun Dysms SendSms). Derived when unset: http with SMS_API_URL, else log.
+    SMS_PROVIDER: str = ""
+    #: SMS gateway of the http provider: JSON is posted here with SMS_API_KEY as a bearer token.
     SMS_API_URL: str = ""
     SMS_API_KEY: str = ""
+    #: The registered signature (签名) of the http and aliyun providers.
     SMS_SIGN_NAME: str = ""
+    #: The aliyun provider's AccessKey (a RAM user allowed dysms:SendSms).
+    SMS_ALIYUN_ACCESS_KEY_ID: str = ""
+    SMS_ALIYUN_ACCESS_KEY_SECRET: str = ""
+    #: Dysms API host (https); ``http://host:port`` or ``https://host:port`` chooses the scheme (tests, proxies).
+    SMS_ALIYUN_ENDPOINT: str = "dysmsapi.aliyuncs.com"
+    #: Template-based providers: JSON {outbox kind: template code}, e.g. {"upload_link": "SMS_123456789"};
+    #: the template's parameters come from the row's ``data["sms_params"]``.
+    SMS_TEMPLATES: str = ""
     #: Lifetime of a mini-program API token, in hours.
     API_TOKEN_HOURS: int = 72
     #: Largest request body accepted, in megabytes.
@@ -152,10 +164,60 @@ class Settings:
             raise ConfigError("WECHAT_ENCODING_AES_KEY must be the 43 characters shown by the official account")
         if self.WECHAT_CALLBACK_MAX_AGE <= 0:
             raise ConfigError("WECHAT_CALLBACK_MAX_AGE must be positive")
-        if self.SMS_API_URL and not self.SMS_API_URL.startswith(("http://", "https://")):
-            raise ConfigError(f"SMS_API_URL must be an http:// or https:// URL, got {self.SMS_API_URL!r}")
-        if self.SMS_API_URL and not (self.SMS_API_KEY and self.SMS_SIGN_NAME):
-            raise ConfigError("SMS_API_URL needs SMS_API_KEY and SMS_SIGN_NAME")
+        self._validate_sms()
+
+    def _validate_sms(self) -> None:
+        if self.SMS_PROVIDER not in {"", "log", "http", "aliyun"}:
+            raise ConfigError(f"SMS_PROVIDER must be log, http or aliyun, got {self.SMS_PROVIDER!r}")
+        self.sms_templates  # noqa: B018 - parses SMS_TEMPLATES or raises ConfigError
+        if self.sms_provider == "http":
+            if not self.SMS_API_URL:
+                raise ConfigError("SMS_PROVIDER=http needs SMS_API_URL")
+            if not self.SMS_API_URL.startswith(("http://", "https://")):
+                raise ConfigError(f"SMS_API_URL must be an http:// or https:// URL, got {self.SMS_API_URL!r}")
+            if not (self.SMS_API_KEY and self.SMS_SIGN_NAME):
+                raise ConfigError("SMS_API_URL needs SMS_API_KEY and SMS_SIGN_NAME")
+        if self.sms_provider == "aliyun":
+            missing = [n for n in ("SMS_ALIYUN_ACCESS_KEY_ID", "SMS_ALIYUN_ACCESS_KEY_SECRET", "SMS_SIGN_NAME",
+                                   "SMS_TEMPLATES") if not getattr(self, n).strip()]
+            if missing:
+                raise ConfigError(f"SMS_PROVIDER=aliyun needs {', '.join(missing)}")
+            self.sms_aliyun_endpoint  # noqa: B018 - parses SMS_ALIYUN_ENDPOINT or raises ConfigError
+
+    @property
+    def sms_provider(self) -> str:
+        """log | http | aliyun: SMS_PROVIDER, else http when SMS_API_URL is set, else log."""
+        return self.SMS_PROVIDER or ("http" if self.SMS_API_URL else "log")
+
+    @property
+    def sms_templates(self) -> dict[str, str]:
+        """SMS_TEMPLATES parsed: {outbox kind: the provider's template code}."""
+        if not self.SMS_TEMPLATES.strip():
+            return {}
+        import json
+
+        try:
+            raw = json.loads(self.SMS_TEMPLATES)
+        except ValueError as exc:
+            raise ConfigError(f"SMS_TEMPLATES is not JSON: {exc}") from None
+        if not isinstance(raw, dict) or not raw or not all(
+                isinstance(v, str) and v.strip() for v in raw.values()):
+            raise ConfigError('SMS_TEMPLATES must map each kind to a template code, '
+                              'e.g. {"upload_link": "SMS_123456789"}')
+        return {k: v.strip() for k, v in raw.items()}
+
+    @property
+    def sms_aliyun_endpoint(self) -> tuple[str, str]:
+        """SMS_ALIYUN_ENDPOINT as (protocol, host[:port]); a bare host means https."""
+        from urllib.parse import urlsplit
+
+        raw = self.SMS_ALIYUN_ENDPOINT.strip()
+        parts = urlsplit(raw if "://" in raw else "https://" + raw)
+        if (parts.scheme not in {"http", "https"} or not parts.hostname or parts.path not in {"", "/"}
+                or parts.query or parts.fragment or parts.username):
+            raise ConfigError(f"SMS_ALIYUN_ENDPOINT must be a host such as dysmsapi.aliyuncs.com "
+                              f"(or http://host:port), got {self.SMS_ALIYUN_ENDPOINT!r}")
+        return parts.scheme, parts.netloc
 
     @property
     def message_templates(self) -> dict[str, dict[str, Any]]:

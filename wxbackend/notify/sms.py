@@ -1,8 +1,10 @@
 """The SMS channel: a text message to a phone number, e.g. an employer contact's upload link (MS-3).
 
-The transport hands the row to a provider. Without ``SMS_API_URL`` the embedded default,
-:class:`LogSmsProvider`, writes the message to the log and counts it as sent, so SMS rows never pile
-up in a development set-up. :class:`HttpSmsProvider` posts JSON to the configured gateway::
+The transport hands the row to the provider chosen by ``SMS_PROVIDER`` (default: ``http`` with
+``SMS_API_URL``, else ``log``). The embedded default, :class:`LogSmsProvider`, writes the message to
+the log and counts it as sent, so SMS rows never pile up in a development set-up. ``aliyun`` sends a
+registered template through Aliyun Dysms (:mod:`.aliyun_sms`; its parameters come from the row's
+``data["sms_params"]``). :class:`HttpSmsProvider` posts JSON to the configured gateway::
 
     POST SMS_API_URL
     Authorization: Bearer <SMS_API_KEY>
@@ -69,9 +71,14 @@ class HttpSmsProvider:
 
 
 def provider_for(settings: Settings) -> SmsProvider:
-    if not settings.SMS_API_URL:
-        return LogSmsProvider()
-    return HttpSmsProvider(settings.SMS_API_URL, settings.SMS_API_KEY, settings.SMS_SIGN_NAME)
+    """The provider named by ``settings.sms_provider`` (log | http | aliyun), built once per app."""
+    if settings.sms_provider == "aliyun":
+        from wxbackend.notify.aliyun_sms import AliyunSmsProvider  # the vendor SDK only when it is used
+
+        return AliyunSmsProvider.from_settings(settings)
+    if settings.sms_provider == "http":
+        return HttpSmsProvider(settings.SMS_API_URL, settings.SMS_API_KEY, settings.SMS_SIGN_NAME)
+    return LogSmsProvider()
 
 
 class SmsTransport(Transport):
