@@ -11,7 +11,8 @@ or to a phone number by SMS (MS-3); the database checks that each row has its ch
 One sender loop (:mod:`wxbackend.notify.sender`) claims due rows with a committed lease, so parallel
 senders never send a row twice, and hands each to its channel's transport (:mod:`.wechat`, :mod:`.sms`).
 
-Modules call :func:`notify_graduate` or :func:`notify_phone` and commit; nothing else.
+Modules call :func:`notify_graduate` or :func:`notify_phone` and commit; nothing else. What a user
+should be shown about one message (e.g. "短信发送失败，请重试") comes from :func:`delivery_state`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
+from sqlalchemy import select
 
 from wxbackend.core import audit, timeutil
 from wxbackend.core.db import db
@@ -33,6 +35,7 @@ __all__ = [
     "SMS",
     "WECHAT",
     "NotificationOutbox",
+    "delivery_state",
     "init_app",
     "notify_graduate",
     "notify_phone",
@@ -58,6 +61,17 @@ def notify_phone(phone: str, kind: str, title: str, body: str, data: dict[str, A
                                    data=audit._jsonable(data)))
 
 
+#: What the user sees of a row's status: waiting or being retried, sent, or given up on.
+_SHOWN = {"pending": "pending", "sent": "sent", "failed": "failed", "skipped": "failed"}
+
+
+def delivery_state(row_id: int) -> str | None:
+    """``"pending"`` (not sent yet, or waiting for a retry), ``"sent"``, ``"failed"`` (failed or skipped:
+    nothing more will be tried), or None when there is no outbox row *row_id*."""
+    status = db.session.scalar(select(NotificationOutbox.status).where(NotificationOutbox.id == row_id))
+    return None if status is None else _SHOWN[status]
+
+
 def queue_sender(channel: str = WECHAT) -> None:
     """Queue one run of the sender after this transaction commits (once per transaction).
 
@@ -73,7 +87,7 @@ def queue_sender(channel: str = WECHAT) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Register the channels' transports: WeChat subscribe messages and SMS (log or HTTP gateway)."""
+    """Register the channels' transports: WeChat subscribe messages and SMS (log, HTTP gateway or Aliyun)."""
     settings = app.config["SETTINGS"]
     sender.register(app, WeChatSubscribeTransport(settings))
     sender.register(app, SmsTransport(provider_for(settings)))
