@@ -57,7 +57,7 @@ def test_ms_3_the_aliyun_provider_sends_a_signed_sendsms(app, aliyun_sms, drain_
     assert request["action"] == "SendSms" and request["path"] == "/"
     params = {k: v for k, v in request["params"].items() if k != "Action"}
     assert params == {"PhoneNumbers": "13900139000", "SignName": "就业网", "TemplateCode": "SMS_123456789",
-                      "TemplateParam": json.dumps(PARAMS, ensure_ascii=False), "OutId": str(row.id)}
+                      "TemplateParam": json.dumps(PARAMS, ensure_ascii=False, sort_keys=True), "OutId": str(row.id)}
     assert json.loads(params["TemplateParam"]) == PARAMS
     assert FakeAliyunSms.signed_by(request, KEY_ID, SECRET)
     assert not FakeAliyunSms.signed_by(request, KEY_ID, "another-secret")

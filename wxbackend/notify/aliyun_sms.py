@@ -1,8 +1,8 @@
 """The Aliyun Dysms provider (``SMS_PROVIDER=aliyun``): a template message through ``SendSms`` (MS-3).
 
 Aliyun sends only registered templates: the row's kind is looked up in ``SMS_TEMPLATES`` (kind →
-template code) and the template's variables come from the row's ``data["sms_params"]`` (str → str);
-the row's body stays the full human text for the log. The vendor SDK
+template code) and the template's variables come from the row's ``data["sms_params"]`` (str → str,
+sent as JSON with sorted keys); the row's body stays the full human text for the log. The vendor SDK
 (``alibabacloud-dysmsapi20170525``) builds and signs the request; one client is built per provider,
 with its own connect and read timeouts and without the SDK's own retries (the sender's backoff is
 the only retry). ``OutId`` is the row id, so a repeat after a timeout that hid a success can be matched
@@ -86,7 +86,8 @@ class AliyunSmsProvider:
                                                    for k, v in params.items()):
             return failed(f"sms_params of message {row.id} must map names to strings")
         return dysms.SendSmsRequest(phone_numbers=phone, sign_name=self.sign_name, template_code=template,
-                                    template_param=json.dumps(params, ensure_ascii=False), out_id=str(row.id))
+                                    template_param=json.dumps(params, ensure_ascii=False, sort_keys=True),
+                                    out_id=str(row.id))
 
     def send(self, row: NotificationOutbox, phone: str) -> Result:
         request = self.request(row, phone)
