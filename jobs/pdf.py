@@ -11,3 +11,11 @@ def render_agreement_pdf(agreement_id: int) -> None:
     from wxbackend.signing.documents import render_and_store
 
     render_and_store(agreement_id)
+
+
+@job("pdf", timeout=300)
+def render_offline_agreement_pdf(record_id: int) -> None:
+    """Render the printable e-agreement of offline application *record_id* with its page codes (FS-3, FS-10)."""
+    from wxbackend.signing.offline_documents import render_printable
+
+    render_printable(record_id)

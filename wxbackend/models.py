@@ -24,6 +24,9 @@ from wxbackend.review.history import RecordEvent  # noqa: F401
 from wxbackend.review.models import ReviewEvent, ReviewItem  # noqa: F401
 from wxbackend.signing.models import (  # noqa: F401
     AgreementSerial,
+    OfflineAgreement,
+    OfflinePage,
+    OfflineTermination,
     OnlineAgreement,
     TerminationRequest,
 )

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.destinations.conftest import Api, decide, graduate_api, world  # noqa: F401
+from tests.signing.offline_helpers import applied  # noqa: F401
 from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError
 from wxbackend.review import engine

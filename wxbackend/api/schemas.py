@@ -128,6 +128,7 @@ class EntrySchema(Schema):
     available = Boolean(required=True)
     reason = String(allow_none=True, metadata={"description": "不可登记的原因"})
     subkinds = List(Nested(SubKindEntrySchema), required=True)
+    note = String(metadata={"description": "签就业协议书就业：线上签约由用人单位发起邀请的说明"})
 
 
 class DecisionSchema(Schema):
@@ -147,7 +148,10 @@ class RecordActionsSchema(Schema):
     decline = Boolean(metadata={"description": "网上签约/解约：现在可拒绝"})
     terminate = Boolean(metadata={"description": "网上签约：签约完成且无进行中的解约申请，可申请解约（OT-1）"})
     pdf = Boolean(metadata={"description": "网上签约：可下载电子就业协议书（ON-8）"})
-    cancel = Boolean(metadata={"description": "解约申请：发起方在对方回应前可撤销"})
+    cancel = Boolean(metadata={"description": "解约申请：发起方在对方回应前可撤销；线下解约：未提交时可删除"})
+    upload_pages = Boolean(metadata={"description": "线下签约：可上传盖章后的协议书图片（本人回传，FS-4）"})
+    employer_link = Boolean(metadata={"description": "线下签约：可请用人单位协助回传（发送短信链接，FS-8）"})
+    signed_pdf = Boolean(metadata={"description": "线下签约：签约完成，可下载含签约过程记录的协议书"})
 
 
 class RecordSummarySchema(Schema):
@@ -377,3 +381,83 @@ class RecordOut(RecordSummarySchema):
                    metadata={"description": "提交、撤回、审核、修改、作废（RV-6）"})
     approved_at = DateTime(allow_none=True)
     voided_at = DateTime(allow_none=True)
+
+
+# --- offline signing (§4.3), the paper agreement, offline termination (§4.4) -------------------------
+
+
+class OfflineFieldSchema(FieldSchema):
+    required = Boolean(required=True)
+    block = String(required=True,
+                   metadata={"description": "unit（用人单位信息）/ terms（签约信息、档案、户口、补充内容）"})
+    required_if_unit_receive = String(allow_none=True)
+
+
+class OfflineFormOut(Schema):
+    fields = List(Nested(OfflineFieldSchema), required=True,
+                  metadata={"description": "图21 各项（unit 与 terms 两组）"})
+    modes = List(Nested(CodeLabelSchema), required=True, metadata={"description": "eagreement / paper"})
+    termination_reasons = List(Nested(CodeLabelSchema), required=True)
+    explanation_max = Integer(required=True)
+
+
+class OfflineIn(Schema):
+    mode = String(metadata={"description": "eagreement（向学校申请电子就业协议书）/ paper（已签协议信息登记）；"
+                                          "创建时必填"})
+    fields = Dict(keys=String(), load_default=dict,
+                  metadata={"description": "字段键 → 值（见 /offline-agreements/form）"})
+    submit = Boolean(load_default=False, metadata={"description": "保存后立即提交审核"})
+
+
+class PageSchema(FileSchema):
+    compression_state = String()
+    page_result = String(allow_none=True,
+                         metadata={"description": "match（本协议第 page 页）/ none（未识别到页面二维码）"})
+    page = Integer(allow_none=True)
+    page_total = Integer(allow_none=True)
+    page_note = String(allow_none=True)
+
+
+class PageCoverageSchema(Schema):
+    total = Integer(required=True)
+    matched = List(Integer(), required=True)
+    missing = List(Integer(), required=True)
+    unread = Integer(required=True)
+    count = Integer(required=True)
+
+
+class LinkStateSchema(Schema):
+    sent_at = DateTime(required=True)
+    phone = String(required=True, metadata={"description": "接收短信的单位联系人手机（已隐藏中间四位）"})
+    delivery = String(required=True, metadata={"description": "pending / sent / failed（失败时提示重新发送，MS-3）"})
+    delivery_label = String(required=True)
+    live = Boolean(required=True, metadata={"description": "链接当前是否有效（FS-8）"})
+    expires_at = DateTime(required=True)
+
+
+class OfflineOut(RecordSummarySchema):
+    mode = String(required=True)
+    fields = Dict(keys=String(), required=True, metadata={"description": "字段原值（代码）"})
+    sections = List(Nested(SectionSchema), required=True)
+    pages = List(Nested(PageSchema), required=True, metadata={"description": "已上传的协议书图片"})
+    page_requirement = Nested(ProofSpecSchema, allow_none=True)
+    coverage = Nested(PageCoverageSchema, allow_none=True, metadata={"description": "图片覆盖的协议页（FS-10）"})
+    pdf_pages = Integer(allow_none=True)
+    pdf_url = String(allow_none=True)
+    signed_pdf_url = String(allow_none=True)
+    pdf_pending = Boolean(required=True, metadata={"description": "协议审核已通过、协议书正在生成"})
+    link = Nested(LinkStateSchema, allow_none=True)
+    pages_submitted_by = String(allow_none=True)
+    history = List(Nested(HistoryEntrySchema), required=True)
+    terminations = List(Nested(RecordSummarySchema), required=True)
+
+
+class OfflineTerminationIn(Schema):
+    reason = String(allow_none=True, metadata={"description": "解约原因代码，必选"})
+    explanation = String(allow_none=True, metadata={"description": "解约说明，选填，不超过200字"})
+    submit = Boolean(load_default=False)
+
+
+class OfflineTerminationOut(RecordSummarySchema):
+    files = List(Nested(FileSchema), required=True, metadata={"description": "单位盖章的解约函等材料"})
+    history = List(Nested(HistoryEntrySchema), required=True)

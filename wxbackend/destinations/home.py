@@ -24,6 +24,11 @@ from wxbackend.review import history, lifecycle
 from wxbackend.review.models import STAGE_LABELS, ReviewItem
 from wxbackend.review.summary import review_state
 
+#: The graduate's own ways into 签就业协议书就业 (the signing module serves both).
+OFFLINE_MODES = (("eagreement", "向学校申请电子就业协议书线下签约"), ("paper", "已签协议信息登记"))
+#: Statuses after which an offline application no longer blocks a new registration.
+OFFLINE_ENDED = ("agreement_failed", "signing_failed", "terminated")
+
 #: A source returns the graduate's records of one kind as dicts with at least ``type`` and ``sort_at``.
 Source = Callable[[Graduate], list[dict[str, Any]]]
 SOURCES: list[Source] = []
@@ -106,9 +111,14 @@ def entries(graduate: Graduate, blocked: str | None) -> list[dict[str, Any]]:
             kinds.append({"key": k.key, "label": k.label, "code": k.code, "available": reason is None,
                           "reason": reason})
         if g.key == "agreement":
-            reason = ("定向/委培毕业生不可网签" if graduate.is_directed
-                      else "由用人单位在平台发起签约邀请，在登记记录中应约")
-            out.append({"key": g.key, "label": g.label, "available": False, "reason": reason, "subkinds": []})
+            # 线上签约 starts with the employer's invitation (answered in 登记记录); the graduate may apply for
+            # an e-agreement to sign offline (§4.3) or register an agreement already signed on paper.
+            reason = "定向/委培毕业生不可网签，" + catalogue.MSG_DIRECTED_ONLY[len("定向/委培毕业生"):] \
+                if graduate.is_directed else blocked
+            modes = [{"key": key, "label": label, "code": "10", "available": reason is None, "reason": reason}
+                     for key, label in OFFLINE_MODES]
+            out.append({"key": g.key, "label": g.label, "available": reason is None, "reason": reason,
+                        "subkinds": modes, "note": "线上签约：由用人单位在平台发起签约邀请，在登记记录中应约。"})
             continue
         available = any(k["available"] for k in kinds)
         reason = blocked if available else catalogue.MSG_DIRECTED_ONLY
@@ -173,6 +183,9 @@ def destination_home(graduate: Graduate) -> dict[str, Any]:
         blocked = f"已有当前毕业去向（{CLAIM_LABELS.get(claim.kind, claim.kind)}），需先结束后才能再登记"
     elif any(r["type"] == KIND and r["status"] in OPEN_STATUSES for r in records):
         blocked = "已有未提交的毕业去向登记，请在登记记录中继续填写或修改"
+    elif any(r["type"] in ("offline_agreement", "paper_agreement") and r["status"] not in OFFLINE_ENDED
+             for r in records):
+        blocked = "已有未结束的线下签约申请，请在登记记录中继续办理"
     return {
         "current": None if claim is None else {
             "type": claim.kind,

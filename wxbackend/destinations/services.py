@@ -35,6 +35,7 @@ CLAIM_LABELS = {
     "other_destination": "其他毕业去向登记",
     "online_agreement": "网上签约",
     "offline_agreement": "电子就业协议书线下签约",
+    "paper_agreement": "已签协议信息登记",
 }
 
 

@@ -30,6 +30,8 @@ terminate  a termination passed review: 已解约,                         syste
 start      a termination request started (OT-1), ``data.reason_code``  graduate or employer
 cancel     its initiator cancelled it before the answer                graduate or employer
 void       the graduate voided an approved record (OD-4)               graduate
+issue      the offline e-agreement got its 协议编号 and PDF (FS-3)       system
+send_link  the employer was texted an upload link (FS-4, FS-8)         graduate
 =========  ==========================================================  ===============================
 """
 
@@ -63,6 +65,8 @@ ACTION_LABELS: dict[str, str] = {
     "start": "发起申请",
     "cancel": "撤销申请",
     "void": "作废",
+    "issue": "生成电子就业协议书",
+    "send_link": "发送回传链接短信",
 }
 ACTIONS = tuple(ACTION_LABELS)
 

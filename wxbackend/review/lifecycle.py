@@ -314,11 +314,16 @@ def waiting_item(user: User, kind: RecordKind, record: Any, expected_version: in
     return item
 
 
-def _files_item(actor: Actor, kind: RecordKind, record: Any, user: User | None) -> ReviewItem | None:
-    """Refuse a change of images the actor may not make now; for a reviewer, the item waiting for them."""
+def _files_item(actor: Actor, kind: RecordKind, record: Any, user: User | None,
+                delegate: bool = False) -> ReviewItem | None:
+    """Refuse a change of images the actor may not make now; for a reviewer, the item waiting for them.
+
+    *delegate*: the caller has established that *actor* acts for the submitter on this one record
+    (an employer through a signed upload link); the record's status still decides.
+    """
     if user is not None:
         return waiting_item(user, kind, record)
-    if actor.actor_type != "graduate" or actor.actor_id != record.graduate_id:
+    if not delegate and (actor.actor_type != "graduate" or actor.actor_id != record.graduate_id):
         raise NotFound()
     if record.status not in kind.files_editable:
         raise Conflict("not_editable", f"当前状态（{record.status_label}）不能修改证明材料")
@@ -326,7 +331,7 @@ def _files_item(actor: Actor, kind: RecordKind, record: Any, user: User | None) 
 
 
 def add_attachment(actor: Actor, kind: RecordKind, record: Any, data: bytes, filename: str | None,
-                   user: User | None = None) -> StoredFile:
+                   user: User | None = None, delegate: bool = False) -> StoredFile:
     """Upload one image to *record* (FS-5 pipeline); a refused file changes nothing.
 
     With *user* (the reviewer whose turn it is) the addition is an edit (RV-5): the history row,
@@ -335,7 +340,7 @@ def add_attachment(actor: Actor, kind: RecordKind, record: Any, data: bytes, fil
     policy = kind.policy(record)
     if policy is None:
         raise NotFound()
-    item = _files_item(actor, kind, record, user)
+    item = _files_item(actor, kind, record, user, delegate)
     count = attachment_count(kind, record)
     if count >= policy.max:
         raise ApiError("too_many_proofs", f"最多上传{policy.max}张证明材料", {"file": "已达上限"})
@@ -349,12 +354,13 @@ def add_attachment(actor: Actor, kind: RecordKind, record: Any, data: bytes, fil
         raise
 
 
-def remove_attachment(actor: Actor, kind: RecordKind, record: Any, file_id: int, user: User | None = None) -> None:
+def remove_attachment(actor: Actor, kind: RecordKind, record: Any, file_id: int, user: User | None = None,
+                      delegate: bool = False) -> None:
     """Detach one image; a reviewer's removal is an edit (RV-5). The caller commits."""
     policy = kind.policy(record)
     if policy is None:
         raise NotFound()
-    item = _files_item(actor, kind, record, user)
+    item = _files_item(actor, kind, record, user, delegate)
     count = attachment_count(kind, record)
     if not files.detach(kind.name, record.id, file_id):
         raise NotFound("该证明材料不存在")

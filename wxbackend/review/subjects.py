@@ -42,6 +42,11 @@ class Subject:
     files_max: int | None = None
     #: How many images the record needs (0: none, e.g. 无需证明材料); None for records that take no images.
     files_min: int | None = None
+    #: file id → (kind, text) shown under an image, e.g. ("match", "与协议 … 第1页相符") (FS-10).
+    file_notes: dict[int, tuple[str, str]] = field(default_factory=dict)
+    #: One line above the images, e.g. which pages of an agreement they cover; a warning if some are missing.
+    files_summary: str | None = None
+    files_warning: bool = False
 
 
 Presenter = Callable[[ReviewItem], Subject]

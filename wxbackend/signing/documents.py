@@ -75,6 +75,17 @@ def review_dates(row: OnlineAgreement) -> list[list[str]]:
     return out
 
 
+def graduate_section(graduate: Graduate, school: School) -> dict[str, Any]:
+    """The 毕业生信息 block every agreement (online and offline) starts with."""
+    return {"title": "毕业生信息", "rows": [
+        ["姓名", graduate.name], ["性别", code_list("gender").label(graduate.gender)],
+        ["身份证号", graduate.id_number], ["学历", code_list("education").label(graduate.education)],
+        ["毕业院校", school.name], ["院系", graduate.department.name], ["专业", graduate.major.name],
+        ["学号", _v(graduate.student_no)], ["毕业时间", graduate.graduate_ym],
+        ["手机号码", _v(graduate.phone)],
+    ]}
+
+
 def agreement_sections(row: OnlineAgreement, graduate: Graduate, school: School) -> list[dict[str, Any]]:
     """Fig. 9 as titled (label, value) tables: the PDF, the graduate's API and the reviewer's page."""
     info = row.employer_info
@@ -85,13 +96,7 @@ def agreement_sections(row: OnlineAgreement, graduate: Graduate, school: School)
         return [[labels[k], terms[k]] for k in keys]
 
     return [
-        {"title": "毕业生信息", "rows": [
-            ["姓名", graduate.name], ["性别", code_list("gender").label(graduate.gender)],
-            ["身份证号", graduate.id_number], ["学历", code_list("education").label(graduate.education)],
-            ["毕业院校", school.name], ["院系", graduate.department.name], ["专业", graduate.major.name],
-            ["学号", _v(graduate.student_no)], ["毕业时间", graduate.graduate_ym],
-            ["手机号码", _v(graduate.phone)],
-        ]},
+        graduate_section(graduate, school),
         {"title": "用人单位信息", "rows": [
             ["单位名称", _v(info.get("name"))], ["统一社会信用代码", _v(info.get("credit_code"))],
             ["单位性质", _label("unit_nature", info.get("unit_nature"))],

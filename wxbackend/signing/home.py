@@ -8,17 +8,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from wxbackend.accounts.models import Graduate
 from wxbackend.core import timeutil
 from wxbackend.core.codes import code_list
 from wxbackend.core.db import db
 from wxbackend.destinations.services import current_claim
+from wxbackend.files.models import Attachment
 from wxbackend.review.models import STAGE_LABELS
 from wxbackend.review.summary import review_state
 from wxbackend.signing import forms
-from wxbackend.signing.models import PARTY_LABELS, OnlineAgreement, TerminationRequest
+from wxbackend.signing.models import (
+    OFFLINE_TERMINATION_OPEN,
+    PARTY_LABELS,
+    OfflineAgreement,
+    OfflineTermination,
+    OnlineAgreement,
+    TerminationRequest,
+)
 from wxbackend.signing.services import KIND, TERMINATION_KIND, answer_refusal
 
 
@@ -155,5 +163,141 @@ def termination_entries(graduate: Graduate, only: int | None = None,
     return out
 
 
+def offline_entries(graduate: Graduate, only: int | None = None) -> list[dict[str, Any]]:
+    """The graduate's offline applications (e-agreement and paper) with their open termination, if any."""
+    from wxbackend.signing import offline
+
+    stmt = select(OfflineAgreement).where(OfflineAgreement.graduate_id == graduate.id)
+    if only is not None:
+        stmt = stmt.where(OfflineAgreement.id == only)
+    rows = list(db.session.scalars(stmt.order_by(OfflineAgreement.id.desc())))
+    if not rows:
+        return []
+    ids = [r.id for r in rows]
+    states = {**review_state(offline.KIND, ids), **{
+        k: v for k, v in review_state(offline.SIGNING_REVIEW, ids).items()}}
+    paper_states = review_state(offline.PAPER_KIND, ids)
+    terminations = {t.agreement_id: t for t in db.session.scalars(select(OfflineTermination).where(
+        OfflineTermination.agreement_id.in_(ids), OfflineTermination.status.in_(OFFLINE_TERMINATION_OPEN)))}
+    counts = dict(db.session.execute(
+        select(Attachment.subject_id, func.count()).where(
+            Attachment.kind.in_((offline.KIND, offline.PAPER_KIND)), Attachment.subject_id.in_(ids))
+        .group_by(Attachment.subject_id)).all())
+    out = []
+    for r in rows:
+        state = (states if r.mode == "eagreement" else paper_states).get(r.id, {})
+        item = state.get("item")
+        reviewing = r.status in ("agreement_review", "signing_review")
+        stage = item.stage if item is not None and reviewing and item.status == "pending" else None
+        kind = offline.record_kind(r)
+        editable = r.status in (("draft", "agreement_returned") if r.mode == "eagreement" else
+                                ("draft", "signing_returned"))
+        pages_open = r.mode == "eagreement" and r.status in offline.PAGES_OPEN
+        termination = terminations.get(r.id)
+        label = "电子就业协议书" if r.mode == "eagreement" else "已签协议登记"
+        out.append({
+            "type": kind.name,
+            "id": r.id,
+            "group": "agreement",
+            "group_label": "签就业协议书就业",
+            "subkind": r.mode,
+            "subkind_label": r.mode_label,
+            "destination_code": "10",
+            "title": f"{label} · {r.unit_name or '（未填写单位名称）'}",
+            "unit_name": r.unit_name,
+            "position": forms.field("position").field.display(r.terms.get("position")) if r.terms.get("position")
+            else None,
+            "status": r.status,
+            "status_label": ("待" + STAGE_LABELS[stage]) if stage else r.status_label,
+            "stage": stage,
+            "stage_label": STAGE_LABELS[stage] if stage else None,
+            "last_decision": state.get("last_decision"),
+            "agreement_no": r.agreement_no,
+            "open_termination_id": termination.id if termination else None,
+            "actions": {
+                "edit": editable,
+                "submit": editable,
+                "withdraw": bool(state.get("withdrawable")) and reviewing,
+                "upload_pages": pages_open,
+                "employer_link": pages_open and r.pdf_file_id is not None,
+                "pdf": r.mode == "eagreement" and r.pdf_file_id is not None,
+                "signed_pdf": r.signed_pdf_file_id is not None,
+                "terminate": r.status == "signed" and termination is None,
+                "void": False,
+            },
+            "proof_count": counts.get(r.id, 0),
+            "proof_min": (r.pdf_pages or 1) if pages_open else (1 if r.mode == "paper" else 0),
+            "created_at": r.created_at,
+            "submitted_at": r.submitted_at,
+            "updated_at": r.updated_at,
+            "sort_at": r.updated_at,
+        })
+    return out
+
+
+def offline_termination_entries(graduate: Graduate, only: int | None = None,
+                                agreement_id: int | None = None) -> list[dict[str, Any]]:
+    from wxbackend.signing import offline
+
+    stmt = select(OfflineTermination, OfflineAgreement.unit_name, OfflineAgreement.agreement_no).join(
+        OfflineAgreement, OfflineAgreement.id == OfflineTermination.agreement_id).where(
+        OfflineTermination.graduate_id == graduate.id)
+    if only is not None:
+        stmt = stmt.where(OfflineTermination.id == only)
+    if agreement_id is not None:
+        stmt = stmt.where(OfflineTermination.agreement_id == agreement_id)
+    rows = db.session.execute(stmt.order_by(OfflineTermination.id.desc())).all()
+    if not rows:
+        return []
+    ids = [t.id for t, _u, _n in rows]
+    states = review_state(offline.TERMINATION_KIND, ids)
+    counts = dict(db.session.execute(
+        select(Attachment.subject_id, func.count()).where(
+            Attachment.kind == offline.TERMINATION_KIND, Attachment.subject_id.in_(ids))
+        .group_by(Attachment.subject_id)).all())
+    reasons = code_list("termination_reason")
+    out = []
+    for t, unit_name, agreement_no in rows:
+        state = states.get(t.id, {})
+        item = state.get("item")
+        stage = item.stage if item is not None and t.status == "pending" else None
+        editable = t.status in ("draft", "returned")
+        out.append({
+            "type": offline.TERMINATION_KIND,
+            "id": t.id,
+            "group": "agreement",
+            "group_label": "签就业协议书就业",
+            "subkind": "offline_termination",
+            "subkind_label": "线下解约",
+            "title": f"线下解约 · {unit_name}",
+            "unit_name": unit_name,
+            "agreement_id": t.agreement_id,
+            "agreement_no": agreement_no,
+            "reason": t.reason_code,
+            "reason_label": reasons.label(t.reason_code),
+            "explanation": t.explanation,
+            "status": t.status,
+            "status_label": ("待" + STAGE_LABELS[stage]) if stage else t.status_label,
+            "stage": stage,
+            "stage_label": STAGE_LABELS[stage] if stage else None,
+            "last_decision": state.get("last_decision"),
+            "actions": {
+                "edit": editable, "submit": editable,
+                "withdraw": bool(state.get("withdrawable")) and t.status == "pending",
+                "cancel": t.status == "draft", "void": False,
+            },
+            "proof_count": counts.get(t.id, 0),
+            "proof_min": 1,
+            "created_at": t.created_at,
+            "submitted_at": t.submitted_at,
+            "updated_at": t.updated_at,
+            "sort_at": t.updated_at,
+        })
+    return out
+
+
 def signing_records(graduate: Graduate) -> list[dict[str, Any]]:
-    return agreement_entries(graduate) + termination_entries(graduate)
+    offline = offline_entries(graduate)
+    # Offline terminations hang off offline agreements: without one there is nothing to look up.
+    return (agreement_entries(graduate) + termination_entries(graduate) + offline
+            + (offline_termination_entries(graduate) if offline else []))

@@ -203,3 +203,161 @@ class AgreementSerial(Base):
     kind: Mapped[str] = mapped_column(String(1), primary_key=True)
     last: Mapped[int] = mapped_column(Integer, default=0)
 
+
+
+# --- offline signing (§4.3), the paper agreement, offline termination (§4.4) ----------------------
+
+OFFLINE_STATUSES = ("draft", "agreement_review", "agreement_returned", "agreement_failed", "agreement_passed",
+                    "signing_review", "signing_returned", "signing_failed", "signed", "terminated")
+OFFLINE_LABELS = {
+    "draft": "未提交",
+    "agreement_review": "协议审核中",
+    "agreement_returned": "协议审核待提交（老师退回）",
+    "agreement_failed": "就业协议审核不通过",
+    "agreement_passed": "就业协议审核通过",
+    "signing_review": "签约审核中",
+    "signing_returned": "签约审核退回",
+    "signing_failed": "签约审核不通过",
+    "signed": "签约完成",
+    "terminated": "已解约",
+}
+#: Statuses after which the application is over; a new one must be filled (FS-3, FS-7, FT-2).
+OFFLINE_ENDED = ("agreement_failed", "signing_failed", "terminated")
+OFFLINE_MODES = {"eagreement": "电子就业协议书线下签约", "paper": "已签协议信息登记"}
+
+OFFLINE_TERMINATION_STATUSES = ("draft", "pending", "returned", "approved", "rejected")
+OFFLINE_TERMINATION_LABELS = {
+    "draft": "未提交",
+    "pending": "解约审核中",
+    "returned": "退回修改",
+    "approved": "解约完成",
+    "rejected": "解约失败",
+}
+OFFLINE_TERMINATION_OPEN = ("draft", "pending", "returned")
+PAGE_RESULTS = ("match", "other", "none")
+
+
+class OfflineAgreement(Base):
+    """An offline agreement: the e-agreement applied for at the school (§4.3), or one signed on paper.
+
+    ``mode`` eagreement: the form (fig. 21) → 协议审核 → the printable 电子就业协议书 with its 协议编号 →
+    the employer stamps it → the stamped pages are returned by the graduate or, through an SMS link,
+    by the employer → 签约审核 → 签约完成. ``mode`` paper: an agreement already signed and stamped on paper
+    is registered with the same form and its images, and goes to one 签约审核 (FS-9).
+    """
+
+    __tablename__ = "offline_agreement"
+    __audit_type__ = "offline_agreement"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    graduate_id: Mapped[int] = mapped_column(ForeignKey("graduate.id"))
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"))
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    #: eagreement | paper
+    mode: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(20))
+    #: The employer block of fig. 21 (单位名称 … 联系人邮箱), as cleaned by ``signing.offline_forms``.
+    unit_info: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: The agreement's terms (职位类别 … 协议补充内容), the same fields as an online invitation's.
+    terms: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    unit_name: Mapped[str] = mapped_column(String(200), default="")
+    credit_code: Mapped[str | None] = mapped_column(String(18))
+    #: 协议编号 (kind digit 2), given when the agreement review passes (e-agreement) or on submission (paper).
+    agreement_no: Mapped[str | None] = mapped_column(String(24))
+    #: The printable e-agreement, each page with its page codes (FS-10), and how many pages it has.
+    pdf_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
+    pdf_pages: Mapped[int | None] = mapped_column(Integer)
+    #: After 签约完成: the agreement pages followed by the 签约过程记录 page.
+    signed_pdf_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
+    #: graduate | employer: who submitted the stamped pages last (本人回传 / 用人单位协助回传).
+    pages_submitted_by: Mapped[str | None] = mapped_column(String(10))
+    #: The employer's upload link (FS-8): its per-link nonce (None: no live link), when and where it was sent.
+    link_nonce: Mapped[str | None] = mapped_column(String(32))
+    link_sent_at: Mapped[datetime | None]
+    link_phone: Mapped[str | None] = mapped_column(String(20))
+    link_outbox_id: Mapped[int | None] = mapped_column(ForeignKey("notification_outbox.id"))
+    created_at: Mapped[datetime] = mapped_column(default=timeutil.now)
+    updated_at: Mapped[datetime] = mapped_column(default=timeutil.now)
+    submitted_at: Mapped[datetime | None]
+    agreement_passed_at: Mapped[datetime | None]
+    pages_submitted_at: Mapped[datetime | None]
+    signed_at: Mapped[datetime | None]
+    failed_at: Mapped[datetime | None]
+    terminated_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    graduate: Mapped[Graduate] = relationship()
+
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_in(OFFLINE_STATUSES)})", name="status_known"),
+        CheckConstraint("mode IN ('eagreement','paper')", name="mode_known"),
+        CheckConstraint("status <> 'signed' OR agreement_no IS NOT NULL", name="signed_has_number"),
+        CheckConstraint("mode = 'eagreement' OR status NOT IN ('agreement_review','agreement_returned',"
+                        "'agreement_failed','agreement_passed')", name="paper_has_one_review"),
+        # One offline application per graduate until it ends (failed or terminated).
+        Index("uq_offline_agreement_open", "graduate_id", unique=True,
+              sqlite_where=text(f"status NOT IN ({_in(OFFLINE_ENDED)})"),
+              postgresql_where=text(f"status NOT IN ({_in(OFFLINE_ENDED)})")),
+        Index("uq_offline_agreement_agreement_no", "agreement_no", unique=True,
+              sqlite_where=text("agreement_no IS NOT NULL"), postgresql_where=text("agreement_no IS NOT NULL")),
+        Index("ix_offline_agreement_school_status", "school_id", "status"),
+    )
+
+    @property
+    def status_label(self) -> str:
+        return OFFLINE_LABELS[self.status]
+
+    @property
+    def mode_label(self) -> str:
+        return OFFLINE_MODES[self.mode]
+
+
+class OfflinePage(Base):
+    """What the page codes of one uploaded image said (FS-10): this agreement's page k, or no code."""
+
+    __tablename__ = "offline_page"
+
+    file_id: Mapped[int] = mapped_column(ForeignKey("stored_file.id"), primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("offline_agreement.id"), index=True)
+    #: match | none (a page of another agreement is refused at upload and never stored)
+    result: Mapped[str] = mapped_column(String(8))
+    page: Mapped[int | None] = mapped_column(Integer)
+    total: Mapped[int | None] = mapped_column(Integer)
+    checked_at: Mapped[datetime] = mapped_column(default=timeutil.now)
+
+    __table_args__ = (CheckConstraint("result IN ('match','other','none')", name="result_known"),)
+
+
+class OfflineTermination(Base):
+    """A 线下解约 application on a completed offline agreement (§4.4, FT-1, FT-2)."""
+
+    __tablename__ = "offline_termination"
+    __audit_type__ = "offline_termination"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("offline_agreement.id"))
+    graduate_id: Mapped[int] = mapped_column(ForeignKey("graduate.id"), index=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"))
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    reason_code: Mapped[str] = mapped_column(String(4))
+    explanation: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(default=timeutil.now)
+    updated_at: Mapped[datetime] = mapped_column(default=timeutil.now)
+    submitted_at: Mapped[datetime | None]
+    decided_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    agreement: Mapped[OfflineAgreement] = relationship()
+
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_in(OFFLINE_TERMINATION_STATUSES)})", name="status_known"),
+        Index("uq_offline_termination_open", "agreement_id", unique=True,
+              sqlite_where=text(f"status IN ({_in(OFFLINE_TERMINATION_OPEN)})"),
+              postgresql_where=text(f"status IN ({_in(OFFLINE_TERMINATION_OPEN)})")),
+        Index("ix_offline_termination_school_status", "school_id", "status"),
+    )
+
+    @property
+    def status_label(self) -> str:
+        return OFFLINE_TERMINATION_LABELS[self.status]

@@ -448,16 +448,22 @@ def _agreement_reviewed(outcome: Outcome) -> None:
 
 def sync_transfer_info(row: OnlineAgreement, school: School) -> list[TransferInfo]:
     """ON-10: copy the archive and hukou blocks into the modules the school has enabled."""
-    graduate = db.session.get(Graduate, row.graduate_id)
+    return sync_terms(row.graduate_id, school, KIND, row.id, row.terms)
+
+
+def sync_terms(graduate_id: int, school: School, source_kind: str, source_id: int,
+               terms: dict[str, Any]) -> list[TransferInfo]:
+    """The archive and hukou blocks of a signed agreement's *terms* (online or offline) into transfers."""
+    graduate = db.session.get(Graduate, graduate_id)
     assert graduate is not None
     archive = hukou = None
     if school.archive_module_enabled:
-        archive = {k: row.terms.get(k) for k in (
+        archive = {k: terms.get(k) for k in (
             "archive_transfer_type", "archive_unit_name", "archive_unit_address", "archive_contact",
             "archive_phone", "archive_postcode")}
     if school.hukou_module_enabled and graduate.hukou_at_school is True:
-        hukou = {k: row.terms.get(k) for k in ("hukou_transfer_type", "hukou_address")}
-    return transfers.sync_from_source(row.graduate_id, source_kind=KIND, source_id=row.id,
+        hukou = {k: terms.get(k) for k in ("hukou_transfer_type", "hukou_address")}
+    return transfers.sync_from_source(graduate_id, source_kind=source_kind, source_id=source_id,
                                       archive=archive, hukou=hukou)
 
 
