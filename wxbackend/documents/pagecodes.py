@@ -111,7 +111,7 @@ def _qr_png_uri(text: str) -> str:
 def _overlay_html(codes: list[str], sizes: list[tuple[float, float]]) -> str:
     """One overlay page per page of the document, each of that page's size, with its code in three corners."""
     pages = []
-    for i, (code, (w, h)) in enumerate(zip(codes, sizes, strict=True)):
+    for i, (code, (_w, h)) in enumerate(zip(codes, sizes, strict=True)):
         uri = _qr_png_uri(code)
         imgs = "".join(
             f'<img src="{uri}" style="{pos}">'
