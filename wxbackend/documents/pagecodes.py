@@ -148,6 +148,7 @@ def stamp_pages(pdf: bytes, secret: bytes, doc_ref: str) -> bytes:
     writer = PdfWriter(clone_from=reader)
     for page, over in zip(writer.pages, overlay.pages, strict=True):
         page.merge_page(over)
+        page.compress_content_streams()  # merging leaves the combined content uncompressed
     writer.compress_identical_objects()
     out = io.BytesIO()
     writer.write(out)
