@@ -270,3 +270,13 @@ def test_fs_8_two_concurrent_submissions_of_the_pages_give_one_signing_review(
     assert _fresh(record_id).status == "signing_review"
     assert db.session.scalar(select(func.count()).select_from(Attachment).where(
         Attachment.kind == offline.KIND, Attachment.subject_id == record_id)) == 2
+
+
+def test_fs_5_a_file_that_is_not_an_image_gets_the_pipelines_clear_error(passed: Callable[..., Any]) -> None:
+    """FS-5: a broken file is refused with the upload pipeline's own message; nothing is stored."""
+    g, record = passed()
+    with pytest.raises(ApiError) as info:
+        offline.add_page(actor_for(g), record, b"\xff\xd8\xff\xe0 not really a jpeg", "p1.jpg")
+    assert info.value.code in ("corrupt_image", "unsupported_type")
+    db.session.rollback()
+    assert offline.pages(_fresh(record.id)) == []

@@ -261,19 +261,23 @@ def add_page(actor: Actor, record: OfflineAgreement, data: bytes, filename: str 
     """
     kind = record_kind(record)
     result = None
-    if record.mode == "eagreement" and record.agreement_no:
+    if record.mode == "eagreement" and record.agreement_no and record.status in kind.files_editable:
         from wxbackend.documents import pagecodes
         from wxbackend.signing.documents import page_secret
 
-        result = pagecodes.match_page(data, page_secret(), record.agreement_no)
-        if result.kind == "other":
+        try:
+            result = pagecodes.match_page(data, page_secret(), record.agreement_no)
+        except Exception:  # noqa: BLE001 - not an image we can read: the upload pipeline says why, below
+            result = None
+        if result is not None and result.kind == "other":
             raise ApiError("page_of_other_agreement", MSG_OTHER_AGREEMENT.format(no=record.agreement_no),
                            {"file": "不是本协议的页面"}, status=422)
     stored = lifecycle.add_attachment(actor, kind, record, data, filename, delegate=delegate)
-    if result is not None:
-        db.session.add(OfflinePage(file_id=stored.id, agreement_id=record.id, result=result.kind,
-                                   page=getattr(result, "page", None), total=getattr(result, "total", None),
-                                   checked_at=timeutil.now()))
+    if record.mode == "eagreement" and record.agreement_no:
+        db.session.add(OfflinePage(file_id=stored.id, agreement_id=record.id,
+                                   result=result.kind if result is not None else "none",
+                                   page=result.page if result is not None else None,
+                                   total=result.total if result is not None else None, checked_at=timeutil.now()))
         db.session.commit()
     return stored
 
