@@ -43,3 +43,46 @@ class TransferInfo(Base):
         Index("uq_transfer_info_current", "graduate_id", "module", unique=True,
               sqlite_where=text("status = 'current'"), postgresql_where=text("status = 'current'")),
     )
+
+
+class ReceivingOffice(Base):
+    """One office of the directory of 档案接收单位 (AR-7): who receives a graduate's archive in a region.
+
+    ``school_id`` NULL is a platform-wide entry (the platform admin's); otherwise the school's own.
+    ``name_key`` is the name normalised by ``transfers.directory.name_key`` (NFKC, case-folded, no
+    spaces or punctuation): searches and the uniqueness guard compare it, and its index serves a
+    prefix search on both databases (``text_pattern_ops`` on PostgreSQL, see the directory's module
+    docstring).
+
+    Database guards: ``uq_receiving_office_school`` and ``uq_receiving_office_platform`` — one entry
+    per (owner, region, name); NULL owners are handled by two partial indexes, since a plain unique
+    index treats NULLs as distinct on both SQLite and PostgreSQL.
+    """
+
+    __tablename__ = "receiving_office"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"))
+    name: Mapped[str] = mapped_column(String(100))
+    name_key: Mapped[str] = mapped_column(String(100))
+    #: Six-digit GB/T 2260 code of a district, a city or a province.
+    region_code: Mapped[str] = mapped_column(String(6))
+    #: The detail line of the address (street, number, room).
+    address: Mapped[str] = mapped_column(String(200))
+    postcode: Mapped[str | None] = mapped_column(String(6))
+    contact: Mapped[str | None] = mapped_column(String(50))
+    phone: Mapped[str | None] = mapped_column(String(30))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=timeutil.now)
+    updated_at: Mapped[datetime] = mapped_column(default=timeutil.now)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __table_args__ = (
+        CheckConstraint("length(region_code) = 6", name="region_code_six_digits"),
+        Index("uq_receiving_office_school", "school_id", "region_code", "name_key", unique=True,
+              sqlite_where=text("school_id IS NOT NULL"), postgresql_where=text("school_id IS NOT NULL")),
+        Index("uq_receiving_office_platform", "region_code", "name_key", unique=True,
+              sqlite_where=text("school_id IS NULL"), postgresql_where=text("school_id IS NULL")),
+        Index("ix_receiving_office_name_key", "name_key", postgresql_ops={"name_key": "text_pattern_ops"}),
+        Index("ix_receiving_office_region", "region_code"),
+    )
