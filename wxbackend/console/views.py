@@ -130,6 +130,7 @@ from wxbackend.console import (  # noqa: E402,F401
     graduates,
     imports,
     notices,
+    receiving_offices,
     review,
     signing,
 )
