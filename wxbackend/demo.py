@@ -5,8 +5,10 @@ Idempotent: a second run changes nothing and prints the logins again.
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Iterator
+from importlib import resources
 
 from sqlalchemy import select
 from stdnum.cn import ric
@@ -55,7 +57,22 @@ def load_demo() -> Iterator[str]:
     if school is None:
         _create()
     _wechat()
+    _receiving_offices()
     yield from _logins()
+
+
+def _receiving_offices() -> None:
+    """The platform-wide demo entries of the 档案接收单位 directory (``data/receiving_offices.json``), once each."""
+    from wxbackend.transfers import directory
+
+    raw = json.loads(resources.files("wxbackend.data").joinpath("receiving_offices.json").read_text(encoding="utf-8"))
+    added = 0
+    for entry in raw["offices"]:
+        if directory.same_entry(None, entry["region"], directory.name_key(entry["name"])) is None:
+            directory.create(audit.SYSTEM, None, entry)
+            added += 1
+    if added:
+        db.session.commit()
 
 
 def _wechat() -> None:

@@ -17,7 +17,8 @@ without spaces and punctuation), and the query is normalised the same way. :func
    directory's few thousand rows, and only when the prefix did not fill the page.
 
 Results: prefix hits first, then the rest; within each, the school's own entries before the
-platform's, then by name.
+platform's, then by region code (a province's own office before its cities', a city's before its
+districts', provinces in GB/T 2260 order) and name.
 
 Functions add to the session and flush; callers commit. A refused change is an :class:`ApiError`
 whose ``fields`` name the form fields (``name``, ``region``, ``address``, ``postcode``, ``contact``,
@@ -137,7 +138,7 @@ def regions_named(q: str) -> list[str]:
 def _ordered(stmt: Any, school_id: int | None) -> Any:
     own_first = case((ReceivingOffice.school_id.is_(None), 1), else_=0) if school_id is not None else None
     order = [own_first] if own_first is not None else []
-    return stmt.order_by(*order, ReceivingOffice.name_key, ReceivingOffice.id)
+    return stmt.order_by(*order, ReceivingOffice.region_code, ReceivingOffice.name_key, ReceivingOffice.id)
 
 
 def search(q: str | None, region: str | None = None, school_id: int | None = None, limit: int = 20,
@@ -271,7 +272,7 @@ def _refuse(errors: dict[str, str]) -> None:
         raise ApiError("invalid", "；".join(errors.values()), errors)
 
 
-def _same(school_id: int | None, region_code: str, key: str, not_id: int | None = None) -> ReceivingOffice | None:
+def same_entry(school_id: int | None, region_code: str, key: str, not_id: int | None = None) -> ReceivingOffice | None:
     owner = ReceivingOffice.school_id.is_(None) if school_id is None else ReceivingOffice.school_id == school_id
     stmt = select(ReceivingOffice).where(owner, ReceivingOffice.region_code == region_code,
                                          ReceivingOffice.name_key == key)
@@ -289,7 +290,7 @@ def _active(form: Mapping[str, Any], default: bool) -> bool:
 def create(actor: Actor, school_id: int | None, form: Mapping[str, Any]) -> ReceivingOffice:
     """Add an entry of *school_id* (None: platform-wide)."""
     values, errors = clean(form)
-    if not errors and _same(school_id, values["region_code"], values["name_key"]):
+    if not errors and same_entry(school_id, values["region_code"], values["name_key"]):
         errors["name"] = "该地区已有同名的档案接收单位"
     _refuse(errors)
     now = timeutil.now()
@@ -307,7 +308,7 @@ def update(actor: Actor, office: ReceivingOffice, form: Mapping[str, Any],
     if expected_version is not None and expected_version != office.version:
         raise Conflict("stale", "该单位已被他人修改，请刷新页面后重新编辑")
     values, errors = clean(form)
-    if not errors and _same(office.school_id, values["region_code"], values["name_key"], office.id):
+    if not errors and same_entry(office.school_id, values["region_code"], values["name_key"], office.id):
         errors["name"] = "该地区已有同名的档案接收单位"
     _refuse(errors)
     values["active"] = _active(form, office.active)
