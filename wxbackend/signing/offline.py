@@ -38,8 +38,6 @@ Functions add to the session; callers commit. Uploads commit themselves (``files
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 from datetime import timedelta
 from typing import Any
@@ -253,13 +251,6 @@ def withdraw(graduate: Graduate, record: OfflineAgreement) -> OfflineAgreement:
 # --- pages (FS-5, FS-6, FS-10) ------------------------------------------------------------------------
 
 
-def page_secret() -> bytes:
-    """The key of the page codes' check values, derived from the app's secret (FS-10)."""
-    key = current_app.config["SECRET_KEY"]
-    key = key.encode() if isinstance(key, str) else key
-    return hmac.new(key, b"agreement-page-codes", hashlib.sha256).digest()
-
-
 def add_page(actor: Actor, record: OfflineAgreement, data: bytes, filename: str | None,
              delegate: bool = False) -> StoredFile:
     """Upload one image of the stamped agreement (FS-5: compressed to ≤300 KB by the pipeline).
@@ -272,6 +263,7 @@ def add_page(actor: Actor, record: OfflineAgreement, data: bytes, filename: str 
     result = None
     if record.mode == "eagreement" and record.agreement_no:
         from wxbackend.documents import pagecodes
+        from wxbackend.signing.documents import page_secret
 
         result = pagecodes.match_page(data, page_secret(), record.agreement_no)
         if result.kind == "other":
