@@ -105,6 +105,8 @@ def coverage_text(record: OfflineAgreement) -> tuple[str, bool]:
     total = cov["total"]
     if not total:
         return (f"已上传{cov['count']}张" if cov["count"] else "尚未上传"), bool(cov["count"])
+    if not cov["count"]:
+        return f"共{total}页，尚未上传", False
     got = "、".join(f"第{n}页" for n in cov["matched"])
     text = f"共{total}页，" + (f"已识别{got}" if got else "尚未识别到任何一页")
     if cov["missing"]:
