@@ -30,7 +30,7 @@ UNKNOWN_INT = 987654
 #: Methods tried against a route that does not take them.
 OTHER_METHODS = ("GET", "POST", "DELETE")
 #: Browser-side endpoints that answer the page's own scripts in JSON (their errors stay JSON too).
-SCRIPT_ENDPOINTS = {"home.region_children", "console.import_status"}
+SCRIPT_ENDPOINTS = {"home.region_children", "console.import_status", "auth.receiving_offices"}
 #: Endpoints that only WeChat's servers call: a refusal is a short plain-text body, as WeChat expects.
 MACHINE_ENDPOINTS = {"wechat.verify", "wechat.receive"}
 

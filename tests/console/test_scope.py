@@ -37,6 +37,8 @@ ID_ROUTES = {
     "console.account_active": "account",
     "console.account_reset_password": "account",
     "console.school_edit": "school",
+    "console.receiving_office_edit": "receiving_office",
+    "console.receiving_office_delete": "receiving_office",
 }
 
 #: What a POST would carry if a check were missing, so a leak would really act.
@@ -79,9 +81,17 @@ def _setup(org, make_graduate):  # type: ignore[no-untyped-def]
     services.submit(other, record)
     db.session.commit()
     item = engine.open_item(services.KIND, record.id)
+    # the school's own 档案接收单位 entry: only the school (not its department reviewers) edits it
+    from wxbackend.core import audit
+    from wxbackend.transfers import directory
+
+    office = directory.create(audit.SYSTEM, org.school.id, {"name": "越权测试接收单位", "region": "110102",
+                                                             "address": "某路1号"})
+    db.session.commit()
     return own, other, {"graduate": other.id, "notice": notice.id, "import": batch.id, "review_item": item.id,
                         "file": proof.id, "department": org.dept_b.id, "major": org.major_b.id,
-                        "account": org.dept_b_user.id, "school": org.school.id}
+                        "account": org.dept_b_user.id, "school": org.school.id,
+                        "receiving_office": office.id}
 
 
 def test_every_console_id_route_is_covered(app) -> None:
