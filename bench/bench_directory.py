@@ -37,7 +37,8 @@ from sqlalchemy import insert, text  # noqa: E402
 
 from bench.import_bench import fresh_postgres  # noqa: E402
 
-KINDS = ["人才服务中心", "公共就业和人才服务中心", "人才交流服务中心", "人力资源和社会保障局档案室", "毕业生就业指导中心"]
+KINDS = ["人才服务中心", "公共就业和人才服务中心", "人才交流服务中心", "人力资源和社会保障局档案室",
+         "毕业生就业指导中心"]
 
 
 def seed(app: Any, offices: int) -> list[str]:
@@ -102,12 +103,12 @@ def plan(app: Any, prefix: str) -> str:
 
 
 def run(url: str, offices: int, n: int, tmp: Path) -> None:
-    from wxbackend import create_app
-    from wxbackend.config import Settings
-    from wxbackend.db_migrate import upgrade
     from sqlalchemy import select
 
+    from wxbackend import create_app
+    from wxbackend.config import Settings
     from wxbackend.core.db import db
+    from wxbackend.db_migrate import upgrade
     from wxbackend.transfers import directory
     from wxbackend.transfers.models import ReceivingOffice
 
