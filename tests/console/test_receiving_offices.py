@@ -209,3 +209,15 @@ def test_ar_7_graduate_web_search_is_json_for_a_signed_in_graduate(app, client, 
     res = web.get("/graduate/receiving-offices?q=北京")
     assert res.status_code == 200 and res.headers["Cache-Control"] == "private, no-store"
     assert [i["name"] for i in res.get_json()["items"]] == ["北京市西城区人才服务中心"]
+
+
+def test_ar_7_an_oversize_import_is_refused_next_to_the_file_field(app, client, org, staff_login) -> None:
+    """AR-7: a file over the upload limit gets the import page with the reason, not a bare error page."""
+    app.config["MAX_CONTENT_LENGTH"] = 1024
+    staff_login(org.school_user)
+    form = _form(client, "/console/receiving-offices/import")
+    res = client.post("/console/receiving-offices/import",
+                      data={**form, "file": (io.BytesIO(b"PK" + b"0" * 4096), "a.xlsx")},
+                      content_type="multipart/form-data")
+    assert res.status_code == 413 and "文件过大" in res.get_data(as_text=True) and 'id="file-error"' in res.get_data(
+        as_text=True)

@@ -11,13 +11,14 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.imports import ImportRefused
 from wxbackend.accounts.models import User
-from wxbackend.auth.principals import staff_required, staff_user
-from wxbackend.console.views import bp
+from wxbackend.auth.principals import current_staff, staff_required, staff_user
+from wxbackend.console.views import bp, too_large_page
 from wxbackend.core import audit, once, timeutil
 from wxbackend.core.codes import region_name, resolve_region
 from wxbackend.core.db import db
@@ -158,6 +159,7 @@ def receiving_office_import():  # type: ignore[no-untyped-def]
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         return _import_page("请选择要导入的 .xlsx 文件", status=400)
+    # no one-time key: an import is an upsert, so a second submission of the same file changes nothing
     try:
         content = upload.read()
     finally:
@@ -174,6 +176,16 @@ def receiving_office_import():  # type: ignore[no-untyped-def]
     db.session.commit()
     flash(f"导入完成：新增 {result.created} 个，更新 {result.updated} 个，未变 {result.unchanged} 个", "success")
     return redirect(url_for("console.receiving_offices"))
+
+
+@too_large_page("console.receiving_office_import")
+def _too_large(err: RequestEntityTooLarge):  # type: ignore[no-untyped-def]
+    """An oversize upload: say so next to the file field."""
+    user = current_staff()
+    if user is None or user.role not in MAINTAINERS:
+        return err
+    limit = current_app.config["SETTINGS"].MAX_UPLOAD_MB
+    return _import_page(f"文件过大：单次上传不能超过 {limit} MB，请拆分后分批导入", status=413)
 
 
 def _download(data: bytes, filename: str) -> Response:

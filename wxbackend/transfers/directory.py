@@ -333,11 +333,11 @@ def remove(actor: Actor, office: ReceivingOffice) -> None:
     db.session.flush()
 
 
-def listing(school_id: int | None, q: str = "", region: str = "", *, own_only: bool = False) -> Any:
-    """The console's list: a SELECT of entries visible to *school_id* (for ``paginate``), filtered by a
-    name/region-name keyword and a region, own entries first, then by region and name."""
-    stmt = select(ReceivingOffice).where(
-        ReceivingOffice.school_id == school_id if own_only and school_id is not None else visible(school_id))
+def listing(school_id: int | None, q: str = "", region: str = "") -> Any:
+    """The console's list: a SELECT of entries visible to *school_id* (for ``paginate``), inactive ones
+    included, filtered by a name/region-name keyword and a region; own entries first, then by region
+    and name."""
+    stmt = select(ReceivingOffice).where(visible(school_id))
     if region:
         code = resolve_region(region)
         stmt = stmt.where(region_subtree(code) if code else false())
