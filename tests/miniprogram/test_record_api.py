@@ -10,6 +10,7 @@ recorded are removed, so the recordings track the API without churning git.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import Callable
@@ -161,7 +162,11 @@ def _decide(people: dict[str, Any], kind: str, subject_id: int, outcome: str, re
 
 
 def test_record_the_mini_program_api(app, client, fake_server, people, clock, monkeypatch):
-    """Every page's calls, recorded (GW-1: the mini-program reads the same services as the web)."""
+    """Every page's calls, recorded (GW-1: the mini-program reads the same services as the web).
+
+    The offline part (``_record_offline``) checks on the way what its recordings show: FS-1, FS-2,
+    FS-3, FS-4, FS-8, FS-9, FT-1 and MS-3.
+    """
     from wxbackend.accounts.models import LocalAccount
     from wxbackend.auth import service, tokens
 
@@ -285,8 +290,6 @@ def test_record_the_mini_program_api(app, client, fake_server, people, clock, mo
 
 def _page_photos(pdf: bytes) -> list[bytes]:
     """Each page of the printable agreement rasterised and saved as a JPEG: what a phone photo of it reads as."""
-    import io
-
     import pypdfium2 as pdfium
 
     document = pdfium.PdfDocument(pdf)
@@ -305,15 +308,9 @@ def _multipart(api: RecordingApi, path: str, data: bytes, filename: str) -> Any:
     from werkzeug.datastructures import FileStorage
     from werkzeug.test import encode_multipart
 
-    boundary, body = encode_multipart({"file": FileStorage(io_bytes(data), filename)})
+    boundary, body = encode_multipart({"file": FileStorage(io.BytesIO(data), filename)})
     return api.client.post(f"/api/v1{path}", headers=api.headers, data=body,
                            content_type=f"multipart/form-data; boundary={boundary}")
-
-
-def io_bytes(data: bytes) -> Any:
-    import io
-
-    return io.BytesIO(data)
 
 
 def _record_offline(client: Any, people: dict[str, Any], clock: Callable[[int], None], rec: Recorder) -> None:
@@ -335,33 +332,38 @@ def _record_offline(client: Any, people: dict[str, Any], clock: Callable[[int], 
     db.session.commit()
     api.call("offline_form", "GET", "/offline-agreements/form", status=200)
     # FS-1: 保存 refuses what is filled wrongly (a landline in 联系人手机) …
-    api.call("offline_create_invalid", "POST", "/offline-agreements",
-             {"mode": "eagreement", "fields": {**UNIT, "contact_mobile": "010-1234"}}, 400)
+    bad = api.call("offline_create_invalid", "POST", "/offline-agreements",
+                   {"mode": "eagreement", "fields": {**UNIT, "contact_mobile": "010-1234"}}, 400)
+    assert list(bad["error"]["fields"]) == ["contact_mobile"]
     # … and keeps a partial form as a draft; 提交 names every missing required field
     draft = api.call("offline_create", "POST", "/offline-agreements",
                      {"mode": "eagreement", "fields": {"unit_name": UNIT["unit_name"]}}, 201)
     oid = draft["id"]
+    assert (draft["status"], draft["actions"]["submit"]) == ("draft", True)
     base = f"/offline-agreements/{oid}"
     api.call("offline_draft", "GET", base, status=200)
     clock(21)
-    api.call("offline_submit_incomplete", "POST", f"{base}/submit", status=400)
+    missing = api.call("offline_submit_incomplete", "POST", f"{base}/submit", status=400)
+    assert {"credit_code", "contact_mobile", "position", "hukou_transfer_type"} <= set(missing["error"]["fields"])
     api.call("offline_update", "PUT", base, {"fields": FORM}, 200)
     clock(22)
     api.call("offline_update_submit", "PUT", base, {"fields": FORM, "submit": True}, 200)
     api.call("offline_review", "GET", base, status=200)
     # FS-2: 撤回修改 before a reviewer acted, then 提交 again
     clock(23)
-    api.call("offline_withdraw", "POST", f"{base}/withdraw", status=200)
+    assert api.call("offline_withdraw", "POST", f"{base}/withdraw", status=200)["status"] == "draft"
     clock(24)
     api.call("offline_submit", "POST", f"{base}/submit", status=200)
 
     # FS-3: both reviews pass → 协议编号; the PDF is rendered by a job (not run here): pending first
     clock(25)
     review_phase(people, offline.KIND, oid)
-    api.call("offline_passed_pdf_pending", "GET", base, status=200)
+    pending = api.call("offline_passed_pdf_pending", "GET", base, status=200)
+    assert (pending["status"], pending["pdf_pending"], pending["pdf_url"]) == ("agreement_passed", True, None)
     api.call("offline_pdf_pending", "GET", f"{base}/pdf", status=409)
     assert offline_documents.render_printable(oid)
-    api.call("offline_passed", "GET", base, status=200)
+    passed = api.call("offline_passed", "GET", base, status=200)
+    assert passed["pdf_url"] and passed["actions"]["employer_link"] and not passed["pdf_pending"]
     pdf = client.get(f"/api/v1{base}/pdf", headers=api.headers)
     rec("offline_pdf", "GET", f"{base}/pdf", pdf, 200)
 
@@ -380,22 +382,28 @@ def _record_offline(client: Any, people: dict[str, Any], clock: Callable[[int], 
                 _multipart(api, pages_path, jpeg_bytes(), "blank.jpg"), 201)
     api.call("offline_pages_with_unread", "GET", base, status=200)
     api.call("offline_page_delete", "DELETE", f"{pages_path}/{blank['id']}", status=204)
-    api.call("offline_pages_uploaded", "GET", base, status=200)
+    uploaded = api.call("offline_pages_uploaded", "GET", base, status=200)
+    assert uploaded["coverage"]["missing"] == [] and uploaded["coverage"]["unread"] == 0
 
     # FS-4 用人单位协助回传 / FS-8 / MS-3: the SMS link, pending, then sent by the outbox
     clock(27)
-    api.call("offline_link_sent", "POST", f"{base}/employer-link", status=200)
+    sent = api.call("offline_link_sent", "POST", f"{base}/employer-link", status=200)
+    assert sent["link"]["phone"] == "131****1111" and sent["link"]["live"]
+    assert sent["link"]["delivery"] in ("pending", "sent")
     api.call("offline_link_too_soon", "POST", f"{base}/employer-link", status=429)
     send_pending()
     db.session.commit()
-    api.call("offline_link_delivered", "GET", base, status=200)
+    assert api.call("offline_link_delivered", "GET", base, status=200)["link"]["delivery"] == "sent"
 
     # 本人回传 submitted → 签约审核 → 签约完成
     clock(28)
-    api.call("offline_submit_pages", "POST", f"{base}/submit-pages", status=200)
+    in_review = api.call("offline_submit_pages", "POST", f"{base}/submit-pages", status=200)
+    assert (in_review["status"], in_review["pages_submitted_by"]) == ("signing_review", "graduate")
+    assert not in_review["link"]["live"]  # FS-8: submitting the pages ends the employer's link
     clock(29)
     review_phase(people, offline.SIGNING_REVIEW, oid)
-    api.call("offline_signed", "GET", base, status=200)
+    signed = api.call("offline_signed", "GET", base, status=200)
+    assert (signed["status"], signed["actions"]["terminate"]) == ("signed", True)
 
     # FT-1: 线下解约 — reason required; the letter; submit; withdraw; delete the draft; a returned one
     clock(30)
@@ -409,7 +417,7 @@ def _record_offline(client: Any, people: dict[str, Any], clock: Callable[[int], 
     api.call("offline_termination_update", "PUT", tbase, {"reason": "07", "explanation": "双方协商一致解约"}, 200)
     api.call("offline_termination_draft", "GET", tbase, status=200)
     clock(31)
-    api.call("offline_termination_submit", "POST", f"{tbase}/submit", status=200)
+    assert api.call("offline_termination_submit", "POST", f"{tbase}/submit", status=200)["status"] == "pending"
     api.call("offline_termination_submitted", "GET", tbase, status=200)
     api.call("offline_signed_with_termination", "GET", base, status=200)
     clock(32)
@@ -434,7 +442,8 @@ def _record_offline(client: Any, people: dict[str, Any], clock: Callable[[int], 
     paper = paper_api.call("offline_paper_create", "POST", "/offline-agreements",
                            {"mode": "paper", "fields": FORM}, 201)
     _multipart(paper_api, f"/offline-agreements/{paper['id']}/pages", jpeg_bytes(), "paper.jpg")
-    paper_api.call("offline_paper_draft", "GET", f"/offline-agreements/{paper['id']}", status=200)
+    paper_draft = paper_api.call("offline_paper_draft", "GET", f"/offline-agreements/{paper['id']}", status=200)
+    assert (paper_draft["mode"], len(paper_draft["pages"]), paper_draft["pdf_url"]) == ("paper", 1, None)
 
 
 def _code(fake: Any, code: str, openid: str) -> str:
