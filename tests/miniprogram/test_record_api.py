@@ -402,8 +402,13 @@ def _record_offline(client: Any, people: dict[str, Any], clock: Callable[[int], 
     assert not in_review["link"]["live"]  # FS-8: submitting the pages ends the employer's link
     clock(29)
     review_phase(people, offline.SIGNING_REVIEW, oid)
+    # the signed PDF with its 签约过程记录 page is a job too: rendered here as the job would
+    assert offline_documents.render_signed(oid)
     signed = api.call("offline_signed", "GET", base, status=200)
     assert (signed["status"], signed["actions"]["terminate"]) == ("signed", True)
+    assert signed["signed_pdf_url"] == f"/api/v1{base}/signed-pdf"
+    rec("offline_signed_pdf", "GET", f"{base}/signed-pdf", client.get(signed["signed_pdf_url"], headers=api.headers),
+        200)
 
     # FT-1: 线下解约 — reason required; the letter; submit; withdraw; delete the draft; a returned one
     clock(30)

@@ -11,7 +11,7 @@ function signedIn(names) {
   wx.setStorageSync('token_expires_at', '2099-01-01T00:00:00+08:00');
   if (names) wx.serve.apply(wx, names);
   // thumbnails of uploaded images: any stored image will do
-  [1, 2, 3, 4, 5, 6, 7, 8].forEach(function (id) { wx.serveAt('GET', '/files/' + id, 'file_download'); });
+  [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].forEach(function (id) { wx.serveAt('GET', '/files/' + id, 'file_download'); });
   return wx;
 }
 
@@ -125,8 +125,8 @@ var BUTTONS = [
   ['offline_passed', ['pdf', 'submit_pages', 'employer_link']],
   ['offline_link_delivered', ['pdf', 'submit_pages', 'employer_link']],
   ['offline_submit_pages', ['withdraw', 'pdf']],
-  ['offline_signed', ['pdf', 'terminate']],
-  ['offline_signed_with_termination', ['pdf', 'termination']]
+  ['offline_signed', ['pdf', 'signed_pdf', 'terminate']],
+  ['offline_signed_with_termination', ['pdf', 'signed_pdf', 'termination']]
 ];
 
 test.each(BUTTONS)('the detail shows the right buttons per status (FS-1…FS-4, FT-1): %s', async function (name, expected) {
@@ -241,6 +241,14 @@ test('MS-3: a failed SMS shows 短信发送失败，请重试 and can be sent ag
   await h.tap(r.comp, '#resend');
   expect(requests(wx)).toContain('POST /offline-agreements/1/employer-link');
   expect(r.comp.querySelector('#delivery').dom.textContent).toContain('短信发送中');
+});
+
+test('签约完成: the signed agreement with its 签约过程记录 page downloads and opens', async function () {
+  var r = await detail('offline_signed', ['offline_signed_pdf']);
+  await h.tap(r.comp, '#btn-signed_pdf');
+  var dl = r.wx.called('downloadFile').filter(function (o) { return /pdf$/.test(o.url); });
+  expect(dl[0].url).toMatch(/\/api\/v1\/offline-agreements\/1\/signed-pdf$/);
+  expect(r.wx.called('openDocument')[0]).toMatchObject({ filePath: 'wxfile://usr/2026210001000000001-signed.pdf' });
 });
 
 test('the link is shown as no longer valid once signed (FS-8), and 申请解约 opens the termination form', async function () {

@@ -69,7 +69,9 @@ var CASES = {
     query: { id: '1' },
     wx: function () {
       var wx = signedIn(['offline_form', 'offline_termination_draft']);
-      wx.serveAt('GET', '/files/6', 'file_download');  // the letter's thumbnail
+      h.recording('offline_termination_draft').body.files.forEach(function (f) {
+        wx.serveAt('GET', f.url.replace('/api/v1', ''), 'file_download');  // the letter's thumbnail
+      });
       return wx;
     },
     shows: ['解约原因', '双方协商一致解除', '上传解约函', '提交']
