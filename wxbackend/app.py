@@ -142,6 +142,7 @@ def add_modules(app: APIFlask) -> None:
 def add_blueprints(app: APIFlask) -> None:
     from wxbackend.api import bp as api_bp
     from wxbackend.console.views import bp as console_bp
+    from wxbackend.employer.upload_link import bp as upload_link_bp
     from wxbackend.employer.views import bp as employer_bp
     from wxbackend.graduate.views import bp as auth_bp
     from wxbackend.home.views import bp as home_bp
@@ -152,6 +153,7 @@ def add_blueprints(app: APIFlask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(console_bp, url_prefix="/console")
     app.register_blueprint(employer_bp, url_prefix="/employer")
+    app.register_blueprint(upload_link_bp, url_prefix="/u")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     from wxbackend import wechat
 

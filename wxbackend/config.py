@@ -86,6 +86,8 @@ class Settings:
     LOGIN_RATE_LIMIT: str = "10 per 15 minutes"
     #: Graduate lookups (姓名 + 身份证号/考生号) allowed per employer account.
     LOOKUP_RATE_LIMIT: str = "60 per hour"
+    #: Refused employer upload links (/u/…: invalid, revoked, used or expired) allowed per address.
+    LINK_RATE_LIMIT: str = "20 per 10 minutes"
     #: How SMS (MS-3) goes out: log (written to the log, counts as sent), http (JSON posted to
     #: SMS_API_URL) or aliyun (Aliyun Dysms SendSms). Derived when unset: http with SMS_API_URL, else log.
     SMS_PROVIDER: str = ""

@@ -3,9 +3,10 @@
 At 390×844 each visitor (nobody, a school reviewer, a department reviewer, the platform admin,
 an employer) opens every page of their portal that a GET without parameters reaches (found by
 walking ``app.url_map``) and the detail pages of one graduate, review item, notice, import and
-agreement. On each page, measured from element boxes: nothing but a table wrapper is wider than
-the screen (the header included), and every list table's status and action cells (``col-status``,
-``col-actions``) lie within the screen. Screenshots go to test-output/phone-*.png.
+agreement, and the employer's upload page behind an SMS link. On each page, measured from element
+boxes: nothing but a table wrapper is wider than the screen (the header included), and every list
+table's status and action cells (``col-status``, ``col-actions``) lie within the screen.
+Screenshots go to test-output/phone-*.png.
 """
 
 from __future__ import annotations
@@ -17,15 +18,25 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import sign_in
+from tests.browser.test_offline_signing_flow import _passed
 from tests.destinations.helpers import jpeg_bytes
-from tests.signing.conftest import employer_user, graduate_api, invite, review_all, signed, world  # noqa: F401
+from tests.signing.conftest import (  # noqa: F401
+    applied,
+    employer_user,
+    grad,
+    graduate_api,
+    invite,
+    review_all,
+    signed,
+    world,
+)
 from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.models import ImportBatch, Notice
 from wxbackend.core import timeutil
 from wxbackend.core.db import db
 from wxbackend.destinations import services as destinations
 from wxbackend.review import engine
-from wxbackend.signing import documents
+from wxbackend.signing import documents, offline
 from wxbackend.signing import services as signing
 
 pytestmark = pytest.mark.browser
@@ -133,10 +144,10 @@ def _check(page: Any, url: str, name: str, shots: Path, problems: list[str]) -> 
 
 def test_every_page_fits_a_390px_phone(app, live_server, browser, world, graduate_api, signed,  # noqa: F811
                                        employer_user, invite, make_user, screenshot_dir,  # noqa: F811
-                                       monkeypatch) -> None:
+                                       grad, applied, monkeypatch) -> None:  # noqa: F811
     from wxbackend.console import graduates
 
-    monkeypatch.setattr(graduates, "PAGE_SIZE", 2)  # three graduates: the list shows its pager
+    monkeypatch.setattr(graduates, "PAGE_SIZE", 2)  # four graduates (one with an upload link): the list shows its pager
     data = _data(world, graduate_api, signed, employer_user, invite)
     base = live_server
     admin = make_user("admin", display_name="平台管理员")
@@ -150,6 +161,7 @@ def test_every_page_fits_a_390px_phone(app, live_server, browser, world, graduat
     def visit(who: str, paths: list[str]) -> None:
         for path in paths:
             short = re.sub(r"/agreements/verify/\S+?(x?)$", r"/check\1", path)
+            short = re.sub(r"^/u/\S+$", "/upload", short)  # the link's token: not in the file name
             name = who + "-" + (re.sub(r"[^a-z0-9]+", "-", short.strip("/")) or "home")
             measured[name] = _check(page, base + path, name, screenshot_dir, problems)
 
@@ -160,6 +172,10 @@ def test_every_page_fits_a_390px_phone(app, live_server, browser, world, graduat
     public = [p for p in _pages(app, "/") if not p.startswith(("/console", "/employer", "/api", "/auth",
                                                                  "/graduate", "/static", "/favicon", "/docs"))]
     token = documents.verify_token(data["agreement"])
+    linked = grad(name="王五")
+    link = offline.request_employer_upload(linked, _passed(world, linked, applied)).rsplit("/u/", 1)[1]
+    db.session.commit()
+    visit("link", [f"/u/{link}"])  # the employer's upload page behind the SMS link (no account)
     visit("public", [*public, f"/notices/{data['notice'].id}", f"/agreements/verify/{token}",
                      f"/agreements/verify/{token}x", "/console/login", "/employer/login", "/employer/register",
                      "/no-such-page"])
@@ -193,4 +209,4 @@ def test_every_page_fits_a_390px_phone(app, live_server, browser, world, graduat
         assert cells, (name, table_id, measured[name]["cells"])
     assert len(measured) >= 30, sorted(measured)
     pager = measured["school-console-graduates"]["pager"]
-    assert pager and "上一页" not in pager and "下一页" in pager and "2" in pager and "共 3 人" in pager, pager
+    assert pager and "上一页" not in pager and "下一页" in pager and "2" in pager and "共 4 人" in pager, pager

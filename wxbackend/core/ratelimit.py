@@ -1,10 +1,12 @@
-"""Rate limits on guessable endpoints: password logins and the employers' graduate lookup.
+"""Rate limits on guessable endpoints: password logins, the employers' graduate lookup and the SMS upload links.
 
 Flask-Limiter counts in Redis when ``REDIS_URL`` is set (shared by every web process) and in
 memory otherwise (the embedded default). Logins count only *failed* attempts, per address and
 account name, so a typo does not lock anybody out but a password guesser is stopped; the
 employer lookup counts every search per employer account (姓名 + 身份证号 must not be
-enumerable). A refused request gets 429 with the one JSON error shape on the API and a page
+enumerable); the upload links (``/u/<token>``) count refused links per address, so a token
+guesser is slowed while the employer working through a genuine link is never counted.
+A refused request gets 429 with the one JSON error shape on the API and a page
 saying when to try again in the browser.
 """
 
@@ -97,3 +99,18 @@ def lookup_limit() -> Any:
     """Graduate searches per employer account (step 1 of the invitation; sending is not counted)."""
     return limiter.limit(lambda: current_app.config["SETTINGS"].LOOKUP_RATE_LIMIT, key_func=lookup_key,
                          methods=["POST"], exempt_when=lambda: request.form.get("step") == "send")
+
+
+def link_key() -> str:
+    return f"link:{client_ip()}"
+
+
+def refused_link(response: Any) -> bool:
+    """A link that was refused: 404 (invalid, revoked, used) or 410 (expired)."""
+    return response.status_code in (404, 410)
+
+
+def link_limit() -> Any:
+    """Refused upload-link requests per address (every method; a genuine link is not counted)."""
+    return limiter.limit(lambda: current_app.config["SETTINGS"].LINK_RATE_LIMIT, key_func=link_key,
+                         deduct_when=refused_link)

@@ -111,6 +111,7 @@ def present_offline(item: ReviewItem) -> subjects.Subject:
         return subjects.Subject(title="线下签约", status_label="记录不存在")
     subject = subjects.Subject(title=f"{record.mode_label} · {record.unit_name}", status_label=record.status_label,
                                sections=_offline_sections(record))
+    subject.banner = _demo_link_banner(record)
     if item.kind == offline.KIND:  # 协议审核: the form only
         return subject
     kind = offline.record_kind(record)
@@ -139,6 +140,21 @@ def present_offline(item: ReviewItem) -> subjects.Subject:
     elif by:
         subject.files_summary = by
     return subject
+
+
+def _demo_link_banner(record: OfflineAgreement) -> str | None:
+    """With the log SMS provider (the embedded demo) the console says where the last upload link went.
+
+    The link's token is not stored (only its nonce); the log line of the SMS has the whole link.
+    """
+    from flask import current_app
+
+    from wxbackend.signing import offline
+
+    if record.link_sent_at is None or current_app.config["SETTINGS"].sms_provider != "log":
+        return None
+    return (f"用人单位回传链接已发送至 {offline.mask_phone(record.link_phone)}，于 {timeutil.fmt(record.link_sent_at)}"
+            "（演示环境：短信未真正发送，完整链接见服务日志中的短信记录）")
 
 
 def present_offline_termination(item: ReviewItem) -> subjects.Subject:
