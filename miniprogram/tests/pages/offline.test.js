@@ -64,7 +64,7 @@ test('FS-1: 保存 of a wrong value shows the error under that field and keeps t
   var post = wx.called('request').filter(function (o) { return o.method === 'POST'; })[0];
   expect(post.data).toEqual({ mode: 'eagreement', fields: { unit_name: '学信咨询服务有限公司', contact_mobile: '010-1234' } });
   var el = r.comp.querySelector('#field-contact_mobile');
-  expect(el.dom.textContent).toContain('请填写手机号码或带区号的固定电话');
+  expect(el.dom.textContent).toContain('请填写11位手机号码');
   expect(r.page.data.fields.filter(function (f) { return f.key === 'unit_name'; })[0].value).toBe('学信咨询服务有限公司');
   expect(h.text(r.comp)).toContain('协议信息有误，请按提示修改');
 });
@@ -353,12 +353,13 @@ test('登记记录 items of the offline types open their pages', async function 
   var wx = signedIn(['destination_home_offline', 'message_templates']);
   var r = await h.loadPage('pages/destination/destination', {}, wx);
   var urls = r.page.data.records.map(function (x) { return x.url; });
-  expect(urls).toEqual(['/pages/offline-termination/offline-termination?id=1', '/pages/offline/offline?id=1']);
+  expect(urls).toEqual(['/pages/offline-termination/offline-termination?id=2',
+    '/pages/offline-termination/offline-termination?id=1', '/pages/offline/offline?id=1']);
   var text = h.text(r.comp);
   expect(text).toContain('线下解约 · 学信咨询服务有限公司');
   expect(text).toContain('协议编号 2026210001000000001');
   var items = r.comp.querySelectorAll('.list-item');
-  items[1].dispatchEvent('tap');
+  items[2].dispatchEvent('tap');
   await h.flush();
   expect(wx.called('navigateTo').pop().url).toBe('/pages/offline/offline?id=1');
 });
