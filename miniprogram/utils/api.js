@@ -189,11 +189,14 @@ function del(path) { return request({ path: path, method: 'DELETE' }); }
 /** 未登录时的调用（登录、绑定）：不带令牌，不续期。 */
 function postAnonymous(path, data) { return rawRequest({ path: path, method: 'POST', data: data || {}, anonymous: true }); }
 
-/** 上传一张图片（multipart 字段 file）。wx.uploadFile 返回的 data 是字符串。 */
-function upload(path, filePath) {
+/**
+ * 上传一张图片（multipart 字段 file）。wx.uploadFile 返回的 data 是字符串。
+ * onProgress（可选）：上传进度回调，参数为 0–100 的百分比（UploadTask.onProgressUpdate）。
+ */
+function upload(path, filePath, onProgress) {
   return withToken(function () {
     return new Promise(function (resolve, reject) {
-      wx.uploadFile({
+      var task = wx.uploadFile({
         url: config.apiBase + path,
         filePath: filePath,
         name: 'file',
@@ -201,6 +204,9 @@ function upload(path, filePath) {
         success: function (res) { settle(res, resolve, reject); },
         fail: function () { reject(apiError(0, null)); }
       });
+      if (onProgress && task && task.onProgressUpdate) {
+        task.onProgressUpdate(function (p) { onProgress(p.progress); });
+      }
     });
   });
 }

@@ -157,15 +157,24 @@ var TERMINATION_TONES = {
 };
 
 /** 条目类型 + 状态 → 标签颜色（app.wxss 中的 .tag-<tone>）。 */
+var OFFLINE_TONES = {
+  draft: 'grey', agreement_review: 'blue', agreement_returned: 'orange', agreement_failed: 'red',
+  agreement_passed: 'green', signing_review: 'blue', signing_returned: 'orange', signing_failed: 'red',
+  signed: 'green', terminated: 'grey', pending: 'blue', returned: 'orange', approved: 'green', rejected: 'red'
+};
+
 function toneFor(type, status) {
   if (type === 'online_agreement') return AGREEMENT_TONES[status] || 'grey';
   if (type === 'termination') return TERMINATION_TONES[status] || 'grey';
+  if (OFFLINE_TYPES[type]) return OFFLINE_TONES[status] || 'grey';
   return forms.statusTag(status).tone;
 }
 
 /** 各类条目的详情页。 */
 function entryUrl(r) {
   if (r.type === 'online_agreement') return '/pages/agreement/agreement?id=' + r.id;
+  if (r.type === 'offline_agreement' || r.type === 'paper_agreement') return '/pages/offline/offline?id=' + r.id;
+  if (r.type === 'offline_termination') return '/pages/offline-termination/offline-termination?id=' + r.id;
   if (r.type === 'termination') return '/pages/termination/termination?id=' + r.id;
   return '/pages/record/record?id=' + r.id;
 }
@@ -219,6 +228,20 @@ function decorateTerminationEntry(r) {
   };
 }
 
+var OFFLINE_TYPES = { offline_agreement: true, paper_agreement: true, offline_termination: true };
+
+/** 线下签约（电子就业协议书 / 已签协议）与线下解约的列表条目。 */
+function decorateOfflineEntry(r) {
+  var meta = [r.subkind_label || ''];
+  if (r.type === 'offline_termination' && r.reason_label) meta.push('解约原因：' + r.reason_label);
+  else if (r.position) meta.push(r.position);
+  if (r.agreement_no) meta.push('协议编号 ' + r.agreement_no);
+  var note = '';
+  if (r.open_termination_id) note = '有进行中的解约申请';
+  else if (r.actions && r.actions.upload_pages) note = '请下载协议书，盖章后回传';
+  return { deadlineLine: '', remainingText: '', urgent: false, badge: '', meta: meta.join(' · '), note: note };
+}
+
 /**
  * 登记记录列表中的一项（other_destination / online_agreement / termination）→ 显示用对象。
  * 补充：key（列表唯一键，不同类型的 id 会重复）、url、tagTone、badge、meta、deadlineLine、note、decision。
@@ -228,6 +251,7 @@ function decorateEntry(r, now) {
   var base;
   if (type === 'online_agreement') base = decorateAgreementEntry(r, now);
   else if (type === 'termination') base = decorateTerminationEntry(r);
+  else if (OFFLINE_TYPES[type]) base = decorateOfflineEntry(r);
   else {
     var rec = forms.decorateRecord(r);
     base = {
@@ -261,7 +285,16 @@ function pendingAnswers(records, now) {
  * 邀请显示在下方登记记录中（定向/委培毕业生不可网签，沿用后端原因）。
  */
 function decorateHomeEntry(entry, directed, pending) {
-  var e = Object.assign({}, entry, { info: false, hint: '', tapMessage: '' });
+  var e = Object.assign({}, entry, { info: false, hint: '', tapMessage: '', modes: [] });
+  if (entry.key === 'agreement' && entry.subkinds && entry.subkinds.length) {
+    // 线下签约：向学校申请电子就业协议书（eagreement）或已签协议信息登记（paper），各自打开申请表
+    e.modes = entry.subkinds.map(function (k) {
+      return { key: k.key, label: k.label, available: !!k.available, reason: k.reason || '' };
+    });
+    e.hint = entry.note || '';
+    if (pending > 0) e.hint += (e.hint ? ' ' : '') + '你有 ' + pending + ' 项待回应，见下方登记记录';
+    return e;
+  }
   if (entry.key === 'agreement' && !directed) {
     e.info = true;
     e.hint = pending > 0 ? '你有 ' + pending + ' 项待回应，见下方登记记录' : '签约邀请显示在下方登记记录中';

@@ -10,6 +10,7 @@ recorded are removed, so the recordings track the API without churning git.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import Callable
@@ -161,7 +162,11 @@ def _decide(people: dict[str, Any], kind: str, subject_id: int, outcome: str, re
 
 
 def test_record_the_mini_program_api(app, client, fake_server, people, clock, monkeypatch):
-    """Every page's calls, recorded (GW-1: the mini-program reads the same services as the web)."""
+    """Every page's calls, recorded (GW-1: the mini-program reads the same services as the web).
+
+    The offline part (``_record_offline``) checks on the way what its recordings show: FS-1, FS-2,
+    FS-3, FS-4, FS-8, FS-9, FT-1 and MS-3.
+    """
     from wxbackend.accounts.models import LocalAccount
     from wxbackend.auth import service, tokens
 
@@ -265,15 +270,185 @@ def test_record_the_mini_program_api(app, client, fake_server, people, clock, mo
     li_api.call("termination_cancel", "POST", f"/terminations/{term['id']}/cancel", status=200)
     li_api.call("auth_logout", "POST", "/auth/logout", status=200)
 
+    _record_offline(client, people, clock, rec)
+
     changed = rec.write()
     # the set of recordings the jest tests rely on
     names = set(rec.items)
     for needed in ("auth_wx_login_bind_required", "auth_bind_code", "me_unconfirmed", "modules",
                    "destination_home", "destination_kinds", "record_draft", "record_returned",
                    "agreement_waiting", "agreement_signed", "agreement_pdf_pending", "termination",
-                   "unauthorized", "agreement_accept_conflict"):
+                   "unauthorized", "agreement_accept_conflict", "offline_form", "offline_draft",
+                   "offline_passed", "offline_pages_uploaded", "offline_link_sent", "offline_signed",
+                   "offline_termination_draft", "offline_termination_submitted", "destination_home_offline"):
         assert needed in names
     assert isinstance(changed, list)
+
+
+# --- offline signing (§4.3, §4.4) ---------------------------------------------------------------------
+
+
+def _page_photos(pdf: bytes) -> list[bytes]:
+    """Each page of the printable agreement rasterised and saved as a JPEG: what a phone photo of it reads as."""
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(pdf)
+    try:
+        out = []
+        for page in document:
+            buf = io.BytesIO()
+            page.render(scale=150 / 72).to_pil().convert("RGB").save(buf, "JPEG", quality=85)
+            out.append(buf.getvalue())
+        return out
+    finally:
+        document.close()
+
+
+def _multipart(api: RecordingApi, path: str, data: bytes, filename: str) -> Any:
+    from werkzeug.datastructures import FileStorage
+    from werkzeug.test import encode_multipart
+
+    boundary, body = encode_multipart({"file": FileStorage(io.BytesIO(data), filename)})
+    return api.client.post(f"/api/v1{path}", headers=api.headers, data=body,
+                           content_type=f"multipart/form-data; boundary={boundary}")
+
+
+def _record_offline(client: Any, people: dict[str, Any], clock: Callable[[int], None], rec: Recorder) -> None:
+    """The e-agreement application from fig. 21 to 签约完成 and 线下解约, and a paper agreement.
+
+    FS-1 (保存 checks what is filled, 提交 every required field), FS-2 (撤回修改 before review), FS-3 (the
+    printable PDF once both reviews passed), FS-4 (本人回传 and 用人单位协助回传), FS-8 (the employer's link),
+    MS-3 (its SMS delivery state), FS-9 (the paper agreement), FT-1 (线下解约 with its letter).
+    """
+    from tests.signing.offline_helpers import FORM, UNIT, review_phase
+    from wxbackend.auth import tokens
+    from wxbackend.notify.sender import send_pending
+    from wxbackend.signing import offline, offline_documents
+    from wxbackend.signing.models import OfflineAgreement
+
+    clock(20)
+    zhang = people["graduate"]("张伟", 3)
+    api = RecordingApi(client, tokens.issue(zhang)[0], rec)
+    db.session.commit()
+    api.call("offline_form", "GET", "/offline-agreements/form", status=200)
+    # FS-1: 保存 refuses what is filled wrongly (a landline in 联系人手机) …
+    bad = api.call("offline_create_invalid", "POST", "/offline-agreements",
+                   {"mode": "eagreement", "fields": {**UNIT, "contact_mobile": "010-1234"}}, 400)
+    assert list(bad["error"]["fields"]) == ["contact_mobile"]
+    # … and keeps a partial form as a draft; 提交 names every missing required field
+    draft = api.call("offline_create", "POST", "/offline-agreements",
+                     {"mode": "eagreement", "fields": {"unit_name": UNIT["unit_name"]}}, 201)
+    oid = draft["id"]
+    assert (draft["status"], draft["actions"]["submit"]) == ("draft", True)
+    base = f"/offline-agreements/{oid}"
+    api.call("offline_draft", "GET", base, status=200)
+    clock(21)
+    missing = api.call("offline_submit_incomplete", "POST", f"{base}/submit", status=400)
+    assert {"credit_code", "contact_mobile", "position", "hukou_transfer_type"} <= set(missing["error"]["fields"])
+    api.call("offline_update", "PUT", base, {"fields": FORM}, 200)
+    clock(22)
+    api.call("offline_update_submit", "PUT", base, {"fields": FORM, "submit": True}, 200)
+    api.call("offline_review", "GET", base, status=200)
+    # FS-2: 撤回修改 before a reviewer acted, then 提交 again
+    clock(23)
+    assert api.call("offline_withdraw", "POST", f"{base}/withdraw", status=200)["status"] == "draft"
+    clock(24)
+    api.call("offline_submit", "POST", f"{base}/submit", status=200)
+
+    # FS-3: both reviews pass → 协议编号; the PDF is rendered by a job (not run here): pending first
+    clock(25)
+    review_phase(people, offline.KIND, oid)
+    pending = api.call("offline_passed_pdf_pending", "GET", base, status=200)
+    assert (pending["status"], pending["pdf_pending"], pending["pdf_url"]) == ("agreement_passed", True, None)
+    api.call("offline_pdf_pending", "GET", f"{base}/pdf", status=409)
+    assert offline_documents.render_printable(oid)
+    passed = api.call("offline_passed", "GET", base, status=200)
+    assert passed["pdf_url"] and passed["actions"]["employer_link"] and not passed["pdf_pending"]
+    pdf = client.get(f"/api/v1{base}/pdf", headers=api.headers)
+    rec("offline_pdf", "GET", f"{base}/pdf", pdf, 200)
+
+    # FS-4 本人回传: one photo per page (page codes read, FS-10), an unreadable one deleted again
+    clock(26)
+    record = db.session.get(OfflineAgreement, oid)
+    assert record is not None and record.pdf_pages == len(photos := _page_photos(pdf.data))
+    pages_path = f"{base}/pages"
+    for i, photo in enumerate(photos, start=1):
+        resp = _multipart(api, pages_path, photo, f"page-{i}.jpg")
+        if i == 1:
+            rec("offline_page_upload", "POST", pages_path, resp, 201)
+        else:
+            assert resp.status_code == 201, resp.get_json()
+    blank = rec("offline_page_upload_unread", "POST", pages_path,
+                _multipart(api, pages_path, jpeg_bytes(), "blank.jpg"), 201)
+    api.call("offline_pages_with_unread", "GET", base, status=200)
+    api.call("offline_page_delete", "DELETE", f"{pages_path}/{blank['id']}", status=204)
+    uploaded = api.call("offline_pages_uploaded", "GET", base, status=200)
+    assert uploaded["coverage"]["missing"] == [] and uploaded["coverage"]["unread"] == 0
+
+    # FS-4 用人单位协助回传 / FS-8 / MS-3: the SMS link, pending, then sent by the outbox
+    clock(27)
+    sent = api.call("offline_link_sent", "POST", f"{base}/employer-link", status=200)
+    assert sent["link"]["phone"] == "131****1111" and sent["link"]["live"]
+    assert sent["link"]["delivery"] in ("pending", "sent")
+    api.call("offline_link_too_soon", "POST", f"{base}/employer-link", status=429)
+    send_pending()
+    db.session.commit()
+    assert api.call("offline_link_delivered", "GET", base, status=200)["link"]["delivery"] == "sent"
+
+    # 本人回传 submitted → 签约审核 → 签约完成
+    clock(28)
+    in_review = api.call("offline_submit_pages", "POST", f"{base}/submit-pages", status=200)
+    assert (in_review["status"], in_review["pages_submitted_by"]) == ("signing_review", "graduate")
+    assert not in_review["link"]["live"]  # FS-8: submitting the pages ends the employer's link
+    clock(29)
+    review_phase(people, offline.SIGNING_REVIEW, oid)
+    # the signed PDF with its 签约过程记录 page is a job too: rendered here as the job would
+    assert offline_documents.render_signed(oid)
+    signed = api.call("offline_signed", "GET", base, status=200)
+    assert (signed["status"], signed["actions"]["terminate"]) == ("signed", True)
+    assert signed["signed_pdf_url"] == f"/api/v1{base}/signed-pdf"
+    rec("offline_signed_pdf", "GET", f"{base}/signed-pdf", client.get(signed["signed_pdf_url"], headers=api.headers),
+        200)
+
+    # FT-1: 线下解约 — reason required; the letter; submit; withdraw; delete the draft; a returned one
+    clock(30)
+    api.call("offline_termination_invalid", "POST", f"{base}/termination", {"explanation": "协商一致"}, 400)
+    term = api.call("offline_termination_create", "POST", f"{base}/termination",
+                    {"reason": "07", "explanation": "协商一致解约"}, 201)
+    tbase = f"/offline-terminations/{term['id']}"
+    api.call("offline_termination_submit_no_letter", "POST", f"{tbase}/submit", status=400)
+    rec("offline_termination_file", "POST", f"{tbase}/files",
+        _multipart(api, f"{tbase}/files", jpeg_bytes(), "letter.jpg"), 201)
+    api.call("offline_termination_update", "PUT", tbase, {"reason": "07", "explanation": "双方协商一致解约"}, 200)
+    api.call("offline_termination_draft", "GET", tbase, status=200)
+    clock(31)
+    assert api.call("offline_termination_submit", "POST", f"{tbase}/submit", status=200)["status"] == "pending"
+    api.call("offline_termination_submitted", "GET", tbase, status=200)
+    api.call("offline_signed_with_termination", "GET", base, status=200)
+    clock(32)
+    api.call("offline_termination_withdraw", "POST", f"{tbase}/withdraw", status=200)
+    api.call("offline_termination_delete", "DELETE", tbase, status=204)
+    clock(33)
+    again = api.call("offline_termination_create_again", "POST", f"{base}/termination", {"reason": "07"}, 201)
+    t2 = f"/offline-terminations/{again['id']}"
+    _multipart(api, f"{t2}/files", jpeg_bytes(), "letter.jpg")
+    api.call("offline_termination_resubmit", "PUT", t2, {"reason": "07", "submit": True}, 200)
+    clock(34)
+    review_phase(people, offline.TERMINATION_KIND, again["id"], "return", reason="解约函缺少单位公章",
+                 stages=("dept_user",))
+    api.call("offline_termination_returned", "GET", t2, status=200)
+    api.call("destination_home_offline", "GET", "/destination", status=200)
+
+    # FS-9: an agreement already signed on paper — the form and its images, one 签约审核
+    clock(35)
+    zhao = people["graduate"]("赵敏", 4)
+    paper_api = RecordingApi(client, tokens.issue(zhao)[0], rec)
+    db.session.commit()
+    paper = paper_api.call("offline_paper_create", "POST", "/offline-agreements",
+                           {"mode": "paper", "fields": FORM}, 201)
+    _multipart(paper_api, f"/offline-agreements/{paper['id']}/pages", jpeg_bytes(), "paper.jpg")
+    paper_draft = paper_api.call("offline_paper_draft", "GET", f"/offline-agreements/{paper['id']}", status=200)
+    assert (paper_draft["mode"], len(paper_draft["pages"]), paper_draft["pdf_url"]) == ("paper", 1, None)
 
 
 def _code(fake: Any, code: str, openid: str) -> str:

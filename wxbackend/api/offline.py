@@ -92,6 +92,8 @@ def offline_form() -> dict[str, Any]:
 @token_required
 def offline_create(data: dict[str, Any]) -> tuple[dict[str, Any], int]:
     graduate = _graduate()
+    if data.get("submit"):  # check the whole form before anything is saved: a refusal leaves no stray draft
+        offline.check_complete(data.get("fields"))
     record = offline.create(graduate, data.get("mode"), data.get("fields"))
     db.session.commit()
     if data.get("submit"):
@@ -339,7 +341,7 @@ def offline_termination_withdraw(termination_id: int) -> dict[str, Any]:
 
 @bp.delete("/offline-terminations/<int:termination_id>")
 @bp.output({}, status_code=204)
-@bp.doc(summary="删除未提交的线下解约申请", tags=TAG, security="BearerAuth", responses=ERRORS)
+@bp.doc(summary="撤销未提交的线下解约申请（记录保留为已撤销）", tags=TAG, security="BearerAuth", responses=ERRORS)
 @token_required
 def offline_termination_delete(termination_id: int) -> tuple[str, int]:
     graduate = _graduate()

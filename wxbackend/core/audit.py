@@ -134,7 +134,7 @@ ACTION_LABELS: dict[str, str] = {
     "offline.send_link": "发送协助回传短信",
     "offline.termination_start": "申请线下解约",
     "offline.termination_update": "修改线下解约申请",
-    "offline.termination_cancel": "删除线下解约申请",
+    "offline.termination_cancel": "撤销线下解约申请",
     "signing.invite": "发出签约邀请",
     "signing.accept": "接受签约邀请",
     "signing.decline": "拒绝签约邀请",

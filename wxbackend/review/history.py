@@ -83,7 +83,7 @@ KIND_ACTION_LABELS: dict[str, dict[str, str]] = {
 }
 
 #: Record events that follow from a review decision; at the same instant they come after it.
-AFTER_REVIEW = frozenset({"sign", "fail", "terminate", "void"})
+AFTER_REVIEW = frozenset({"sign", "fail", "terminate", "void", "issue"})
 
 
 class RecordEvent(Base):

@@ -218,7 +218,7 @@ def offline_entries(graduate: Graduate, only: int | None = None) -> list[dict[st
                 "edit": editable,
                 "submit": editable,
                 "withdraw": bool(state.get("withdrawable")) and reviewing,
-                "upload_pages": pages_open,
+                "upload_pages": pages_open or (r.mode == "paper" and editable),
                 "employer_link": pages_open and r.pdf_file_id is not None,
                 "pdf": r.mode == "eagreement" and r.pdf_file_id is not None,
                 "signed_pdf": r.signed_pdf_file_id is not None,

@@ -225,13 +225,14 @@ OFFLINE_LABELS = {
 OFFLINE_ENDED = ("agreement_failed", "signing_failed", "terminated")
 OFFLINE_MODES = {"eagreement": "电子就业协议书线下签约", "paper": "已签协议信息登记"}
 
-OFFLINE_TERMINATION_STATUSES = ("draft", "pending", "returned", "approved", "rejected")
+OFFLINE_TERMINATION_STATUSES = ("draft", "pending", "returned", "approved", "rejected", "cancelled")
 OFFLINE_TERMINATION_LABELS = {
     "draft": "未提交",
     "pending": "解约审核中",
     "returned": "退回修改",
     "approved": "解约完成",
     "rejected": "解约失败",
+    "cancelled": "已撤销",
 }
 OFFLINE_TERMINATION_OPEN = ("draft", "pending", "returned")
 PAGE_RESULTS = ("match", "other", "none")

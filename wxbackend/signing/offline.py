@@ -56,7 +56,7 @@ from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError, Conflict, NotFound
 from wxbackend.core.jobs import enqueue
 from wxbackend.destinations import services as destinations
-from wxbackend.files.models import Attachment, StoredFile
+from wxbackend.files.models import StoredFile
 from wxbackend.notify import notify_graduate, notify_phone
 from wxbackend.review import engine, history, lifecycle
 from wxbackend.signing import offline_forms
@@ -179,6 +179,11 @@ def create(graduate: Graduate, mode: Any, values: Any) -> OfflineAgreement:
 
 def _open_exists() -> Conflict:
     return Conflict("record_exists", "你已有一份未结束的线下签约申请，请在登记记录中继续办理")
+
+
+def check_complete(values: Any) -> None:
+    """Raise the field errors 提交 would give for *values* (FS-1), without saving anything."""
+    offline_forms.clean(values if values is not None else {}, require=True)
 
 
 def update_fields(graduate: Graduate, record: OfflineAgreement, values: Any) -> OfflineAgreement:
@@ -607,13 +612,17 @@ def withdraw_termination(graduate: Graduate, row: OfflineTermination) -> Offline
 
 
 def cancel_termination(graduate: Graduate, row: OfflineTermination) -> None:
-    """Drop a draft termination that was never submitted (the agreement stays as it is)."""
+    """撤销 a termination that is not under review (a draft, or withdrawn back to one): the agreement stays.
+
+    The row is kept as 已撤销 with its history (the history is append-only), so a later application
+    starts a history of its own.
+    """
     if row.status != "draft":
-        raise Conflict("not_editable", "只有未提交的解约申请可以删除")
-    db.session.execute(delete(Attachment).where(Attachment.kind == TERMINATION_KIND,
-                                                Attachment.subject_id == row.id))
-    db.session.delete(row)
-    audit.record(actor_for(graduate), "offline.termination_cancel", row)
+        raise Conflict("not_editable", "只有未提交的解约申请可以撤销")
+    actor = actor_for(graduate)
+    lifecycle.write(row, status="cancelled")
+    audit.record(actor, "offline.termination_cancel", row)
+    history.record(actor, TERMINATION_KIND, row.id, "cancel", graduate_id=row.graduate_id, school_id=row.school_id)
 
 
 def _termination_before_submit(row: OfflineTermination, graduate: Graduate, phase: lifecycle.Phase) -> None:

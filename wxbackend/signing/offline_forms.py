@@ -24,6 +24,7 @@ from wxbackend.signing import forms
 
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MOBILE_HINT = "11位手机号码；用人单位协助回传时，回传链接以短信发到此号码"
 
 
 @dataclass(frozen=True)
@@ -42,8 +43,11 @@ class FormField:
         return self.field.key
 
     def to_dict(self) -> dict[str, Any]:
-        return {**self.field.to_dict(), "required": self.required, "block": self.block,
-                "required_if_unit_receive": self.unit_receive}
+        out = {**self.field.to_dict(), "required": self.required, "block": self.block,
+               "required_if_unit_receive": self.unit_receive}
+        if self.mobile:
+            out["hint"] = MOBILE_HINT
+        return out
 
 
 @cache
@@ -85,6 +89,9 @@ def clean(values: Any, require: bool) -> tuple[dict[str, Any], dict[str, Any]]:
     for f in fields():
         raw = values.get(f.key)
         if raw is None or (isinstance(raw, str) and raw.strip() == ""):
+            continue
+        if f.mobile and not MOBILE.match(str(raw).strip()):
+            errors[f.key] = _check(f, raw) or ""
             continue
         value, reason = clean_value(f.field, raw)
         reason = reason or _check(f, value)

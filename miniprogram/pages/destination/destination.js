@@ -60,6 +60,7 @@ Page({
 
   openEntry: function (e) {
     var entry = this.data.entries[e.currentTarget.dataset.index];
+    if (entry.modes && entry.modes.length) return;  // 由下方的方式按钮打开（openMode）
     if (entry.info) {
       wx.showModal({ title: entry.label, content: entry.tapMessage, showCancel: false });
       return;
@@ -75,6 +76,18 @@ Page({
     wx.navigateTo({
       url: '/pages/kinds/kinds?group=' + entry.key + '&label=' + encodeURIComponent(entry.label)
     });
+  },
+
+  /** “签就业协议书就业”下的线下签约方式：打开图21 申请表（mode=eagreement|paper）。 */
+  openMode: function (e) {
+    var entry = this.data.entries[e.currentTarget.dataset.index];
+    var mode = entry && entry.modes[e.currentTarget.dataset.mode];
+    if (!mode) return;
+    if (!mode.available) {
+      wx.showModal({ title: mode.label, content: mode.reason || '当前不能登记', showCancel: false });
+      return;
+    }
+    wx.navigateTo({ url: '/pages/offline-form/offline-form?mode=' + mode.key });
   },
 
   /** 按条目类型打开详情：其他去向登记 → 登记详情，签约邀请/协议 → 签约详情，解约申请 → 解约详情。 */

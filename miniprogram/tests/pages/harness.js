@@ -99,9 +99,13 @@ function createWx(options) {
     uploadFile: function (opts) {
       log('uploadFile', opts);
       var r = route('POST', opts.url);
+      var progress = [];
       later(function () {
+        // the task reports progress before the answer, as WeChat does for a small file
+        progress.forEach(function (cb) { cb({ progress: 50 }); cb({ progress: 100 }); });
         opts.success && opts.success({ statusCode: r.status, data: JSON.stringify(r.body) });
       });
+      return { onProgressUpdate: function (cb) { progress.push(cb); }, abort: function () {} };
     },
     downloadFile: function (opts) {
       log('downloadFile', opts);

@@ -55,6 +55,27 @@ var CASES = {
     wx: function () { return signedIn(['agreement_signed']); },
     shows: ['签约完成', '北京示例科技有限公司']
   },
+  'pages/offline-form/offline-form': {
+    query: { mode: 'eagreement' },
+    wx: function () { return signedIn(['offline_form']); },
+    shows: ['用人单位信息', '统一社会信用代码', '签约信息', '协议补充内容', '0/1000']
+  },
+  'pages/offline/offline': {
+    query: { id: '1' },
+    wx: function () { return signedIn(['offline_passed', 'file_download']); },
+    shows: ['就业协议审核通过', '点击下载电子协议书', '本人回传协议书', '用人单位协助回传协议书']
+  },
+  'pages/offline-termination/offline-termination': {
+    query: { id: '1' },
+    wx: function () {
+      var wx = signedIn(['offline_form', 'offline_termination_draft']);
+      h.recording('offline_termination_draft').body.files.forEach(function (f) {
+        wx.serveAt('GET', f.url.replace('/api/v1', ''), 'file_download');  // the letter's thumbnail
+      });
+      return wx;
+    },
+    shows: ['解约原因', '双方协商一致解除', '上传解约函', '提交']
+  },
   'pages/termination/termination': {
     query: { id: '1' },
     wx: function () { return signedIn(['termination']); },

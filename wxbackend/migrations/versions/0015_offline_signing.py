@@ -96,7 +96,7 @@ def upgrade() -> None:
     sa.Column('submitted_at', wxbackend.core.db.AwareDateTime(timezone=True), nullable=True),
     sa.Column('decided_at', wxbackend.core.db.AwareDateTime(timezone=True), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.CheckConstraint("status IN ('draft','pending','returned','approved','rejected')", name=op.f('ck_offline_termination_status_known')),
+    sa.CheckConstraint("status IN ('draft','pending','returned','approved','rejected','cancelled')", name=op.f('ck_offline_termination_status_known')),
     sa.ForeignKeyConstraint(['agreement_id'], ['offline_agreement.id'], name=op.f('fk_offline_termination_agreement_id_offline_agreement')),
     sa.ForeignKeyConstraint(['department_id'], ['department.id'], name=op.f('fk_offline_termination_department_id_department')),
     sa.ForeignKeyConstraint(['graduate_id'], ['graduate.id'], name=op.f('fk_offline_termination_graduate_id_graduate')),
