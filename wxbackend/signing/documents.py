@@ -4,12 +4,20 @@ The PDF is rendered once by ``jobs.pdf.render_agreement_pdf`` after the school p
 agreement, stored with its SHA-256 and served from storage after that (``documents.store``); the
 first render wins the agreement's ``pdf_file_id``. The QR code carries a signed link
 (``core.tokens``) to the public check page, which shows the agreement's number, parties and state.
+
+The stored file is ``signing.pdf.render_signed``: the agreement pages with a page code in three
+corners (FS-10, keyed by ``page_secret()``), then the 签约过程记录 page (every event of the
+agreement's history, ``review.history.timeline``) with the SHA-256 of the agreement pages. That
+hash is printed there only (no column); the whole file's hash is the ``StoredFile.sha256`` that
+downloads carry in ``X-Content-SHA256``.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app
 from sqlalchemy import select, update
@@ -20,13 +28,28 @@ from wxbackend.core.codes import code_list, region_name
 from wxbackend.core.db import db
 from wxbackend.documents.store import discard, pdf_download, store_pdf
 from wxbackend.files.models import StoredFile
+from wxbackend.review import history
 from wxbackend.review.models import ReviewEvent, ReviewItem
 from wxbackend.signing import forms
 from wxbackend.signing.models import OnlineAgreement
 
+if TYPE_CHECKING:
+    from wxbackend.signing.pdf import SignedPdf
+
 log = logging.getLogger(__name__)
 #: The QR link never expires: a printed agreement stays checkable.
 VERIFY_PURPOSE = "agreement-verify"
+#: What the page-code secret is derived for (a fixed label: changing it invalidates every printed code).
+PAGE_CODE_LABEL = b"wxbackend/agreement-page-codes/v1"
+
+
+def page_secret() -> bytes:
+    """The key of the agreements' page codes (FS-10): HMAC-SHA256 of the app's SECRET_KEY with a fixed label.
+
+    Modules that read photos of stamped pages (``documents.pagecodes.match_page``) import it from here.
+    """
+    key = current_app.config["SECRET_KEY"]
+    return hmac.new(key.encode() if isinstance(key, str) else key, PAGE_CODE_LABEL, hashlib.sha256).digest()
 
 
 def verify_token(row: OnlineAgreement) -> str:
@@ -138,14 +161,32 @@ def build_doc(row: OnlineAgreement) -> dict[str, Any]:
     }
 
 
+def process_events(row: OnlineAgreement) -> list[dict[str, str]]:
+    """The agreement's history as the 签约过程记录 prints it: 时间, 事件, 操作人 (and role), 渠道."""
+    out = []
+    for e in history.timeline("online_agreement", row.id):
+        event = e.action_label + (f"（{e.stage_label}）" if e.stage_label else "")
+        actor = e.actor_name or e.role_label
+        out.append({"at": timeutil.fmt(e.at), "event": event, "actor": actor,
+                    "role": "" if actor == e.role_label else e.role_label, "channel": e.channel_label})
+    return out
+
+
+def build_signed(row: OnlineAgreement) -> SignedPdf:
+    """The signed agreement's file (``signing.pdf.SignedPdf``): stamped pages, their hash, the whole PDF."""
+    from wxbackend.signing.pdf import render_signed
+
+    assert row.agreement_no is not None
+    return render_signed(build_doc(row), process_events(row), page_secret())
+
+
 def render_and_store(agreement_id: int) -> bool:
     """Render the signed agreement's PDF once and store it; True when this call stored it."""
-    from wxbackend.signing.pdf import render_agreement
-
     row = db.session.get(OnlineAgreement, agreement_id, populate_existing=True)
     if row is None or row.pdf_file_id is not None or row.agreement_no is None:
         return False
-    data = render_agreement(build_doc(row))
+    signed = build_signed(row)
+    data = signed.pdf
     stored = store_pdf(data, key_prefix="agreements", filename=f"{row.agreement_no}.pdf",
                        owner_graduate_id=row.graduate_id)
     # Only the first render wins: a concurrent one finds pdf_file_id set and its file is removed.
@@ -158,7 +199,8 @@ def render_and_store(agreement_id: int) -> bool:
         discard(stored)
         return False
     db.session.commit()
-    log.info("agreement %s rendered: %d bytes", row.agreement_no, len(data))
+    log.info("agreement %s rendered: %d bytes, %d agreement pages sha256 %s", row.agreement_no, len(data),
+             signed.page_count, signed.pages_sha256)
     return True
 
 
