@@ -106,7 +106,8 @@ def _offline_data(world: dict[str, Any], graduate_api: Any, make_local_account: 
     paper agreement signed with a termination under review."""
     first, _ = graduate_api(name="司马相如", student_no="2022011")
     second, _ = graduate_api(name="上官婉儿", student_no="2022012")
-    accounts = {g.id: make_local_account(id_number=g.id_number) for g in (first, second)}
+    fresh, _ = graduate_api(name="欧阳修", student_no="2022013")
+    accounts = {g.id: make_local_account(id_number=g.id_number) for g in (first, second, fresh)}
     record = offline.create(first, "eagreement", dict(FORM))
     db.session.commit()
     offline.submit(first, record)
@@ -129,8 +130,9 @@ def _offline_data(world: dict[str, Any], graduate_api: Any, make_local_account: 
     offline.submit_termination(second, row)
     db.session.commit()
     return {"visits": [
-        (accounts[first.id].username, ["/graduate/destination", "/graduate/offline/new?mode=eagreement",
-                                       f"/graduate/offline/{record.id}"]),
+        (accounts[fresh.id].username, ["/graduate/destination", "/graduate/offline/new?mode=eagreement",
+                                       "/graduate/offline/new?mode=paper"]),
+        (accounts[first.id].username, [f"/graduate/offline/{record.id}"]),
         (accounts[second.id].username, ["/graduate/destination", f"/graduate/offline/{paper.id}",
                                         f"/graduate/offline-terminations/{row.id}"]),
     ]}

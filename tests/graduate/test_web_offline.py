@@ -93,7 +93,7 @@ def test_fs_1_home_links_both_offline_ways_and_the_form_has_fig_21_sections(web_
     assert "线上签约：由用人单位在平台发起签约邀请" in home
     page = web.page("/graduate/offline/new?mode=eagreement")
     for title in ("用人单位信息", "签约信息", "档案转递", "户口迁移", "协议补充内容"):
-        assert f"<legend>{title}</legend>" in page
+        assert f"<legend>{title}</legend>" in page, title
     assert 'id="save"' in page and 'id="submit"' in page and 'name="form_key"' in page
     assert web.get("/graduate/offline/new?mode=nonsense").status_code == 404
 

@@ -11,7 +11,7 @@ and 本人回传协议书, or 用人单位协助回传协议书 by an SMS link (
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
@@ -50,7 +50,7 @@ STATUS_NOTES = {
     "signing_review": "盖章后的协议书已回传，等待院系及学校签约审核。审核老师处理前可“撤回修改”重新回传。",
     "signing_returned": "签约审核退回：请按退回原因重新上传盖章后的协议书并提交。",
     "signing_failed": "签约审核不通过，本协议已失效。如需签约，请重新填写申请。",
-    "signed": "签约完成。",
+    "signed": "签约完成。如与用人单位协商一致解除协议，可在下方申请解约。",
     "terminated": "已解约，本协议已失效。",
 }
 
@@ -77,8 +77,10 @@ def form_sections(values: dict[str, Any], errors: dict[str, str]) -> list[FormSe
     switches: dict[str, set[str]] = {key: set() for key, _title in SECTIONS}
     for f in offline_forms.fields():
         value = values.get(f.key)
-        by[_section_of(f)].append(form_field(f.field, "" if value is None else value, required=f.required,
-                                             error=errors.get(f.key)))
+        shown = form_field(f.field, "" if value is None else value, required=f.required, error=errors.get(f.key))
+        if f.mobile:  # the SMS upload link goes there (FS-4): a landline will not do
+            shown = replace(shown, hint="11位手机号码；选择用人单位协助回传时，回传链接以短信发到此号码")
+        by[_section_of(f)].append(shown)
         if f.unit_receive:
             switches[_section_of(f)].add(f.unit_receive)
     unit_codes = [c for c, _label in code_list("transfer_type").choices() if forms.is_unit_receive(c)]
