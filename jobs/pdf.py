@@ -19,3 +19,11 @@ def render_offline_agreement_pdf(record_id: int) -> None:
     from wxbackend.signing.offline_documents import render_printable
 
     render_printable(record_id)
+
+
+@job("pdf", timeout=300)
+def render_offline_signed_pdf(record_id: int) -> None:
+    """签约完成 of offline application *record_id*: its printed pages plus the 签约过程记录 page (FS-7)."""
+    from wxbackend.signing.offline_documents import render_signed
+
+    render_signed(record_id)

@@ -57,3 +57,17 @@ def test_demo_binds_one_stand_in_wechat_identity_and_leaves_another_unbound(app)
     assert db.session.get(Graduate, bindings[0].graduate_id).id_number == account.id_number
     liyue = standin.identity("liyue")
     assert db.session.scalar(select(WechatBinding).where(WechatBinding.unionid == liyue.unionid)) is None
+
+
+def test_demo_has_offline_applications_and_prints_the_employer_link(app) -> None:
+    """The demo has an e-agreement in each review phase and a paper one, and prints the texted upload link (FS-8)."""
+    from wxbackend.signing.models import OfflineAgreement
+
+    lines = list(load_demo())
+    rows = db.session.scalars(select(OfflineAgreement).order_by(OfflineAgreement.id)).all()
+    assert [(r.mode, r.status) for r in rows] == [
+        ("eagreement", "agreement_review"), ("eagreement", "agreement_passed"), ("eagreement", "agreement_passed"),
+        ("paper", "signing_review")]
+    assert all(r.pdf_file_id is not None for r in rows[1:3]) and rows[2].link_nonce is not None
+    links = [line.strip() for line in lines if "/u/" in line]
+    assert len(links) == 1 and links[0].startswith("http")

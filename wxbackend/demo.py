@@ -24,6 +24,7 @@ from wxbackend.accounts.models import (
 from wxbackend.accounts.services import create_employer
 from wxbackend.core import audit
 from wxbackend.core.db import db
+from wxbackend.signing.models import OfflineAgreement
 
 SCHOOL_CODE = "10999"
 PASSWORD = "demo-pass-1"
@@ -155,6 +156,7 @@ def _create() -> None:
     db.session.commit()
     _destinations(school, graduates, rng)
     _signing(school, graduates)
+    _offline(school, graduates)
 
 
 def _proof_image(text: str) -> bytes:
@@ -278,6 +280,56 @@ def _signing(school: School, graduates: list[Graduate]) -> None:
     db.session.commit()
 
 
+def _offline(school: School, graduates: list[Graduate]) -> None:
+    """Offline applications (§4.3): one per review phase, one passed with the employer's link sent, a paper one."""
+    from wxbackend.accounts.actors import actor_for
+    from wxbackend.core import timeutil
+    from wxbackend.review import engine
+    from wxbackend.signing import offline, offline_documents
+    from wxbackend.signing.forms import EXAMPLE_TERMS
+
+    reviewers = {u.username: u for u in db.session.scalars(select(User).where(User.school_id == school.id))}
+    unit = {"unit_name": "北辰数据服务有限公司", "credit_code": "91110108749352307A", "unit_nature": "39",
+            "industry": "34", "address_region": "110108", "address_detail": "中关村大街27号",
+            "contact_name": "赵经理", "contact_phone": "010-62345678", "contact_mobile": "13911112222"}
+    form = {**unit, **{k: v for k, v in EXAMPLE_TERMS.items() if v not in (None, "")}}
+    pool = [g for g in graduates[60:] if not g.is_directed][5:9]
+    for g, state in zip(pool, ("department", "passed", "link", "paper"), strict=True):
+        g.confirmed_at = timeutil.now()
+        record = offline.create(g, "paper" if state == "paper" else "eagreement", form)
+        db.session.commit()
+        if state == "paper":
+            offline.add_page(actor_for(g), record, _proof_image(f"Signed agreement - {g.student_no}"), "协议书.jpg")
+        offline.submit(g, db.session.get(OfflineAgreement, record.id, populate_existing=True))
+        db.session.commit()
+        if state in ("department", "paper"):
+            continue
+        for who in (f"dept{g.department.code}", "school"):
+            item = engine.open_item(offline.KIND, record.id)
+            assert item is not None
+            engine.decide(reviewers[who], item.id, "pass")
+            db.session.commit()
+        offline_documents.render_printable(record.id)
+        if state == "link":
+            offline.request_employer_upload(g, db.session.get(OfflineAgreement, record.id, populate_existing=True))
+            db.session.commit()
+
+
+def _upload_links() -> Iterator[str]:
+    """The employers' upload links texted so far (the log SMS provider only logs them): for a demo to follow."""
+    import re
+
+    from wxbackend.notify.models import NotificationOutbox
+
+    rows = db.session.scalars(select(NotificationOutbox).where(NotificationOutbox.kind == "upload_link")
+                              .order_by(NotificationOutbox.id.desc()).limit(3))
+    links = [m[0] for row in rows if (m := re.search(r"https?://\S+/u/\S+", row.body))]
+    if links:
+        yield "  employer upload links texted to a unit contact (the demo's SMS only goes to the log)"
+        for link in links:
+            yield f"    {link}"
+
+
 def _logins() -> Iterator[str]:
     yield f"Demo logins (password for all: {PASSWORD})"
     yield "  console  http://127.0.0.1:5000/console/login"
@@ -287,6 +339,7 @@ def _logins() -> Iterator[str]:
         yield f"    dept{code}     department reviewer of {name}"
     yield "    employer   employer account of 学信咨询服务有限公司 (91110108749352307A)"
     yield "  employer portal  http://127.0.0.1:5000/employer/login (user employer)"
+    yield from _upload_links()
     yield "  graduates (built-in 学信网 stand-in)  http://127.0.0.1:5000/login"
     yield "    chsi-wangkun, chsi-liyue   bound to a graduate"
     yield "    chsi-unbound               account not bound to a student record (L-2 refusal)"

@@ -116,7 +116,7 @@ def test_on_8_stored_agreement_ends_with_the_process_record(
         ("2026-12-30 09:00:00", "接受签约邀请", graduate.name, "（毕业生）", "微信小程序"),
         ("2026-12-31 09:00:00", "通过（院系审核）", world["dept_user"].display_name, "（院系）", "审核管理后台"),
         ("2027-01-04 09:30:05", "通过（学校审核）", world["school_user"].display_name, "（学校）", "审核管理后台"),
-        ("2027-01-04 09:30:05", "签约完成", "系统", "审核管理后台"),  # it follows the school's pass
+        ("2027-01-04 09:30:05", "签约完成", "系统", "系统"),  # the system's own step, after the school's pass
     ):
         expected = "".join(line).replace(" ", "")
         assert expected in flat, (expected, flat)

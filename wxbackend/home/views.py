@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, jsonify, render_template, request
 from sqlalchemy import select
 
@@ -64,7 +66,11 @@ def agreement_check(token: str):  # type: ignore[no-untyped-def]
     from wxbackend.signing import documents
 
     headers = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
-    row = documents.agreement_for_token(token)
+    row: Any = documents.agreement_for_token(token)
+    if row is None:  # an offline e-agreement's QR code (FS-3) opens the same page
+        from wxbackend.signing import offline_documents
+
+        row = offline_documents.record_for_token(token)
     if row is None:
         return render_template("home/agreement_check_failed.html"), 404, headers
     school = db.session.get(School, row.school_id)

@@ -367,7 +367,7 @@ def _history(
         to_status=to_status,
         reason=reason,
         changes=audit._jsonable(changes or {}),
-        channel=channel.current(),
+        channel="system" if actor.actor_type == "system" else channel.current(),
     )
     db.session.add(event)
     audit.record(actor, f"review.{action}", item, kind=item.kind, subject_id=item.subject_id,

@@ -164,7 +164,8 @@ def record(actor: Actor, kind: str, subject_id: int, action: str, *, graduate_id
     event = RecordEvent(
         at=at or timeutil.now(), kind=kind, subject_id=subject_id, graduate_id=graduate_id, school_id=school_id,
         actor_type=actor.actor_type, actor_id=actor.actor_id, actor_name=actor.name, role=actor.role,
-        action=action, reason=reason, data=audit._jsonable(data), channel=channel.current(),
+        action=action, reason=reason, data=audit._jsonable(data),
+        channel="system" if actor.actor_type == "system" else channel.current(),
     )
     db.session.add(event)
     return event

@@ -163,8 +163,13 @@ def build_doc(row: OnlineAgreement) -> dict[str, Any]:
 
 def process_events(row: OnlineAgreement) -> list[dict[str, str]]:
     """The agreement's history as the 签约过程记录 prints it: 时间, 事件, 操作人 (and role), 渠道."""
+    return process_rows(history.timeline("online_agreement", row.id))
+
+
+def process_rows(events: list[history.TimelineEvent]) -> list[dict[str, str]]:
+    """Timeline events (of any agreement, online or offline) as rows of the 签约过程记录 page."""
     out = []
-    for e in history.timeline("online_agreement", row.id):
+    for e in events:
         event = e.action_label + (f"（{e.stage_label}）" if e.stage_label else "")
         actor = e.actor_name or e.role_label
         out.append({"at": timeutil.fmt(e.at), "event": event, "actor": actor,

@@ -38,8 +38,6 @@ Functions add to the session; callers commit. Uploads commit themselves (``files
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 from datetime import timedelta
 from typing import Any
@@ -253,13 +251,6 @@ def withdraw(graduate: Graduate, record: OfflineAgreement) -> OfflineAgreement:
 # --- pages (FS-5, FS-6, FS-10) ------------------------------------------------------------------------
 
 
-def page_secret() -> bytes:
-    """The key of the page codes' check values, derived from the app's secret (FS-10)."""
-    key = current_app.config["SECRET_KEY"]
-    key = key.encode() if isinstance(key, str) else key
-    return hmac.new(key, b"agreement-page-codes", hashlib.sha256).digest()
-
-
 def add_page(actor: Actor, record: OfflineAgreement, data: bytes, filename: str | None,
              delegate: bool = False) -> StoredFile:
     """Upload one image of the stamped agreement (FS-5: compressed to ≤300 KB by the pipeline).
@@ -270,18 +261,23 @@ def add_page(actor: Actor, record: OfflineAgreement, data: bytes, filename: str 
     """
     kind = record_kind(record)
     result = None
-    if record.mode == "eagreement" and record.agreement_no:
+    if record.mode == "eagreement" and record.agreement_no and record.status in kind.files_editable:
         from wxbackend.documents import pagecodes
+        from wxbackend.signing.documents import page_secret
 
-        result = pagecodes.match_page(data, page_secret(), record.agreement_no)
-        if result.kind == "other":
+        try:
+            result = pagecodes.match_page(data, page_secret(), record.agreement_no)
+        except Exception:  # noqa: BLE001 - not an image we can read: the upload pipeline says why, below
+            result = None
+        if result is not None and result.kind == "other":
             raise ApiError("page_of_other_agreement", MSG_OTHER_AGREEMENT.format(no=record.agreement_no),
                            {"file": "不是本协议的页面"}, status=422)
     stored = lifecycle.add_attachment(actor, kind, record, data, filename, delegate=delegate)
-    if result is not None:
-        db.session.add(OfflinePage(file_id=stored.id, agreement_id=record.id, result=result.kind,
-                                   page=getattr(result, "page", None), total=getattr(result, "total", None),
-                                   checked_at=timeutil.now()))
+    if record.mode == "eagreement" and record.agreement_no:
+        db.session.add(OfflinePage(file_id=stored.id, agreement_id=record.id,
+                                   result=result.kind if result is not None else "none",
+                                   page=result.page if result is not None else None,
+                                   total=result.total if result is not None else None, checked_at=timeutil.now()))
         db.session.commit()
     return stored
 

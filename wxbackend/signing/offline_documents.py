@@ -111,7 +111,7 @@ def build_doc(record: OfflineAgreement) -> dict[str, Any]:
 def render_printable(record_id: int) -> bool:
     """Render the e-agreement to print, each page with its page codes, and store it once (FS-3, FS-10)."""
     from wxbackend.documents import pagecodes
-    from wxbackend.signing.offline import page_secret
+    from wxbackend.signing.documents import page_secret
     from wxbackend.signing.pdf import render_agreement
 
     record = db.session.get(OfflineAgreement, record_id, populate_existing=True)
@@ -131,4 +131,46 @@ def render_printable(record_id: int) -> bool:
         return False
     db.session.commit()
     log.info("offline agreement %s rendered: %d pages, %d bytes", record.agreement_no, pages, len(data))
+    return True
+
+
+def render_signed(record_id: int) -> bool:
+    """签约完成: the printed pages as stored, followed by the 签约过程记录 page, stored once (FS-7, FS-10).
+
+    The record page prints the SHA-256 of the stored printable file — the very pages the employer
+    stamped and the reviewers matched — so the signed file proves which agreement was signed.
+    """
+    import hashlib
+
+    from wxbackend.documents.assemble import append_pdfs
+    from wxbackend.files.storage import get_storage
+    from wxbackend.signing import offline
+    from wxbackend.signing.documents import process_rows
+    from wxbackend.signing.pdf import render_process_record
+
+    record = db.session.get(OfflineAgreement, record_id, populate_existing=True)
+    if record is None or record.signed_pdf_file_id is not None or record.status not in ("signed", "terminated"):
+        return False
+    printable = offline.pdf_file(record)
+    if printable is None:  # pragma: no cover - a signed e-agreement always has its printable file
+        return False
+    pages = get_storage().get(printable.key)
+    page = render_process_record({
+        "agreement_no": record.agreement_no, "generated_at": timeutil.fmt(timeutil.now()),
+        "pages": record.pdf_pages or 0, "pages_sha256": hashlib.sha256(pages).hexdigest(),
+        "events": process_rows(offline.timeline(record)),
+    })
+    data = append_pdfs(pages, page)
+    stored = store_pdf(data, key_prefix="offline-agreements", filename=f"{record.agreement_no}.pdf",
+                       owner_graduate_id=record.graduate_id)
+    result = db.session.execute(
+        update(OfflineAgreement)
+        .where(OfflineAgreement.id == record.id, OfflineAgreement.signed_pdf_file_id.is_(None))
+        .values(signed_pdf_file_id=stored.id).execution_options(synchronize_session=False)
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        db.session.rollback()
+        discard(stored)
+        return False
+    db.session.commit()
     return True
