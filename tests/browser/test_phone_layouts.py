@@ -3,10 +3,12 @@
 At 390×844 each visitor (nobody, a school reviewer, a department reviewer, the platform admin,
 an employer) opens every page of their portal that a GET without parameters reaches (found by
 walking ``app.url_map``) and the detail pages of one graduate, review item, notice, import and
-agreement, and the employer's upload page behind an SMS link. On each page, measured from element
-boxes: nothing but a table wrapper is wider than the screen (the header included), and every list
-table's status and action cells (``col-status``, ``col-actions``) lie within the screen.
-Screenshots go to test-output/phone-*.png.
+agreement, and the employer's upload page behind an SMS link; two graduates open their offline-signing
+pages (§4.3, §4.4): the form of fig. 21, an e-agreement passed with its stamped pages and SMS link, a
+signed paper agreement and its termination. On each page, measured from element boxes: nothing but a
+table wrapper is wider than the screen (the header included), and every list table's status and
+action cells (``col-status``, ``col-actions``) lie within the screen. Screenshots go to
+test-output/phone-*.png.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from tests.signing.conftest import (  # noqa: F401
     signed,
     world,
 )
+from tests.signing.offline_helpers import FORM, review_phase
 from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.models import ImportBatch, Notice
 from wxbackend.core import timeutil
@@ -108,6 +111,44 @@ def _data(world: dict[str, Any], graduate_api: Any, signed: Any, employer_user: 
             "batch": batch, "termination": req}
 
 
+def _offline_data(world: dict[str, Any], graduate_api: Any, make_local_account: Any,  # noqa: F811
+                  drain_jobs: Any) -> dict[str, Any]:
+    """Two graduates who sign in on the web: one e-agreement passed (PDF, a page, the SMS link), one
+    paper agreement signed with a termination under review."""
+    first, _ = graduate_api(name="司马相如", student_no="2022011")
+    second, _ = graduate_api(name="上官婉儿", student_no="2022012")
+    fresh, _ = graduate_api(name="欧阳修", student_no="2022013")
+    accounts = {g.id: make_local_account(id_number=g.id_number) for g in (first, second, fresh)}
+    record = offline.create(first, "eagreement", dict(FORM))
+    db.session.commit()
+    offline.submit(first, record)
+    db.session.commit()
+    review_phase(world, offline.KIND, record.id)
+    drain_jobs()
+    db.session.refresh(record)
+    offline.add_page(actor_for(first), record, jpeg_bytes(), "第1页.jpg")
+    offline.request_employer_upload(first, record)
+    db.session.commit()
+    paper = offline.create(second, "paper", dict(FORM))
+    db.session.commit()
+    offline.add_page(actor_for(second), paper, jpeg_bytes(), "协议.jpg")
+    offline.submit(second, paper)
+    db.session.commit()
+    review_phase(world, offline.PAPER_KIND, paper.id)
+    row = offline.start_termination(second, paper, "01", "与单位协商一致，解除就业协议")
+    db.session.commit()
+    offline.add_termination_file(second, row, jpeg_bytes(), "解约函.jpg")
+    offline.submit_termination(second, row)
+    db.session.commit()
+    return {"visits": [
+        (accounts[fresh.id].username, ["/graduate/destination", "/graduate/offline/new?mode=eagreement",
+                                       "/graduate/offline/new?mode=paper"]),
+        (accounts[first.id].username, [f"/graduate/offline/{record.id}"]),
+        (accounts[second.id].username, ["/graduate/destination", f"/graduate/offline/{paper.id}",
+                                        f"/graduate/offline-terminations/{row.id}"]),
+    ]}
+
+
 def _pages(app: Any, prefix: str) -> list[str]:
     """Every GET route under *prefix* without parameters (downloads and logins are filtered by the caller)."""
     return sorted({r.rule for r in app.url_map.iter_rules()
@@ -144,7 +185,8 @@ def _check(page: Any, url: str, name: str, shots: Path, problems: list[str]) -> 
 
 def test_every_page_fits_a_390px_phone(app, live_server, browser, world, graduate_api, signed,  # noqa: F811
                                        employer_user, invite, make_user, screenshot_dir,  # noqa: F811
-                                       grad, applied, monkeypatch) -> None:  # noqa: F811
+                                       grad, applied, make_local_account, drain_jobs,  # noqa: F811
+                                       monkeypatch) -> None:
     from wxbackend.console import graduates
 
     monkeypatch.setattr(graduates, "PAGE_SIZE", 2)  # four graduates (one with an upload link): the list shows its pager
@@ -198,6 +240,16 @@ def test_every_page_fits_a_390px_phone(app, live_server, browser, world, graduat
     employer_pages = [p for p in _pages(app, "/employer") if p not in ("/employer/login", "/employer/register")]
     visit("employer", [*employer_pages, f"/employer/agreements/{data['agreement'].id}", "/console/"])
     context.close()
+
+    # made after the console's visits: the graduates list's pager counts the three above
+    graduates = _offline_data(world, graduate_api, make_local_account, drain_jobs)
+    for n, (username, paths) in enumerate(graduates["visits"], 1):
+        context = browser.new_context(**PHONE)
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        sign_in(page, base, username, "/login", "/graduate/", "chsi-pass-1")
+        visit(f"graduate{n}", paths)
+        context.close()
 
     assert not problems, "\n".join(problems)
     # the lists were really drawn with rows, and their status and action cells measured

@@ -33,6 +33,9 @@ ENTRY_PAGES = {
     services.KIND: ("auth.record_page", "record_id"),
     "online_agreement": ("auth.agreement_page", "agreement_id"),
     "termination": ("auth.termination_page", "termination_id"),
+    "offline_agreement": ("auth.offline_page", "record_id"),
+    "paper_agreement": ("auth.offline_page", "record_id"),
+    "offline_termination": ("auth.offline_termination_page", "termination_id"),
 }
 
 

@@ -151,4 +151,4 @@ def graduate_confirm():  # type: ignore[no-untyped-def]
 
 
 # The other pages of the graduates' web, on the same blueprint.
-from wxbackend.graduate import agreements, bind_code, destination, receiving_offices  # noqa: E402,F401
+from wxbackend.graduate import agreements, bind_code, destination, offline, receiving_offices  # noqa: E402,F401
