@@ -300,8 +300,8 @@ def test_ft_1_termination_form_validation_then_submit_with_the_letter(web_gradua
 
 
 def test_ft_1_a_draft_termination_can_be_deleted(web_graduate, world) -> None:
-    """FT-1: a termination saved but never submitted (its letter failed to upload) can be deleted;
-    the agreement stays."""
+    """FT-1: a termination saved but never submitted (its letter failed to upload) can be withdrawn:
+    it is kept as 已撤销 with its history, and the agreement stays."""
     graduate, web = web_graduate()
     record = _signed_paper(graduate, world)
     row = offline.start_termination(graduate, record, "01", None)
@@ -312,7 +312,7 @@ def test_ft_1_a_draft_termination_can_be_deleted(web_graduate, world) -> None:
     resp = web.post(f"/graduate/offline-terminations/{tid}/cancel")
     assert location(resp).endswith(f"/graduate/offline/{record_id}")
     db.session.expire_all()
-    assert db.session.get(OfflineTermination, tid) is None and _record(record_id).status == "signed"
+    assert db.session.get(OfflineTermination, tid).status == "cancelled" and _record(record_id).status == "signed"
 
 
 def test_fs_1_another_graduates_records_are_404(web_graduate, world) -> None:

@@ -501,7 +501,7 @@ def offline_termination_action(termination_id: int, action: str):  # type: ignor
     except ApiError as err:
         return refused(err, _termination_url(row))
     if action == "cancel":
-        flash("已删除未提交的解约申请，协议仍有效", "success")
+        flash("已撤销未提交的解约申请，协议仍有效", "success")
         return redirect(url_for("auth.offline_page", record_id=agreement_id))
     flash("已撤回解约申请，可修改后重新提交", "success")
     return redirect(_termination_url(row))

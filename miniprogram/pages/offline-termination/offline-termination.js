@@ -5,7 +5,7 @@ var signing = require('../../utils/signing.js');
 
 /**
  * 线下解约（图27、28）：解约原因（必选）、解约说明（选填，不超过200字）、单位盖章的解约函（必传）、提交；
- * 审核前撤回，未提交时删除，被退回后修改重新提交。
+ * 审核前撤回，未提交时撤销，被退回后修改重新提交。
  * 新建：?agreement=<线下签约编号>；查看/修改：?id=<解约申请编号>。
  */
 Page({
@@ -234,12 +234,12 @@ Page({
   onDelete: function () {
     var self = this;
     wx.showModal({
-      title: '删除解约申请',
-      content: '删除后该解约申请不再保留，签约仍有效。确定删除吗？',
+      title: '撤销解约申请',
+      content: '撤销后该解约申请不再办理（记录保留），签约仍有效。确定撤销吗？',
       success: function (r) {
         if (!r.confirm) return;
         api.del('/offline-terminations/' + self.data.id).then(function () {
-          wx.showToast({ title: '已删除', icon: 'success' });
+          wx.showToast({ title: '已撤销', icon: 'success' });
           wx.navigateBack({ delta: 1 });
         }).catch(function (err) { api.showError(err); });
       }
