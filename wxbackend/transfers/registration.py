@@ -142,6 +142,11 @@ def _clean(graduate: Graduate, module: str, values: Any, require: bool) -> dict[
     return clean
 
 
+def check_complete(graduate: Graduate, module: Any, values: Any) -> None:
+    """Refuse an incomplete or invalid form before anything is saved (create with submit)."""
+    _clean(graduate, _module(module), values, require=True)
+
+
 # --- the graduate's actions ----------------------------------------------------------------------
 
 
@@ -235,7 +240,8 @@ def enter_directly(user: User, graduate: Graduate, module: Any, values: Any) -> 
         raise Forbidden("户口未转入学校或学校未开通户口信息登记，不能录入户口信息", code="module_locked")
     pending = open_registration(graduate.id, module)
     if pending is not None and pending.status == "pending":
-        raise Conflict("registration_pending", f"该毕业生有审核中的{forms.kind_label(module, pending.purpose)}，请先审核")
+        raise Conflict("registration_pending",
+                       f"该毕业生有审核中的{forms.kind_label(module, pending.purpose)}，请先审核")
     clean = _clean(graduate, module, values, require=True)
     before = services.current(graduate.id, module)
     (info,) = services.sync_from_source(graduate.id, source_kind=SCHOOL_ENTRY, source_id=user.id,
@@ -287,7 +293,8 @@ def _before_submit(record: TransferRegistration, graduate: Graduate, phase: life
         raise Conflict("registration_refused", f"你的{label}信息已来自“{source_label(current.source_kind)}”，无需登记；"
                        f"如需变更请撤回本登记后提交{forms.kind_label(record.module, 'change')}申请")
     if record.purpose == "change" and current is None:
-        raise Conflict("registration_refused", f"你已没有当前{label}信息，请改为{forms.kind_label(record.module, 'registration')}")
+        raise Conflict("registration_refused",
+                       f"你已没有当前{label}信息，请改为{forms.kind_label(record.module, 'registration')}")
 
 
 def _after_change(record: TransferRegistration, old: str, new: str, outcome: engine.Outcome | None) -> None:
