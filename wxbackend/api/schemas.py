@@ -518,6 +518,10 @@ class TransferRecordOut(TransferRecordSummarySchema):
     history = List(Nested(TransferHistorySchema), required=True)
 
 
+class TransferOpenSchema(TransferRecordOut):
+    """The open registration inside the module's state (its own name in the OpenAPI document)."""
+
+
 class TransferCurrentSchema(Schema):
     source_kind = String(required=True)
     source_label = String(required=True, metadata={"description": "当前信息的来源，如 网上签约、学校直接录入"})
@@ -532,7 +536,7 @@ class TransferModuleOut(Schema):
     available = Boolean(required=True)
     reason = String(allow_none=True, metadata={"description": "模块不可用的原因（如户口未转入学校，HK-1）"})
     current = Nested(TransferCurrentSchema, allow_none=True)
-    open = Nested(TransferRecordOut, allow_none=True, metadata={"description": "未完成的登记或修改申请"})
+    open = Nested(TransferOpenSchema, allow_none=True, metadata={"description": "未完成的登记或修改申请"})
     records = List(Nested(TransferRecordSummarySchema), required=True, metadata={"description": "登记记录，最近的在前"})
     fields = List(Nested(TransferFieldSchema), required=True)
     type_field = String(required=True)
