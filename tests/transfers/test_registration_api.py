@@ -260,3 +260,26 @@ def test_ar_1_concurrent_submissions_leave_one_open_registration(app: Any, grad:
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(TransferRegistration)
                              .where(TransferRegistration.graduate_id == gid)) == 1
+
+
+def test_ar_4_school_enters_directly_in_the_console(client: Any, grad: Callable[..., Any], reg_world: dict[str, Any],
+                                                    staff_login: Any, csrf_off: Any) -> None:
+    """AR-4: the graduate page shows the current info with its source; a school account enters it directly
+    (field errors next to the fields), a department reviewer may not."""
+    graduate = grad()
+    staff_login(reg_world["dept_user"])
+    page = client.get(f"/console/graduates/{graduate.id}").get_data(as_text=True)
+    assert 'id="no-transfer-archive"' in page and 'id="enter-archive"' not in page
+    assert client.get(f"/console/graduates/{graduate.id}/transfers/archive").status_code == 403
+    staff_login(reg_world["school_user"])
+    assert 'id="enter-archive"' in client.get(f"/console/graduates/{graduate.id}").get_data(as_text=True)
+    res = client.post(f"/console/graduates/{graduate.id}/transfers/archive",
+                      data={**ARCHIVE, "archive_postcode": "12"})
+    assert res.status_code == 400 and "邮编应为6位数字" in res.get_data(as_text=True)
+    res = client.post(f"/console/graduates/{graduate.id}/transfers/archive", data=ARCHIVE)
+    assert res.status_code == 302
+    page = client.get(f"/console/graduates/{graduate.id}").get_data(as_text=True)
+    assert "当前信息来自“学校直接录入”" in page and "北京某某科技有限公司" in page
+    current = services.current(graduate.id, "archive")
+    assert current is not None and current.source_kind == "school_entry"
+    assert client.get(f"/console/graduates/{graduate.id}/transfers/passport").status_code == 404
