@@ -269,7 +269,7 @@ def test_ar_5_no_edit_once_a_reviewer_acted(grad: Callable[..., Any], reg_world:
     db.session.commit()
     with pytest.raises(ApiError) as exc:
         registration.update(graduate, change, {**ARCHIVE, "archive_unit_name": "又一个单位"})
-    assert exc.value.code == "already_reviewed"
+    assert exc.value.code == "already_reviewed" and "等待审核结果" in exc.value.message
 
 
 def test_ar_5_reject_keeps_the_old_info(grad: Callable[..., Any], reg_world: dict[str, Any],
@@ -329,3 +329,21 @@ def test_hk_2_hukou_behaves_as_archive(grad: Callable[..., Any], reg_world: dict
     assert info.module == "hukou" and info.source_kind == "school_entry"
     with pytest.raises(Forbidden):
         registration.enter_directly(reg_world["school_user"], grad(hukou_at_school=False), "hukou", HUKOU)
+
+
+def test_ar_4_a_stuck_draft_is_cancelled_then_a_change_requested(grad: Callable[..., Any],
+                                                                 reg_world: dict[str, Any]) -> None:
+    """AR-4: a draft registration started before the school entered the info cannot be submitted; the graduate
+    cancels it (kept as 已撤销 with its history) and requests a change instead."""
+    graduate = grad()
+    draft = registration.create(graduate, "archive", "registration", ARCHIVE)
+    registration.enter_directly(reg_world["school_user"], graduate, "archive", ARCHIVE)
+    db.session.commit()
+    assert "未完成" in (registration.registration_refusal(graduate, "archive", "change") or "")
+    registration.cancel(graduate, draft)
+    db.session.commit()
+    assert draft.status == "cancelled" and draft.status_label == "已撤销"
+    change = _submitted(graduate, purpose="change", values={**ARCHIVE, "archive_contact": "孙"})
+    assert change.status == "pending"
+    with pytest.raises(Conflict):
+        registration.cancel(graduate, change)

@@ -283,3 +283,16 @@ def test_ar_4_school_enters_directly_in_the_console(client: Any, grad: Callable[
     current = services.current(graduate.id, "archive")
     assert current is not None and current.source_kind == "school_entry"
     assert client.get(f"/console/graduates/{graduate.id}/transfers/passport").status_code == 404
+
+
+def test_ar_4_cancel_a_draft_through_the_api(api: Callable[..., Any]) -> None:
+    """AR-4: DELETE cancels a draft (已撤销, kept in the list with its history); a submitted one is refused."""
+    _graduate, a = api()
+    rid = a.post("/transfers/archive/registrations", {"fields": ARCHIVE}).get_json()["id"]
+    res = a.delete(f"/transfers/archive/registrations/{rid}")
+    assert res.status_code == 200 and res.get_json()["status_label"] == "已撤销"
+    assert [h["action"] for h in res.get_json()["history"]] == ["cancel"]
+    state = a.get("/transfers/archive").get_json()
+    assert state["open"] is None and state["can_register"] and state["records"][0]["status"] == "cancelled"
+    rid = a.post("/transfers/archive/registrations", {"fields": ARCHIVE, "submit": True}).get_json()["id"]
+    assert a.delete(f"/transfers/archive/registrations/{rid}").status_code == 409

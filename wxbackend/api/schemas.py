@@ -500,7 +500,7 @@ class TransferRecordSummarySchema(Schema):
     module = String(required=True, metadata={"description": "archive / hukou"})
     purpose = String(required=True, metadata={"description": "registration / change"})
     title = String(required=True, metadata={"description": "档案信息登记 / 档案信息修改 / 户口信息登记 / 户口信息修改"})
-    status = String(required=True, metadata={"description": "draft/pending/returned/approved/rejected"})
+    status = String(required=True, metadata={"description": "draft/pending/returned/approved/rejected/cancelled"})
     status_label = String(required=True)
     stage = String(allow_none=True)
     reason = String(allow_none=True, metadata={"description": "退回或不通过的原因"})
@@ -515,6 +515,7 @@ class TransferRecordOut(TransferRecordSummarySchema):
     images = List(Nested(FileSchema), required=True)
     image_requirement = Nested(ProofSpecSchema, required=True)
     editable = Boolean(required=True, metadata={"description": "可修改：未提交、退回修改，或审核人员处理前的审核中"})
+    cancellable = Boolean(required=True, metadata={"description": "可撤销（未提交时）"})
     history = List(Nested(TransferHistorySchema), required=True)
 
 

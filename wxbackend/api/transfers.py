@@ -5,7 +5,7 @@
 registration or a change may start) → POST …/registrations (purpose registration | change; ``submit:
 true`` to 提交 at once) → PUT …/registrations/<id> (also while pending, before any reviewer acted: it is
 withdrawn and resubmitted, AR-5) → POST …/submit; POST …/withdraw before review; images: POST/DELETE
-…/images (optional, at most 3).
+…/images (optional, at most 3); DELETE …/registrations/<id> cancels a draft (kept as 已撤销).
 """
 
 from __future__ import annotations
@@ -132,6 +132,17 @@ def transfer_submit(module: str, record_id: int) -> dict[str, Any]:
 def transfer_withdraw(module: str, record_id: int) -> dict[str, Any]:
     graduate, record = _own(module, record_id)
     registration.withdraw(graduate, record)
+    db.session.commit()
+    return _out(record)
+
+
+@bp.delete("/transfers/<module>/registrations/<int:record_id>")
+@bp.output(TransferRecordOut)
+@bp.doc(summary="撤销未提交的登记或修改申请（记录保留为已撤销）", tags=TAG, security="BearerAuth", responses=ERRORS)
+@token_required
+def transfer_cancel(module: str, record_id: int) -> dict[str, Any]:
+    graduate, record = _own(module, record_id)
+    registration.cancel(graduate, record)
     db.session.commit()
     return _out(record)
 

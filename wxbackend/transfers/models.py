@@ -90,7 +90,7 @@ class ReceivingOffice(Base):
 
 #: registration: the first archive/hukou info (AR-1, HK-2); change: a change of the current info (AR-5).
 PURPOSES = ("registration", "change")
-REGISTRATION_STATUSES = ("draft", "pending", "returned", "approved", "rejected")
+REGISTRATION_STATUSES = ("draft", "pending", "returned", "approved", "rejected", "cancelled")
 #: A graduate has at most one registration of these statuses per module.
 OPEN_REGISTRATION = ("draft", "pending", "returned")
 REGISTRATION_STATUS_LABELS = {
@@ -99,6 +99,7 @@ REGISTRATION_STATUS_LABELS = {
     "returned": "退回修改",
     "approved": "审核通过",
     "rejected": "审核不通过",
+    "cancelled": "已撤销",
 }
 
 
@@ -138,7 +139,8 @@ class TransferRegistration(Base):
     __table_args__ = (
         CheckConstraint("module IN ('archive','hukou')", name="module_known"),
         CheckConstraint("purpose IN ('registration','change')", name="purpose_known"),
-        CheckConstraint("status IN ('draft','pending','returned','approved','rejected')", name="status_known"),
+        CheckConstraint("status IN ('draft','pending','returned','approved','rejected','cancelled')",
+                        name="status_known"),
         Index("uq_transfer_registration_open", "graduate_id", "module", unique=True,
               sqlite_where=text("status IN ('draft','pending','returned')"),
               postgresql_where=text("status IN ('draft','pending','returned')")),

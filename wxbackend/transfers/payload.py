@@ -57,6 +57,7 @@ def record_payload(record: TransferRegistration, file_url: FileUrl) -> dict[str,
         "images": [_file(f, file_url) for f in lifecycle.attachments(kind, record)],
         "image_requirement": {"label": policy.label, "min": policy.min, "max": policy.max, "hint": policy.hint},
         "editable": record.status in ("draft", "returned", "pending"),
+        "cancellable": record.status == "draft",
         "history": [{
             "at": e.at, "action": e.action, "action_label": e.action_label, "by": e.role_label, "reason": e.reason,
             "stage": e.stage, "changes": [{"field": k, "before": v[0], "after": v[1]} for k, v in e.changes.items()],

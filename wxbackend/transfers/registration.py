@@ -16,6 +16,8 @@ Rules decided here:
 * editing while pending (修改申请, AR-5) is a withdrawal and a resubmission in one transaction, so it
   is allowed exactly when withdrawing is: before any reviewer acted (RV-3); after that the graduate
   waits for the result (a return reopens the form);
+* a draft may be cancelled (kept as 已撤销 with its history), e.g. one that can no longer be submitted
+  because the info arrived meanwhile;
 * approval makes the fields the graduate's current info (``sync_from_source`` with the kind as
   ``source_kind``); a rejection leaves the old info as it was, and the graduate may register again.
 
@@ -36,7 +38,7 @@ from wxbackend.core import audit, timeutil
 from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError, Conflict, Forbidden, NotFound
 from wxbackend.core.fields import form_field
-from wxbackend.review import engine, lifecycle
+from wxbackend.review import engine, history, lifecycle
 from wxbackend.transfers import directory, forms, services
 from wxbackend.transfers.models import MODULES, OPEN_REGISTRATION, PURPOSES, TransferInfo, TransferRegistration
 
@@ -55,6 +57,7 @@ EDITABLE = ("draft", "returned")
 audit.register_labels({
     "transfer_registration.create": "新建档案/户口信息登记",
     "transfer_registration.update": "修改档案/户口信息登记",
+    "transfer_registration.cancel": "撤销档案/户口信息登记",
     "transfer_info.enter": "学校直接录入档案/户口信息",
 })
 
@@ -187,7 +190,13 @@ def update(graduate: Graduate, record: TransferRegistration, values: Any) -> Tra
     require_module(graduate, graduate.school, record.module)
     clean = _clean(graduate, record.module, values, require=False)
     if record.status == "pending":
-        lifecycle.withdraw(actor_for(graduate), kind_of(record), record)
+        try:
+            lifecycle.withdraw(actor_for(graduate), kind_of(record), record)
+        except ApiError as err:
+            if err.code != "already_reviewed":
+                raise
+            raise ApiError("already_reviewed", "审核人员已处理，审核中不能再修改；请等待审核结果（退回修改后可改）",
+                           status=409) from None
     if record.status not in EDITABLE:
         raise Conflict("not_editable", f"当前状态（{record.status_label}）不能修改")
     before = dict(record.fields)
@@ -209,6 +218,22 @@ def submit(graduate: Graduate, record: TransferRegistration) -> TransferRegistra
 def withdraw(graduate: Graduate, record: TransferRegistration) -> TransferRegistration:
     """撤回 before any reviewer acted (AR-3, RV-3): back to a draft."""
     lifecycle.withdraw(actor_for(graduate), kind_of(record), record)
+    return record
+
+
+def cancel(graduate: Graduate, record: TransferRegistration) -> TransferRegistration:
+    """撤销 a draft (never submitted, or withdrawn back to one): kept as 已撤销 with its history.
+
+    The way out of a draft that can no longer be submitted, e.g. a registration started before the
+    school entered the info (AR-4): after it the graduate may request a change.
+    """
+    if record.status != "draft":
+        raise Conflict("not_editable", "只有未提交的登记可以撤销；审核中请先撤回")
+    actor = actor_for(graduate)
+    lifecycle.write(record, status="cancelled")
+    audit.record(actor, "transfer_registration.cancel", record)
+    history.record(actor, record.kind, record.id, "cancel", graduate_id=record.graduate_id,
+                   school_id=record.school_id)
     return record
 
 

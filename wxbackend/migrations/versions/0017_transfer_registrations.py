@@ -7,7 +7,8 @@ Create Date: 2026-12-03 03:33:25+08:00
 transfer_registration: one row per registration or change request (module archive|hukou, purpose
 registration|change), its fields as JSON, the reviewed-record status, the current-info row a change
 replaces and the one its approval wrote. At most one open (draft/pending/returned) row per
-(graduate, module): uq_transfer_registration_open, a partial unique index.
+(graduate, module): uq_transfer_registration_open, a partial unique index. A draft the graduate
+abandons is kept as cancelled (已撤销) with its history.
 """
 
 from alembic import op
@@ -41,7 +42,7 @@ def upgrade() -> None:
     sa.Column('version', sa.Integer(), nullable=False),
     sa.CheckConstraint("module IN ('archive','hukou')", name=op.f('ck_transfer_registration_module_known')),
     sa.CheckConstraint("purpose IN ('registration','change')", name=op.f('ck_transfer_registration_purpose_known')),
-    sa.CheckConstraint("status IN ('draft','pending','returned','approved','rejected')", name=op.f('ck_transfer_registration_status_known')),
+    sa.CheckConstraint("status IN ('draft','pending','returned','approved','rejected','cancelled')", name=op.f('ck_transfer_registration_status_known')),
     sa.ForeignKeyConstraint(['department_id'], ['department.id'], name=op.f('fk_transfer_registration_department_id_department')),
     sa.ForeignKeyConstraint(['graduate_id'], ['graduate.id'], name=op.f('fk_transfer_registration_graduate_id_graduate')),
     sa.ForeignKeyConstraint(['info_id'], ['transfer_info.id'], name=op.f('fk_transfer_registration_info_id_transfer_info')),
