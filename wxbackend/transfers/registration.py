@@ -54,13 +54,6 @@ SOURCE_LABELS: dict[str, str] = {
 }
 EDITABLE = ("draft", "returned")
 
-audit.register_labels({
-    "transfer_registration.create": "新建档案/户口信息登记",
-    "transfer_registration.update": "修改档案/户口信息登记",
-    "transfer_registration.cancel": "撤销档案/户口信息登记",
-    "transfer_info.enter": "学校直接录入档案/户口信息",
-})
-
 
 def source_label(source_kind: str) -> str:
     return SOURCE_LABELS.get(source_kind, source_kind)
