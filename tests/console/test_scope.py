@@ -18,6 +18,7 @@ ID_ROUTES = {
     "console.graduate_reveal_id": "graduate",
     "console.graduate_edit": "graduate",
     "console.graduate_delete": "graduate",
+    "console.transfer_entry": "graduate",
     "console.notice_edit": "notice",
     "console.notice_publish": "notice",
     "console.import_detail": "import",

@@ -18,4 +18,13 @@ def _security_scheme(state) -> None:  # type: ignore[no-untyped-def]
     state.app.config["SECURITY_SCHEMES"] = schemes
 
 
-from wxbackend.api import agreements, auth, destinations, me, offline, public, receiving_offices  # noqa: E402,F401
+from wxbackend.api import (  # noqa: E402,F401
+    agreements,
+    auth,
+    destinations,
+    me,
+    offline,
+    public,
+    receiving_offices,
+    transfers,
+)

@@ -461,3 +461,93 @@ class OfflineTerminationIn(Schema):
 class OfflineTerminationOut(RecordSummarySchema):
     files = List(Nested(FileSchema), required=True, metadata={"description": "单位盖章的解约函等材料"})
     history = List(Nested(HistoryEntrySchema), required=True)
+
+
+# --- archive and hukou (AR-1…AR-5, HK-1, HK-2) ------------------------------------------------------
+
+
+class TransferFieldSchema(FieldSchema):
+    required = Boolean(required=True)
+
+
+class TransferRegistrationIn(Schema):
+    purpose = String(load_default="registration", metadata={
+        "description": "registration（档案/户口信息登记）/ change（档案/户口信息修改，需已有当前信息）；"
+                       "创建时使用"})
+    fields = Dict(keys=String(), load_default=dict,
+                  metadata={"description": "字段键 → 值（见 GET /transfers/<module>）"})
+    submit = Boolean(load_default=False, metadata={"description": "保存后立即提交审核"})
+
+
+class TransferChangeSchema(Schema):
+    field = String(required=True)
+    before = String(allow_none=True)
+    after = String(allow_none=True)
+
+
+class TransferHistorySchema(Schema):
+    at = DateTime(required=True)
+    action = String(required=True)
+    action_label = String(required=True)
+    by = String(required=True)
+    reason = String(allow_none=True)
+    stage = String(allow_none=True)
+    changes = List(Nested(TransferChangeSchema), required=True)
+
+
+class TransferRecordSummarySchema(Schema):
+    id = Integer(required=True)
+    module = String(required=True, metadata={"description": "archive / hukou"})
+    purpose = String(required=True, metadata={"description": "registration / change"})
+    title = String(required=True, metadata={"description": "档案信息登记 / 档案信息修改 / 户口信息登记 / 户口信息修改"})
+    status = String(required=True, metadata={"description": "draft/pending/returned/approved/rejected/cancelled"})
+    status_label = String(required=True)
+    stage = String(allow_none=True)
+    reason = String(allow_none=True, metadata={"description": "退回或不通过的原因"})
+    created_at = DateTime(required=True)
+    submitted_at = DateTime(allow_none=True)
+    approved_at = DateTime(allow_none=True)
+
+
+class TransferRecordOut(TransferRecordSummarySchema):
+    fields = Dict(keys=String(), required=True, metadata={"description": "字段原值（代码）"})
+    rows = List(Nested(RowSchema), required=True)
+    images = List(Nested(FileSchema), required=True)
+    image_requirement = Nested(ProofSpecSchema, required=True)
+    editable = Boolean(required=True, metadata={"description": "可修改：未提交、退回修改，或审核人员处理前的审核中"})
+    cancellable = Boolean(required=True, metadata={"description": "可撤销（未提交时）"})
+    history = List(Nested(TransferHistorySchema), required=True)
+
+
+class TransferOpenSchema(TransferRecordOut):
+    """The open registration inside the module's state (its own name in the OpenAPI document)."""
+
+
+class TransferCurrentSchema(Schema):
+    source_kind = String(required=True)
+    source_label = String(required=True, metadata={"description": "当前信息的来源，如 网上签约、学校直接录入"})
+    synced_at = String(required=True)
+    fields = Dict(keys=String(), required=True)
+    rows = List(Nested(RowSchema), required=True)
+
+
+class TransferModuleOut(Schema):
+    module = String(required=True)
+    label = String(required=True)
+    available = Boolean(required=True)
+    reason = String(allow_none=True, metadata={"description": "模块不可用的原因（如户口未转入学校，HK-1）"})
+    current = Nested(TransferCurrentSchema, allow_none=True)
+    open = Nested(TransferOpenSchema, allow_none=True, metadata={"description": "未完成的登记或修改申请"})
+    records = List(Nested(TransferRecordSummarySchema), required=True, metadata={"description": "登记记录，最近的在前"})
+    fields = List(Nested(TransferFieldSchema), required=True)
+    type_field = String(required=True)
+    region_field = String(required=True)
+    origin_region = String(required=True)
+    prefill = Dict(keys=String(), values=Dict(), required=True,
+                   metadata={"description": "转递/迁移类型代码 → 预填的值"
+                                            "（转回生源地：生源所在地及其档案接收单位，AR-2）"})
+    can_register = Boolean(required=True)
+    register_refusal = String(allow_none=True)
+    can_change = Boolean(required=True)
+    change_refusal = String(allow_none=True)
+    image_max = Integer(required=True)

@@ -301,8 +301,15 @@ def _render_detail(graduate: Graduate, full_id: bool = False):  # type: ignore[n
         current=overview["current"],
         destinations=overview["records"],
         can_manage=can_manage_basic_info(user, graduate),
+        transfers=_transfers_overview(graduate),
         fmt=timeutil.fmt,
     )
+
+
+def _transfers_overview(graduate: Graduate) -> list[dict[str, Any]]:
+    from wxbackend.console.transfers import overview  # transfers.py imports this module
+
+    return overview(graduate)
 
 
 @bp.route("/graduates/<int:graduate_id>")

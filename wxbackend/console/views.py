@@ -133,4 +133,5 @@ from wxbackend.console import (  # noqa: E402,F401
     receiving_offices,
     review,
     signing,
+    transfers,
 )

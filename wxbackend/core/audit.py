@@ -143,6 +143,15 @@ ACTION_LABELS: dict[str, str] = {
     "signing.termination_accept": "同意解约",
     "signing.termination_decline": "拒绝解约",
     "signing.termination_cancel": "撤销解约申请",
+    # archive and hukou (transfers)
+    "transfer_registration.create": "新建档案/户口信息登记",
+    "transfer_registration.update": "修改档案/户口信息登记",
+    "transfer_registration.cancel": "撤销档案/户口信息登记",
+    "transfer_info.enter": "学校直接录入档案/户口信息",
+    "receiving_office.create": "新增档案接收单位",
+    "receiving_office.update": "修改档案接收单位",
+    "receiving_office.delete": "删除档案接收单位",
+    "receiving_office.import": "导入档案接收单位",
     # reviews (``review.<action>`` from the review engine)
     "review.submit": "提交审核",
     "review.resubmit": "重新提交审核",

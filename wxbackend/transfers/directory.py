@@ -71,12 +71,6 @@ REQUIRED = ("name", "region", "address")
 #: The header the template writes (the region column says what it takes).
 HEADER = ["单位名称", "所在地区（6位代码或名称）", "详细地址", "邮编", "联系人", "联系电话"]
 
-audit.register_labels({
-    "receiving_office.create": "新增档案接收单位",
-    "receiving_office.update": "修改档案接收单位",
-    "receiving_office.delete": "删除档案接收单位",
-    "receiving_office.import": "导入档案接收单位",
-})
 
 _DROP = re.compile(r"[\s\u3000·•.,，。、()（）\[\]【】\-—_]+")
 

@@ -86,3 +86,72 @@ class ReceivingOffice(Base):
         Index("ix_receiving_office_name_key", "name_key", postgresql_ops={"name_key": "text_pattern_ops"}),
         Index("ix_receiving_office_region", "region_code"),
     )
+
+
+#: registration: the first archive/hukou info (AR-1, HK-2); change: a change of the current info (AR-5).
+PURPOSES = ("registration", "change")
+REGISTRATION_STATUSES = ("draft", "pending", "returned", "approved", "rejected", "cancelled")
+#: A graduate has at most one registration of these statuses per module.
+OPEN_REGISTRATION = ("draft", "pending", "returned")
+REGISTRATION_STATUS_LABELS = {
+    "draft": "未提交",
+    "pending": "审核中",
+    "returned": "退回修改",
+    "approved": "审核通过",
+    "rejected": "审核不通过",
+    "cancelled": "已撤销",
+}
+
+
+class TransferRegistration(Base):
+    """The graduate's archive or hukou registration, or a change request of the current info (AR-1…AR-5).
+
+    One model for both modules and both purposes; its reviewed-record kind is ``{module}_{purpose}``
+    (``transfers.registration.KINDS``). Approval makes ``fields`` the graduate's current
+    :class:`TransferInfo` (``info_id``); a change names the row it replaces (``replaces_info_id``).
+
+    Database guard: ``uq_transfer_registration_open`` — at most one open (draft, pending, returned)
+    registration per (graduate, module), whichever the purpose.
+    """
+
+    __tablename__ = "transfer_registration"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    graduate_id: Mapped[int] = mapped_column(ForeignKey("graduate.id"), index=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"))
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    #: archive | hukou
+    module: Mapped[str] = mapped_column(String(8))
+    #: registration | change
+    purpose: Mapped[str] = mapped_column(String(12))
+    #: {field key: value} as cleaned by ``transfers.forms.clean``.
+    fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(12))
+    replaces_info_id: Mapped[int | None] = mapped_column(ForeignKey("transfer_info.id"))
+    #: The current-info row its approval wrote.
+    info_id: Mapped[int | None] = mapped_column(ForeignKey("transfer_info.id"))
+    created_at: Mapped[datetime] = mapped_column(default=timeutil.now)
+    updated_at: Mapped[datetime] = mapped_column(default=timeutil.now)
+    submitted_at: Mapped[datetime | None]
+    approved_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __table_args__ = (
+        CheckConstraint("module IN ('archive','hukou')", name="module_known"),
+        CheckConstraint("purpose IN ('registration','change')", name="purpose_known"),
+        CheckConstraint("status IN ('draft','pending','returned','approved','rejected','cancelled')",
+                        name="status_known"),
+        Index("uq_transfer_registration_open", "graduate_id", "module", unique=True,
+              sqlite_where=text("status IN ('draft','pending','returned')"),
+              postgresql_where=text("status IN ('draft','pending','returned')")),
+        Index("ix_transfer_registration_school_status", "school_id", "status"),
+    )
+
+    @property
+    def kind(self) -> str:
+        """The reviewed-record kind, also the review item kind and the attachment kind."""
+        return f"{self.module}_{self.purpose}"
+
+    @property
+    def status_label(self) -> str:
+        return REGISTRATION_STATUS_LABELS[self.status]
