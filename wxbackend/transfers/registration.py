@@ -340,3 +340,39 @@ KINDS: dict[tuple[str, str], lifecycle.RecordKind] = {
     for m in MODULES for p in PURPOSES
 }
 REVIEW_KINDS = tuple(k.name for k in KINDS.values())
+
+
+# --- L-7 (AR-6, HK-3): the school deleted the graduate's basic info -----------------------------------------
+
+MSG_DELETED = "毕业生基本信息已被学校删除，档案/户口信息需在重新上传后重新登记"
+
+
+def on_basic_info_changed(sender: Any, *, graduate_ids: list[int], action: str, **_: Any) -> None:
+    """``core.signals.basic_info_changed`` receiver: a deletion ends the graduates' archive and hukou state."""
+    if action == "delete":
+        end_for_deleted(graduate_ids)
+
+
+def end_for_deleted(graduate_ids: list[int]) -> int:
+    """L-7: pending archive/hukou applications become 审核不通过 by the system, drafts and returned ones are
+    cancelled, and the current archive/hukou info becomes invalid; how many applications were ended.
+
+    Runs inside the deleting transaction, so the deletion and its consequences commit together.
+    """
+    from wxbackend.review.models import ReviewItem
+
+    if not graduate_ids:
+        return 0
+    ended = 0
+    for item in db.session.scalars(select(ReviewItem).where(
+            ReviewItem.graduate_id.in_(graduate_ids), ReviewItem.kind.in_(REVIEW_KINDS),
+            ReviewItem.status == "pending").order_by(ReviewItem.id)):
+        if lifecycle.close(item, MSG_DELETED) is not None:
+            ended += 1
+    for record in db.session.scalars(select(TransferRegistration).where(
+            TransferRegistration.graduate_id.in_(graduate_ids),
+            TransferRegistration.status.in_(("draft", "returned")))):
+        lifecycle.write(record, status="cancelled")
+        ended += 1
+    services.void_for_graduates(graduate_ids)
+    return ended

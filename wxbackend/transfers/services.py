@@ -56,3 +56,15 @@ def current(graduate_id: int, module: str) -> TransferInfo | None:
         raise ValueError(f"unknown transfer module {module!r}")
     return db.session.scalar(select(TransferInfo).where(
         TransferInfo.graduate_id == graduate_id, TransferInfo.module == module, TransferInfo.status == "current"))
+
+
+def void_for_graduates(graduate_ids: list[int]) -> int:
+    """Every current archive and hukou row of *graduate_ids* becomes void (L-7); how many."""
+    voided = db.session.execute(update(TransferInfo).where(
+        TransferInfo.graduate_id.in_(graduate_ids), TransferInfo.status == "current").values(status="void")
+        .returning(TransferInfo.graduate_id, TransferInfo.module, TransferInfo.source_kind,
+                   TransferInfo.source_id).execution_options(synchronize_session=False)).all()
+    for graduate_id, module, source_kind, source_id in voided:
+        signals.transfer_info_changed.send("transfers", graduate_id=graduate_id, module=module,
+                                           source_kind=source_kind, source_id=source_id, status="void")
+    return len(voided)
