@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 import requests
+from flask import current_app
 
 from tests.browser.conftest import sign_in
 from tests.documents.test_pagecodes import rasterise, sealed
@@ -55,12 +56,17 @@ def _fresh(record_id: int) -> OfflineAgreement:
 
 
 def _passed(world: dict[str, Any], graduate: Any, applied: Any) -> OfflineAgreement:  # noqa: F811
-    """协议审核 passed by both levels, then wait for the PDF job (the embedded jobs run it)."""
+    """协议审核 passed by both levels, then run the PDF job.
+
+    Whatever the test's jobs mode is (in-process threads here, RQ in the phone-layout walk), draining the
+    runner renders it: an RQ queue has no worker beside the live server.
+    """
     record = applied(graduate, addendum=ADDENDUM)
     review_phase(world, offline.KIND, record.id)
     deadline = time.monotonic() + 60
     while _fresh(record.id).pdf_file_id is None:
         assert time.monotonic() < deadline, "the printable agreement was not rendered within 60 s"
+        current_app.extensions["wx_jobs"].drain()
         time.sleep(0.3)
     return _fresh(record.id)
 
