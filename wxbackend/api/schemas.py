@@ -531,6 +531,11 @@ class TransferCurrentSchema(Schema):
     rows = List(Nested(RowSchema), required=True)
 
 
+class TransferPolicySchema(Schema):
+    recommended = List(String(), required=True, metadata={"description": "按毕业去向一般适用的类型代码"})
+    message = String(required=True)
+
+
 class TransferModuleOut(Schema):
     module = String(required=True)
     label = String(required=True)
@@ -551,3 +556,6 @@ class TransferModuleOut(Schema):
     can_change = Boolean(required=True)
     change_refusal = String(allow_none=True)
     image_max = Integer(required=True)
+    policy = Nested(TransferPolicySchema, allow_none=True,
+                    metadata={"description": "转递/迁移类型提示（AR-8）：所选类型不在 recommended 中时显示 message，"
+                                             "不阻止提交"})

@@ -25,6 +25,7 @@ from wxbackend.destinations.editor import editor_fields
 from wxbackend.destinations.models import DestinationClaim, OtherDestination
 from wxbackend.review import engine as review
 from wxbackend.review import history, lifecycle
+from wxbackend.transfers import policy as transfer_policy
 
 KIND = "other_destination"
 #: Where the graduate may still change the record.
@@ -345,3 +346,31 @@ RECORD = lifecycle.RecordKind(
     after_change=_after_change,
     stamps={"pending": "submitted_at", "approved": "approved_at"},
 )
+
+
+# --- AR-8: what the archive and hukou forms' hint needs of the current destination -------------------
+
+#: Sub-kinds whose archive and hukou rule is not the one of their group (AR-8).
+_POLICY_SUBKINDS = {
+    "overseas_study": transfer_policy.Situation(transfer_policy.ABROAD),
+    "overseas_work": transfer_policy.Situation(transfer_policy.ABROAD),
+    "conscript": transfer_policy.Situation(transfer_policy.EMPLOYED, "40"),
+    "military_officer": transfer_policy.Situation(transfer_policy.EMPLOYED, "40"),
+    "directed": transfer_policy.Situation(transfer_policy.EMPLOYED, directed=True),
+}
+_POLICY_GROUPS = {"other_employment": transfer_policy.EMPLOYED, "further_study": transfer_policy.FURTHER_STUDY}
+
+
+def policy_situation(graduate: Graduate) -> transfer_policy.Situation | None:
+    """The situation of a graduate whose current destination is an other-destination record (None otherwise)."""
+    claim = current_claim(graduate.id)
+    if claim is None or claim.kind != KIND:
+        return None
+    record = db.session.get(OtherDestination, claim.subject_id)
+    if record is None:
+        return None
+    special = _POLICY_SUBKINDS.get(record.subkind)
+    if special is not None:
+        return special
+    return transfer_policy.Situation(_POLICY_GROUPS.get(record.group, transfer_policy.UNEMPLOYED),
+                                     record.fields.get("unit_nature"))

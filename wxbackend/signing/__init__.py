@@ -10,12 +10,14 @@ def init_app(app: Flask) -> None:
     from wxbackend.destinations import home as destination_home
     from wxbackend.review import engine, history, lifecycle, subjects
     from wxbackend.signing import home, offline, presenter, services
+    from wxbackend.transfers import policy as transfer_policy
 
     engine.on_outcome(services.KIND)(services._agreement_reviewed)
     engine.on_outcome(services.TERMINATION_KIND)(services._termination_reviewed)
     subjects.register(services.KIND, presenter.present_agreement, presenter.unit_labels)
     subjects.register(services.TERMINATION_KIND, presenter.present_termination, presenter.termination_labels)
     destination_home.add_source(home.signing_records)
+    transfer_policy.register_reader(home.policy_situation)  # AR-8: the archive/hukou hint
     # Offline signing, the paper agreement and offline termination: lifecycle kinds (§4.3, §4.4).
     for kind in (offline.OFFLINE, offline.PAPER, offline.TERMINATION):
         lifecycle.register(kind)

@@ -18,7 +18,7 @@ from wxbackend.destinations.services import current_claim
 from wxbackend.files.models import Attachment
 from wxbackend.review.models import STAGE_LABELS
 from wxbackend.review.summary import review_state
-from wxbackend.signing import forms
+from wxbackend.signing import forms, offline
 from wxbackend.signing.models import (
     OFFLINE_TERMINATION_OPEN,
     PARTY_LABELS,
@@ -28,6 +28,7 @@ from wxbackend.signing.models import (
     TerminationRequest,
 )
 from wxbackend.signing.services import KIND, TERMINATION_KIND, answer_refusal
+from wxbackend.transfers import policy as transfer_policy
 
 
 def status_text(row_status: str, label: str, stage: str | None) -> str:
@@ -301,3 +302,19 @@ def signing_records(graduate: Graduate) -> list[dict[str, Any]]:
     # Offline terminations hang off offline agreements: without one there is nothing to look up.
     return (agreement_entries(graduate) + termination_entries(graduate) + offline
             + (offline_termination_entries(graduate) if offline else []))
+
+
+def policy_situation(graduate: Graduate) -> transfer_policy.Situation | None:
+    """AR-8: an agreement (online, offline or paper) as current destination is employment with its unit's 单位性质."""
+    claim = current_claim(graduate.id)
+    if claim is None:
+        return None
+    if claim.kind == KIND:
+        online = db.session.get(OnlineAgreement, claim.subject_id)
+        nature = online.employer_info.get("unit_nature") if online is not None else None
+    elif claim.kind in (offline.KIND, offline.PAPER_KIND):
+        record = db.session.get(OfflineAgreement, claim.subject_id)
+        nature = record.unit_info.get("unit_nature") if record is not None else None
+    else:
+        return None
+    return transfer_policy.Situation(transfer_policy.EMPLOYED, nature)

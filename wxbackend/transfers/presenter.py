@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from wxbackend.accounts.models import Graduate
 from wxbackend.core.codes import code_list
 from wxbackend.core.db import db
 from wxbackend.review import lifecycle, subjects
 from wxbackend.review.models import ReviewItem
 from wxbackend.transfers import forms
+from wxbackend.transfers import policy as transfer_policy
 from wxbackend.transfers.models import TransferInfo, TransferRegistration
 from wxbackend.transfers.registration import kind_of, source_label
 
@@ -30,8 +32,19 @@ def present(item: ReviewItem) -> subjects.Subject:
                               if value != "-"]))
     return subjects.Subject(
         title=forms.kind_label(record.module, record.purpose), status_label=record.status_label,
-        rows=rows, sections=sections, files=lifecycle.attachments(kind, record), editable=record.status == "pending",
+        banner=_policy_banner(record), rows=rows, sections=sections,
+        files=lifecycle.attachments(kind, record), editable=record.status == "pending",
         files_label=policy.label, files_hint=policy.hint, files_min=policy.min, files_max=policy.max)
+
+
+def _policy_banner(record: TransferRegistration) -> str | None:
+    """AR-8 for reviewers: the same hint the graduate saw, while the chosen type does not fit the destination."""
+    graduate = db.session.get(Graduate, record.graduate_id)
+    chosen = record.fields.get(forms.form(record.module).type_field)
+    if graduate is None or not chosen or record.status not in ("pending", "returned"):
+        return None
+    hint = transfer_policy.hint(graduate, record.module)
+    return None if chosen in hint["recommended"] else "提示：" + hint["message"]
 
 
 def type_labels(ids: list[int]) -> dict[int, str]:
