@@ -133,11 +133,12 @@ def configure_jobs(app: APIFlask) -> None:
 
 def add_modules(app: APIFlask) -> None:
     """Each domain module joins the platform here: review hooks, presenters, record-list sources, signals."""
-    from wxbackend import destinations, signing, transfers
+    from wxbackend import destinations, reporting, signing, transfers
 
     destinations.init_app(app)
     signing.init_app(app)
     transfers.init_app(app)
+    reporting.init_app(app)
 
 
 def add_blueprints(app: APIFlask) -> None:

@@ -139,7 +139,7 @@ def _create() -> None:
             education="31", ethnicity=rng.choice(["01"] * 9 + ["08", "05", "11"]),
             political_status=rng.choice(["03", "03", "03", "01", "13"]),
             training_mode="2" if directed else "1", sponsor_unit="示范市人民医院" if directed else None,
-            origin_region=region, enrol_ym="202209", graduate_ym="202606", student_no=f"2022{i:05d}",
+            origin_region=region, enrol_ym="202309", graduate_ym="202706", student_no=f"2023{i:05d}",
             schooling_years=4, archive_at_school=rng.random() < 0.8, hukou_at_school=rng.random() < 0.4,
             email=f"student{i}@example.edu.cn", phone=f"138{rng.randint(0, 10**8 - 1):08d}",
         ))
@@ -220,7 +220,7 @@ def _destinations(school: School, graduates: list[Graduate], rng: random.Random)
                 "unit_name": unit[0], "credit_code": unit[1], "unit_nature": unit[2], "industry": unit[3],
                 "unit_region": unit[4], "job_category": "13", "position": rng.choice(positions),
                 "contact_name": "人事部", "contact_phone": "010-62345678", "monthly_pay": rng.randint(60, 160) * 100,
-                "start_date": "2026-07-01"})
+                "start_date": "2027-07-01"})
             db.session.commit()
             services.add_proof(actor_for(g), record, _proof_image(f"Labour contract - {g.student_no}"),
                                "劳动合同.jpg")
@@ -258,7 +258,7 @@ def _signing(school: School, graduates: list[Graduate]) -> None:
     assert employer_user is not None
     from wxbackend.signing.forms import EXAMPLE_TERMS
 
-    terms = {**EXAMPLE_TERMS, "report_deadline": "2026-07-15", "hukou_transfer_type": "13",
+    terms = {**EXAMPLE_TERMS, "report_deadline": "2027-07-15", "hukou_transfer_type": "13",
              "hukou_address": "北京市西城区56号"}
     pool = [g for g in graduates[60:] if not g.is_directed]
     plan = [(graduates[0], "signed"), (graduates[1], "waiting"), (graduates[2], "department"),

@@ -9,6 +9,7 @@ from wxbackend.accounts.models import (  # noqa: F401
     LocalAccount,
     Major,
     Notice,
+    ReportDeadline,
     School,
     User,
     WechatBinding,
@@ -20,6 +21,7 @@ from wxbackend.core.once import FormSubmission  # noqa: F401
 from wxbackend.destinations.models import DestinationClaim, OtherDestination  # noqa: F401
 from wxbackend.files.models import Attachment, StoredFile  # noqa: F401
 from wxbackend.notify.models import NotificationOutbox, WechatTemplateConsent  # noqa: F401
+from wxbackend.reporting.models import GraduateReport, ReportBatch, ReportSnapshot  # noqa: F401
 from wxbackend.review.history import RecordEvent  # noqa: F401
 from wxbackend.review.models import ReviewEvent, ReviewItem  # noqa: F401
 from wxbackend.signing.models import (  # noqa: F401

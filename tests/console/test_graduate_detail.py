@@ -31,7 +31,7 @@ def test_detail_shows_every_fig_4_field_with_labels(client, org, make_graduate, 
                   "户口是否转入学校", "电子邮箱", "手机号码"):
         assert f"<th>{label}</th>" in html, label
     for value in ("22110101123456", "北京测试大学", "本科", "男", "壮族", "中共党员", "非定向",
-                  "北京市东城区", "202209", "202606", "2022001", "计算机学院", "计算机科学与技术",
+                  "北京市东城区", "202309", "202706", "2022001", "计算机学院", "计算机科学与技术",
                   "cc@example.com"):
         assert value in html, value
     assert "定向/委培单位" not in html  # only for 定向/委培

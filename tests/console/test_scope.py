@@ -40,6 +40,7 @@ ID_ROUTES = {
     "console.school_edit": "school",
     "console.receiving_office_edit": "receiving_office",
     "console.receiving_office_delete": "receiving_office",
+    "console.reporting_export": "report_batch",
 }
 
 #: What a POST would carry if a check were missing, so a leak would really act.
@@ -89,10 +90,15 @@ def _setup(org, make_graduate):  # type: ignore[no-untyped-def]
     office = directory.create(audit.SYSTEM, org.school.id, {"name": "越权测试接收单位", "region": "110102",
                                                              "address": "某路1号"})
     db.session.commit()
+    # the school's 上报 batch (only the school role exports it)
+    from wxbackend.reporting import services as reporting
+
+    report_batch = reporting.report(org.school_user, org.school.id, 2027)
+    db.session.commit()
     return own, other, {"graduate": other.id, "notice": notice.id, "import": batch.id, "review_item": item.id,
                         "file": proof.id, "department": org.dept_b.id, "major": org.major_b.id,
                         "account": org.dept_b_user.id, "school": org.school.id,
-                        "receiving_office": office.id}
+                        "receiving_office": office.id, "report_batch": report_batch.id}
 
 
 def test_every_console_id_route_is_covered(app) -> None:

@@ -142,8 +142,8 @@ def people(app: Any, clock: Any) -> dict[str, Any]:
     def graduate(name: str, seq: int, confirmed: bool = True) -> Graduate:
         row = Graduate(school_id=school.id, department_id=dept.id, major_id=major.id, name=name,
                        id_number=id_number(seq=seq), gender="1", education="31", ethnicity="01",
-                       political_status="03", training_mode="1", origin_region="110101", enrol_ym="202209",
-                       graduate_ym="202606", schooling_years=4, archive_at_school=True, hukou_at_school=True,
+                       political_status="03", training_mode="1", origin_region="110101", enrol_ym="202309",
+                       graduate_ym="202706", schooling_years=4, archive_at_school=True, hukou_at_school=True,
                        phone="13800138000", confirmed_at=timeutil.now() if confirmed else None)
         db.session.add(row)
         db.session.commit()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
@@ -342,3 +342,16 @@ class ImportBatch(Base):
         CheckConstraint("state IN ('queued','running','done','failed')", name="state_known"),
         CheckConstraint("file_kind IN ('xlsx','csv')", name="file_kind_known"),
     )
+
+
+class ReportDeadline(Base):
+    """A school's reporting deadline (上报截止日期) for one graduation year (RP-2); absent: 31 August."""
+
+    __tablename__ = "report_deadline"
+
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), primary_key=True)
+    #: The graduates' year of graduation (the first four digits of 毕业年月).
+    graduation_year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    deadline: Mapped[date]
+    set_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=timeutil.now)

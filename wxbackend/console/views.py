@@ -131,6 +131,7 @@ from wxbackend.console import (  # noqa: E402,F401
     imports,
     notices,
     receiving_offices,
+    reporting,
     review,
     signing,
     transfers,

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
+from wxbackend.accounts import deadlines
 from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.models import Graduate, User
 from wxbackend.accounts.modules import require_module
@@ -135,6 +136,7 @@ def _clean(graduate: Graduate, kind: SubKind, values: Any, require: bool) -> dic
 
 def create(graduate: Graduate, subkind: Any, values: Any) -> OtherDestination:
     """Start a record of *subkind* as a draft (OD-1); one open record per graduate."""
+    deadlines.require_open(graduate)  # RP-2
     require_module(graduate, graduate.school, "destination")
     kind = _subkind_for(graduate, subkind)
     clean = _clean(graduate, kind, values, require=False)
@@ -166,6 +168,7 @@ def _open_exists() -> Conflict:
 
 def update_fields(graduate: Graduate, record: OtherDestination, subkind: Any, values: Any) -> OtherDestination:
     """Replace the sub-kind and fields of a draft or returned record."""
+    deadlines.require_open(graduate)  # RP-2
     require_module(graduate, graduate.school, "destination")
     if record.status not in EDITABLE:
         raise Conflict("not_editable", f"当前状态（{record.status_label}）不能修改；审核前可先撤回")
@@ -199,6 +202,7 @@ def withdraw(graduate: Graduate, record: OtherDestination) -> OtherDestination:
 
 def void(graduate: Graduate, record: OtherDestination) -> OtherDestination:
     """作废 an approved record, with no review (OD-4); reviewers still see it."""
+    deadlines.require_open(graduate)  # RP-2
     if record.status != "approved":
         raise Conflict("not_voidable", "只有审核通过的登记可以作废")
     now = timeutil.now()

@@ -29,6 +29,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import func, select, update
 
+from wxbackend.accounts import deadlines
 from wxbackend.accounts.models import Graduate, User
 from wxbackend.core import audit, timeutil
 from wxbackend.core.audit import SYSTEM, Actor
@@ -221,6 +222,15 @@ def _move(kind: RecordKind, record: Any, new_status: str, outcome: engine.Outcom
 # --- the submitter's steps -----------------------------------------------------------------------
 
 
+def _require_open(actor: Actor, graduate: Graduate | int) -> None:
+    """RP-2: past the school's reporting deadline a graduate changes nothing of their own (reviewers still may)."""
+    if actor.actor_type != "graduate":
+        return
+    found = graduate if isinstance(graduate, Graduate) else db.session.get(Graduate, graduate)
+    if found is not None:
+        deadlines.require_open(found)
+
+
 def submit(actor: Actor, kind: RecordKind, record: Any, graduate: Graduate, review_kind: str | None = None,
            **values: Any) -> ReviewItem:
     """Submit *record* in its phase, or resubmit it after a return; the record follows the mapping.
@@ -228,6 +238,7 @@ def submit(actor: Actor, kind: RecordKind, record: Any, graduate: Graduate, revi
     Checks the attachment minimum, then the module's ``before_submit`` (complete fields, D-1
     claim), then opens (or reopens) the review item. *values* are written with the status.
     """
+    _require_open(actor, graduate)
     phase = kind.phase(review_kind)
     if record.status not in phase.submittable_from:
         raise Conflict("not_submittable", f"当前状态（{record.status_label}）不能提交")
@@ -248,6 +259,7 @@ def submit(actor: Actor, kind: RecordKind, record: Any, graduate: Graduate, revi
 
 def withdraw(actor: Actor, kind: RecordKind, record: Any, review_kind: str | None = None) -> ReviewItem:
     """撤回 before any reviewer acted (RV-3): the item is withdrawn, the record follows the mapping."""
+    _require_open(actor, record.graduate_id)
     phase = kind.phase(review_kind)
     item = engine.open_item(phase.review_kind, record.id)
     if item is None or record.status != phase.statuses["pending"]:
@@ -337,6 +349,7 @@ def add_attachment(actor: Actor, kind: RecordKind, record: Any, data: bytes, fil
     With *user* (the reviewer whose turn it is) the addition is an edit (RV-5): the history row,
     the graduate's notification, the file and its attachment are committed together.
     """
+    _require_open(actor, record.graduate_id)
     policy = kind.policy(record)
     if policy is None:
         raise NotFound()
@@ -357,6 +370,7 @@ def add_attachment(actor: Actor, kind: RecordKind, record: Any, data: bytes, fil
 def remove_attachment(actor: Actor, kind: RecordKind, record: Any, file_id: int, user: User | None = None,
                       delegate: bool = False) -> None:
     """Detach one image; a reviewer's removal is an edit (RV-5). The caller commits."""
+    _require_open(actor, record.graduate_id)
     policy = kind.policy(record)
     if policy is None:
         raise NotFound()

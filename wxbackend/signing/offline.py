@@ -46,6 +46,7 @@ from flask import current_app
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
+from wxbackend.accounts import deadlines
 from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.models import Graduate, School
 from wxbackend.accounts.modules import require_module
@@ -148,6 +149,7 @@ def _editable(record: OfflineAgreement) -> tuple[str, ...]:
 
 def create(graduate: Graduate, mode: Any, values: Any) -> OfflineAgreement:
     """保存: start an e-agreement application or a paper-agreement registration as a draft (FS-1, FS-9)."""
+    deadlines.require_open(graduate)  # RP-2
     require_module(graduate, graduate.school, "destination")
     if mode not in ("eagreement", "paper"):
         raise ApiError("invalid_fields", "请选择签约方式",
@@ -188,6 +190,7 @@ def check_complete(values: Any) -> None:
 
 def update_fields(graduate: Graduate, record: OfflineAgreement, values: Any) -> OfflineAgreement:
     """保存 again: replace the form of a draft or a returned application; invalid input changes nothing."""
+    deadlines.require_open(graduate)  # RP-2
     if record.status not in _editable(record):
         raise Conflict("not_editable", f"当前状态（{record.status_label}）不能修改协议信息；审核前可先撤回修改")
     unit, terms = offline_forms.clean(values, require=False)
@@ -337,6 +340,7 @@ def request_employer_upload(graduate: Graduate, record: OfflineAgreement) -> str
     A new request revokes the previous link (a new nonce). The SMS goes through the outbox: a
     slow or failing gateway never fails this request, and the graduate sees whether it went (MS-3).
     """
+    deadlines.require_open(graduate)  # RP-2
     if record.graduate_id != graduate.id:
         raise NotFound()
     if record.mode != "eagreement" or record.status not in PAGES_OPEN:
@@ -557,6 +561,7 @@ def get_termination(graduate: Graduate, termination_id: int) -> OfflineTerminati
 def start_termination(graduate: Graduate, record: OfflineAgreement, reason_code: Any,
                       explanation: Any) -> OfflineTermination:
     """申请解约 (FT-1): reason and explanation now, the stamped termination letter next, then 提交."""
+    deadlines.require_open(graduate)  # RP-2
     if record.graduate_id != graduate.id:
         raise NotFound()
     code, text = _clean_termination(reason_code, explanation)
@@ -583,6 +588,7 @@ def start_termination(graduate: Graduate, record: OfflineAgreement, reason_code:
 
 def update_termination(graduate: Graduate, row: OfflineTermination, reason_code: Any,
                        explanation: Any) -> OfflineTermination:
+    deadlines.require_open(graduate)  # RP-2
     if row.status not in ("draft", "returned"):
         raise Conflict("not_editable", f"当前状态（{row.status_label}）不能修改；审核前可先撤回")
     code, text = _clean_termination(reason_code, explanation)
@@ -617,6 +623,7 @@ def cancel_termination(graduate: Graduate, row: OfflineTermination) -> None:
     The row is kept as 已撤销 with its history (the history is append-only), so a later application
     starts a history of its own.
     """
+    deadlines.require_open(graduate)  # RP-2
     if row.status != "draft":
         raise Conflict("not_editable", "只有未提交的解约申请可以撤销")
     actor = actor_for(graduate)

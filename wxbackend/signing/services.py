@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from stdnum.cn import uscc
 
+from wxbackend.accounts import deadlines
 from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.models import Employer, Graduate, School, User
 from wxbackend.accounts.scope import scope_filter
@@ -207,6 +208,7 @@ def answer_refusal(row: OnlineAgreement, now: datetime, claim_kind: str | None, 
 
 def accept(graduate: Graduate, agreement_id: int) -> OnlineAgreement:
     """接受: the agreement goes to department, then school review (ON-3, ON-4, ON-8, D-1)."""
+    deadlines.require_open(graduate)  # RP-2
     row = get_for_graduate(graduate, agreement_id)
     now = _check_answerable(graduate, row, "accept")
     # The claim decides between concurrent accepts (D-1): the losers fail here, on its key.
@@ -256,6 +258,7 @@ def decline(graduate: Graduate, agreement_id: int, reason: Any = None) -> Online
 
     The invitation ends; the employer may invite again (ON-6).
     """
+    deadlines.require_open(graduate)  # RP-2
     text = clean_decline_reason(reason)
     row = get_for_graduate(graduate, agreement_id)
     now = _check_answerable(graduate, row, "decline")
@@ -487,6 +490,8 @@ MSG_OTHER_NEEDS_EXPLANATION = "解约原因为“其他原因”时，请填写�
 def start_termination(party: str, actor: Actor, row: OnlineAgreement, reason_code: Any, explanation: Any,
                       user: User | None = None) -> TerminationRequest:
     """申请解约 by the graduate or the employer (OT-1); the other side answers (OT-2)."""
+    if party == "graduate":
+        deadlines.require_open(row.graduate)  # RP-2
     errors: dict[str, str] = {}
     code = code_list("termination_reason").resolve(str(reason_code)) if reason_code not in (None, "") else None
     if code is None:
@@ -536,6 +541,8 @@ def answer_termination(party: str, actor: Actor, req: TerminationRequest, accept
     """The other side accepts (→ department and school review) or rejects (→ fails, OT-2)."""
     if req.initiator == party:
         raise Forbidden("解约申请需由另一方回应", code="not_other_party")
+    if party == "graduate":
+        deadlines.require_open(req.agreement.graduate)  # RP-2
     now = timeutil.now()
     if not _set(req, "waiting", status="reviewing" if accept else "declined", answered_at=now):
         raise Conflict("not_waiting", f"该解约申请当前状态为“{req.status_label}”，不能再回应")

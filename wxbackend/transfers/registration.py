@@ -31,6 +31,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from wxbackend.accounts import deadlines
 from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.models import Graduate, School, User
 from wxbackend.accounts.modules import module_state, require_module
@@ -148,6 +149,7 @@ def check_complete(graduate: Graduate, module: Any, values: Any) -> None:
 
 def create(graduate: Graduate, module: Any, purpose: Any, values: Any) -> TransferRegistration:
     """Start a registration or a change request of *module* as a draft (AR-1, AR-5, HK-2)."""
+    deadlines.require_open(graduate)  # RP-2
     module = _module(module)
     require_module(graduate, graduate.school, module)
     if purpose not in PURPOSES:
@@ -180,6 +182,7 @@ def update(graduate: Graduate, record: TransferRegistration, values: Any) -> Tra
     Pending: allowed only while no reviewer acted (the withdrawal refuses otherwise); the record is
     left a draft — the caller resubmits it (the API does so in the same transaction).
     """
+    deadlines.require_open(graduate)  # RP-2
     require_module(graduate, graduate.school, record.module)
     clean = _clean(graduate, record.module, values, require=False)
     if record.status == "pending":
@@ -220,6 +223,7 @@ def cancel(graduate: Graduate, record: TransferRegistration) -> TransferRegistra
     The way out of a draft that can no longer be submitted, e.g. a registration started before the
     school entered the info (AR-4): after it the graduate may request a change.
     """
+    deadlines.require_open(graduate)  # RP-2
     if record.status != "draft":
         raise Conflict("not_editable", "只有未提交的登记可以撤销；审核中请先撤回")
     actor = actor_for(graduate)
