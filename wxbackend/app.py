@@ -133,12 +133,13 @@ def configure_jobs(app: APIFlask) -> None:
 
 def add_modules(app: APIFlask) -> None:
     """Each domain module joins the platform here: review hooks, presenters, record-list sources, signals."""
-    from wxbackend import destinations, reporting, signing, transfers
+    from wxbackend import confirmation, destinations, reporting, signing, transfers
 
     destinations.init_app(app)
     signing.init_app(app)
     transfers.init_app(app)
     reporting.init_app(app)
+    confirmation.init_app(app)
 
 
 def add_blueprints(app: APIFlask) -> None:

@@ -15,6 +15,7 @@ from wxbackend.accounts.models import (  # noqa: F401
     WechatBinding,
     WechatFollower,
 )
+from wxbackend.confirmation.models import DestinationConfirmation, ViolationReport  # noqa: F401
 from wxbackend.core.audit import AuditEvent  # noqa: F401
 from wxbackend.core.db import Base
 from wxbackend.core.once import FormSubmission  # noqa: F401

@@ -41,6 +41,7 @@ ID_ROUTES = {
     "console.receiving_office_edit": "receiving_office",
     "console.receiving_office_delete": "receiving_office",
     "console.reporting_export": "report_batch",
+    "console.violation_detail": "violation",
 }
 
 #: What a POST would carry if a check were missing, so a leak would really act.
@@ -95,10 +96,16 @@ def _setup(org, make_graduate):  # type: ignore[no-untyped-def]
 
     report_batch = reporting.report(org.school_user, org.school.id, 2027)
     db.session.commit()
+    # the other graduate's 四不准 report: the platform admin's only
+    from wxbackend.confirmation import violations
+
+    violation = violations.file_report(other, {"kinds": ["forced_signing"], "description": "越权测试举报"})
+    db.session.commit()
     return own, other, {"graduate": other.id, "notice": notice.id, "import": batch.id, "review_item": item.id,
                         "file": proof.id, "department": org.dept_b.id, "major": org.major_b.id,
                         "account": org.dept_b_user.id, "school": org.school.id,
-                        "receiving_office": office.id, "report_batch": report_batch.id}
+                        "receiving_office": office.id, "report_batch": report_batch.id,
+                        "violation": violation.id}
 
 
 def test_every_console_id_route_is_covered(app) -> None:

@@ -1,11 +1,14 @@
 """The graduate's five modules and why each is locked (L-3, L-5, HK-1, CF-1, VA-1).
 
-One pure function of the graduate and their school, so the web page and the API agree.
-Later modules pass in what they know (destination reported, destination confirmed).
+One function of the graduate and their school, so the web page and the API agree. What this
+layer cannot know (destination reported, destination confirmed) comes from fact readers the modules
+above register (:func:`register_facts`, the confirmation package does it); a caller may also pass
+the facts in.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -29,6 +32,22 @@ MODULES: tuple[tuple[str, str], ...] = (
 )
 
 
+#: Readers of facts about a graduate: ``reader(graduate) -> {"destination_reported": …, …}``.
+_FACT_READERS: list[Callable[[Graduate], dict[str, bool]]] = []
+
+
+def register_facts(reader: Callable[[Graduate], dict[str, bool]]) -> None:
+    if reader not in _FACT_READERS:
+        _FACT_READERS.append(reader)
+
+
+def facts(graduate: Graduate) -> dict[str, bool]:
+    out: dict[str, bool] = {}
+    for reader in _FACT_READERS:
+        out.update(reader(graduate))
+    return out
+
+
 @dataclass(frozen=True)
 class ModuleState:
     key: str
@@ -45,11 +64,17 @@ def module_states(
     graduate: Graduate,
     school: School,
     *,
-    destination_reported: bool = False,
-    destination_confirmed: bool = False,
+    destination_reported: bool | None = None,
+    destination_confirmed: bool | None = None,
 ) -> list[ModuleState]:
     """Each module with its lock and the reason, for *graduate* of *school*."""
     reasons: dict[str, str | None] = {}
+    if destination_reported is None or destination_confirmed is None:
+        known = facts(graduate) if graduate.confirmed_at is not None and graduate.deleted_at is None else {}
+        if destination_reported is None:
+            destination_reported = known.get("destination_reported", False)
+        if destination_confirmed is None:
+            destination_confirmed = known.get("destination_confirmed", False)
     if graduate.confirmed_at is None or graduate.deleted_at is not None:
         reasons = {key: MSG_UNCONFIRMED for key, _ in MODULES}
     else:
@@ -66,8 +91,10 @@ def module_states(
     return [ModuleState(key, name, reasons[key] is None, reasons[key]) for key, name in MODULES]
 
 
-def module_state(graduate: Graduate, school: School, key: str, **facts: bool) -> ModuleState:
-    for state in module_states(graduate, school, **facts):
+def module_state(graduate: Graduate, school: School, key: str, **known: bool) -> ModuleState:
+    if key not in ("confirmation", "verification"):  # the facts only decide these two: no need to read them
+        known = {"destination_reported": False, "destination_confirmed": False, **known}
+    for state in module_states(graduate, school, **known):
         if state.key == key:
             return state
     raise KeyError(key)
@@ -79,9 +106,9 @@ def require_confirmed(graduate: Graduate) -> None:
         raise Forbidden(MSG_UNCONFIRMED, code="basic_info_unconfirmed")
 
 
-def require_module(graduate: Graduate, school: School, key: str, **facts: bool) -> None:
+def require_module(graduate: Graduate, school: School, key: str, **known: bool) -> None:
     """Refuse an action in module *key* when it is locked, saying why."""
     require_confirmed(graduate)
-    state = module_state(graduate, school, key, **facts)
+    state = module_state(graduate, school, key, **known)
     if not state.available:
         raise Forbidden(state.reason or "该功能暂不可用", code="module_locked")

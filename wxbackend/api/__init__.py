@@ -21,6 +21,7 @@ def _security_scheme(state) -> None:  # type: ignore[no-untyped-def]
 from wxbackend.api import (  # noqa: E402,F401
     agreements,
     auth,
+    confirmation,
     destinations,
     me,
     offline,

@@ -559,3 +559,119 @@ class TransferModuleOut(Schema):
     policy = Nested(TransferPolicySchema, allow_none=True,
                     metadata={"description": "转递/迁移类型提示（AR-8）：所选类型不在 recommended 中时显示 message，"
                                              "不阻止提交"})
+
+
+# --- 去向登记确认 (CF-1 … CF-6) ----------------------------------------------------------------
+
+
+class ConfirmationRowSchema(Schema):
+    label = String(required=True)
+    value = String(required=True)
+
+
+class ConfirmationReportSchema(Schema):
+    id = Integer(required=True,
+                 metadata={"description": "上报快照编号：确认或提交有误时带回（report_id），已重新上报则 409"})
+    reported_at = String(required=True)
+    reported_on = String(required=True, metadata={"description": "上报日期，如 2027年05月24日"})
+    name = String(required=True)
+    rows = List(Nested(ConfirmationRowSchema), required=True,
+                metadata={"description": "毕业去向、档案转递、户口迁移（图40）"})
+    note = String(required=True)
+
+
+class ConfirmationErrorLineSchema(Schema):
+    kind = String(required=True)
+    label = String(required=True)
+    explanation = String(required=True)
+
+
+class ConfirmationAnswerSchema(Schema):
+    answer = String(required=True, metadata={"description": "confirmed | error"})
+    label = String(required=True)
+    at = String(required=True)
+    errors = List(Nested(ConfirmationErrorLineSchema), required=True)
+    mobile = String(allow_none=True)
+
+
+class ChoiceSchema(Schema):
+    value = String(required=True)
+    label = String(required=True)
+
+
+class ConfirmationKindSchema(Schema):
+    key = String(required=True)
+    label = String(required=True)
+    explanation_label = String(required=True)
+    choices = List(Nested(ChoiceSchema), required=True, metadata={"description": "仅毕业去向：有变化 / 有错误"})
+
+
+class ConfirmationFormSchema(Schema):
+    kinds = List(Nested(ConfirmationKindSchema), required=True)
+    explanation_max = Integer(required=True)
+
+
+class ConfirmationOut(Schema):
+    available = Boolean(required=True)
+    reason = String(allow_none=True)
+    state = String(allow_none=True, metadata={
+        "description": "open 可确认 | awaiting_report 信息已变化待重新上报 | confirmed 已确认 | error 已提交信息有误"})
+    message = String(allow_none=True)
+    report = Nested(ConfirmationReportSchema, allow_none=True)
+    answer = Nested(ConfirmationAnswerSchema, allow_none=True)
+    can_answer = Boolean(required=True)
+    can_revoke = Boolean(required=True)
+    error_form = Nested(ConfirmationFormSchema, required=True)
+
+
+class ConfirmIn(Schema):
+    report_id = Integer(load_default=None, allow_none=True, metadata={"description": "页面显示的上报快照编号"})
+
+
+class ConfirmationErrorIn(Schema):
+    report_id = Integer(load_default=None, allow_none=True)
+    destination = String(load_default=None, allow_none=True,
+                         metadata={"description": "changed 有变化 | wrong 有错误；不选则留空"})
+    archive = Boolean(load_default=False, metadata={"description": "档案转递信息有变化或存在错误"})
+    hukou = Boolean(load_default=False, metadata={"description": "户口迁移信息有变化或存在错误"})
+    destination_explanation = String(load_default=None, allow_none=True)
+    archive_explanation = String(load_default=None, allow_none=True)
+    hukou_explanation = String(load_default=None, allow_none=True)
+    mobile = String(load_default=None, allow_none=True)
+
+
+class ViolationKindSchema(Schema):
+    key = String(required=True)
+    label = String(required=True)
+
+
+class ViolationReportSchema(Schema):
+    id = Integer(required=True)
+    kinds = List(String(), required=True)
+    kind_labels = List(String(), required=True)
+    party = String(allow_none=True)
+    description = String(required=True)
+    mobile = String(allow_none=True)
+    status = String(required=True)
+    status_label = String(required=True)
+    created_at = String(required=True)
+    handled_at = String(allow_none=True)
+
+
+class ViolationReportOut(ViolationReportSchema):
+    """One report, as POST answers it (the list nests :class:`ViolationReportSchema`)."""
+
+
+class ViolationFormOut(Schema):
+    kinds = List(Nested(ViolationKindSchema), required=True)
+    description_max = Integer(required=True)
+    party_max = Integer(required=True)
+    notice = String(required=True)
+    reports = List(Nested(ViolationReportSchema), required=True)
+
+
+class ViolationReportIn(Schema):
+    kinds = List(String(), load_default=list)
+    party = String(load_default=None, allow_none=True)
+    description = String(load_default=None, allow_none=True)
+    mobile = String(load_default=None, allow_none=True)

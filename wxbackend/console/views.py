@@ -126,6 +126,7 @@ def _kind_order(kind: str) -> tuple[int, str]:
 from wxbackend.console import (  # noqa: E402,F401
     accounts,
     admin,
+    confirmations,
     departments,
     graduates,
     imports,
@@ -135,4 +136,5 @@ from wxbackend.console import (  # noqa: E402,F401
     review,
     signing,
     transfers,
+    violations,
 )

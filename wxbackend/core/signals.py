@@ -15,6 +15,8 @@ signal                       sent when                                          
                              (ON-10 sync, termination, the modules' own registration)    source_kind, source_id
 ``basic_info_changed``       basic info is created, edited, synced from 学信网,          graduate_ids, action,
                              imported (one send per import chunk) or deleted (L-7)       actor
+``info_reported``            a school's 上报 carried these graduates' new or changed      batch_id,
+                             info (RP-1)                                                 graduate_ids
 ===========================  =========================================================  =================
 """
 
@@ -27,3 +29,4 @@ _signals = Namespace()
 destination_changed = _signals.signal("destination-changed")
 transfer_info_changed = _signals.signal("transfer-info-changed")
 basic_info_changed = _signals.signal("basic-info-changed")
+info_reported = _signals.signal("info-reported")

@@ -22,7 +22,7 @@ from sqlalchemy import delete, func, insert, select
 
 from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.models import Graduate, School, User
-from wxbackend.core import audit, timeutil
+from wxbackend.core import audit, signals, timeutil
 from wxbackend.core.db import db
 from wxbackend.core.errors import Conflict, NotFound
 from wxbackend.reporting import snapshot
@@ -126,6 +126,8 @@ def report(user: User, school_id: int, year: int) -> ReportBatch:
         select(ReportSnapshot.graduate_id, ReportSnapshot.id, ReportSnapshot.digest,
                select(ReportBatch.reported_at).where(ReportBatch.id == batch.id).scalar_subquery())
         .where(ReportSnapshot.batch_id == batch.id)))
+    # CF-5: a confirmation of what an earlier report said no longer holds
+    signals.info_reported.send("reporting", batch_id=batch.id, graduate_ids=[r.graduate_id for r in todo])
     audit.record(actor_for(user), "report.submit", batch, year=year, new=batch.new_count,
                  changed=batch.changed_count, total=len(todo))
     return batch
@@ -165,3 +167,19 @@ def years(school_id: int) -> list[int]:
     found = db.session.scalars(select(func.substr(Graduate.graduate_ym, 1, 4)).where(
         Graduate.school_id == school_id, Graduate.deleted_at.is_(None)).distinct())
     return sorted({int(y) for y in found if y and y.isdigit()}, reverse=True)
+
+
+def last_report(graduate_id: int) -> tuple[ReportSnapshot, Any] | None:
+    """The graduate's last reported snapshot and when it was reported (None: never reported)."""
+    row = db.session.execute(
+        select(ReportSnapshot, GraduateReport.reported_at)
+        .join(GraduateReport, GraduateReport.snapshot_id == ReportSnapshot.id)
+        .where(GraduateReport.graduate_id == graduate_id)).first()
+    return None if row is None else (row[0], row[1])
+
+
+def current_digest(graduate: Graduate) -> str | None:
+    """The digest a report of *graduate* would carry now (compare with :func:`last_report`)."""
+    year = int(graduate.graduate_ym[:4])
+    data = snapshot.build(graduate.school_id, year, [graduate.id]).get(graduate.id)
+    return None if data is None else snapshot.digest(data)
