@@ -222,6 +222,17 @@ def test_ar_2_rv_5_ar_5_archive_registered_on_the_phone_edited_by_the_reviewer_c
     finally:
         context.close()
 
+    # the same pages on a desktop browser
+    context, page = _context(browser, **DESKTOP)
+    try:
+        sign_in(page, base, account.username, "/login", "/graduate/", "chsi-pass-1")
+        page.goto(base + "/graduate/archive/new?purpose=change")
+        page.wait_for_function(f"document.querySelectorAll('{PICKER}')[2].value === '110101'")
+        assert page.locator(PICKER).nth(0).is_disabled()  # 转回生源地 kept: the province stays locked
+        page.screenshot(path=str(screenshot_dir / "transfer-08-desktop-change-form.png"), full_page=True)
+    finally:
+        context.close()
+
     db.session.expire_all()
     info = services.current(graduate.id, "archive")
     assert info is not None and info.data["archive_unit_address"] == "东城区安定门东大街2号"
