@@ -98,7 +98,7 @@ def test_gw_1_graduate_registers_a_destination_then_signs_online_on_a_phone(
         _shot(page, screenshot_dir, "02-basic-info")
         page.click("#confirm")
         page.wait_for_selector("#modules")
-        assert page.get_attribute("#module-hukou", "href") == "/graduate/modules/hukou"
+        assert page.get_attribute("#module-hukou", "href") == "/graduate/hukou"  # open on the web too (GW-1)
         _shot(page, screenshot_dir, "03-modules")
         page.click("#module-confirmation")  # locked: its page says why (L-5)
         assert "需完成毕业去向上报后才能确认" in page.inner_text("#lock-reason")

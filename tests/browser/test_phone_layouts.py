@@ -5,10 +5,11 @@ an employer) opens every page of their portal that a GET without parameters reac
 walking ``app.url_map``) and the detail pages of one graduate, review item, notice, import and
 agreement, and the employer's upload page behind an SMS link; two graduates open their offline-signing
 pages (§4.3, §4.4): the form of fig. 21, an e-agreement passed with its stamped pages and SMS link, a
-signed paper agreement and its termination. On each page, measured from element boxes: nothing but a
-table wrapper is wider than the screen (the header included), and every list table's status and
-action cells (``col-status``, ``col-actions``) lie within the screen. Screenshots go to
-test-output/phone-*.png.
+signed paper agreement and its termination; and the archive and hukou pages (§5, §6): the module pages,
+the forms of figs. 32 and 37, a submitted registration with an image and its 修改申请 form. On each
+page, measured from element boxes: nothing but a table wrapper is wider than the screen (the header
+included), and every list table's status and action cells (``col-status``, ``col-actions``) lie within
+the screen. Screenshots go to test-output/phone-*.png.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from tests.signing.conftest import (  # noqa: F401
     world,
 )
 from tests.signing.offline_helpers import FORM, review_phase
+from tests.transfers.conftest import ARCHIVE
 from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.models import ImportBatch, Notice
 from wxbackend.core import timeutil
@@ -41,6 +43,7 @@ from wxbackend.destinations import services as destinations
 from wxbackend.review import engine
 from wxbackend.signing import documents, offline
 from wxbackend.signing import services as signing
+from wxbackend.transfers import registration
 
 pytestmark = pytest.mark.browser
 
@@ -140,9 +143,18 @@ def _offline_data(world: dict[str, Any], graduate_api: Any, make_local_account: 
     offline.add_termination_file(second, row, jpeg_bytes(), "解约函.jpg")
     offline.submit_termination(second, row)
     db.session.commit()
+    reg = registration.create(fresh, "archive", "registration", dict(ARCHIVE))
+    db.session.commit()
+    registration.add_image(fresh, reg, jpeg_bytes(), "调档函.jpg")
+    registration.submit(fresh, reg)
+    db.session.commit()
     return {"visits": [
         (accounts[fresh.id].username, ["/graduate/destination", "/graduate/offline/new?mode=eagreement",
-                                       "/graduate/offline/new?mode=paper"]),
+                                       "/graduate/offline/new?mode=paper", "/graduate/archive",
+                                       "/graduate/archive/new?purpose=registration",
+                                       f"/graduate/archive/records/{reg.id}",
+                                       f"/graduate/archive/records/{reg.id}?change=1", "/graduate/hukou",
+                                       "/graduate/hukou/new?purpose=registration"]),
         (accounts[first.id].username, [f"/graduate/offline/{record.id}"]),
         (accounts[second.id].username, ["/graduate/destination", f"/graduate/offline/{paper.id}",
                                         f"/graduate/offline-terminations/{row.id}"]),

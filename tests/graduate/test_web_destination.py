@@ -37,20 +37,23 @@ def _record(record_id: int) -> OtherDestination:
 
 
 def test_l_5_every_tile_is_a_link_and_a_locked_module_says_why(web_graduate, world):
-    """L-5: five tiles, each a link; a locked module's page gives its reason; an unbuilt one says so."""
+    """L-5: five tiles, each a link; a locked module's page gives its reason; an unbuilt one says so.
+
+    GW-1: the archive module has its web page (hukou is locked for this graduate: its tile says why)."""
     world["school"].archive_module_enabled = True
     db.session.commit()
     _, web = web_graduate(hukou_at_school=False)
     html = web.page("/graduate/")
     links = dict(re.findall(r'data-module="(\w+)"\s+data-available="\w+" id="module-\w+"\s+href="([^"]+)"', html))
-    assert links == {"destination": "/graduate/destination", "archive": "/graduate/modules/archive",
+    assert links == {"destination": "/graduate/destination", "archive": "/graduate/archive",
                      "hukou": "/graduate/modules/hukou", "confirmation": "/graduate/modules/confirmation",
                      "verification": "/graduate/modules/verification"}
     hukou = web.page("/graduate/modules/hukou")
     assert 'id="lock-reason"' in hukou and "户口未转入学校，不可使用户口信息登记" in hukou
     assert "需完成毕业去向上报后才能确认" in web.page("/graduate/modules/confirmation")
-    archive = web.page("/graduate/modules/archive")  # open for the school, not built yet: no fake form
-    assert 'id="not-open"' in archive and "<form" not in archive.split("<main")[1].split("</main>")[0]
+    assert location(web.get("/graduate/modules/archive")).endswith("/graduate/archive")
+    verification = web.page("/graduate/modules/verification")  # locked, and not built yet: no fake form
+    assert "<form" not in verification.split("<main")[1].split("</main>")[0]
     assert location(web.get("/graduate/modules/destination")).endswith("/graduate/destination")
     assert web.get("/graduate/modules/nothing").status_code == 404
 

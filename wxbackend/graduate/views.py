@@ -29,8 +29,16 @@ from wxbackend.core.ratelimit import login_limit
 from wxbackend.graduate import wx
 from wxbackend.graduate.web import bp, confirmed_required, me
 
-#: Where each module's tile leads; the others have a page that says their state (built later).
-MODULE_PAGES = {"destination": "auth.destination_home"}
+#: Where each module's tile leads (endpoint, its arguments); the others have a page that says their state.
+MODULE_PAGES: dict[str, tuple[str, dict[str, str]]] = {
+    "destination": ("auth.destination_home", {}),
+    "archive": ("auth.transfer_home", {"module": "archive"}),
+    "hukou": ("auth.transfer_home", {"module": "hukou"}),
+}
+
+
+def module_urls() -> dict[str, str]:
+    return {key: url_for(endpoint, **args) for key, (endpoint, args) in MODULE_PAGES.items()}
 
 
 def _external(endpoint: str, **params: str) -> str:
@@ -123,7 +131,7 @@ def graduate_home():  # type: ignore[no-untyped-def]
     if graduate.confirmed_at is None:
         return render_template("graduate/confirm.html", graduate=graduate, rows=basic_info_rows(graduate))
     return render_template("graduate/modules.html", graduate=graduate,
-                           modules=module_states(graduate, graduate.school), pages=MODULE_PAGES)
+                           modules=module_states(graduate, graduate.school), pages=module_urls())
 
 
 @bp.get("/graduate/modules/<key>")
@@ -135,7 +143,7 @@ def module_page(key: str):  # type: ignore[no-untyped-def]
     graduate = me()
     state = next(m for m in module_states(graduate, graduate.school) if m.key == key)
     if state.available and key in MODULE_PAGES:
-        return redirect(url_for(MODULE_PAGES[key]))
+        return redirect(module_urls()[key])
     return render_template("graduate/module_state.html", module=state, built=key in MODULE_PAGES)
 
 
@@ -151,4 +159,11 @@ def graduate_confirm():  # type: ignore[no-untyped-def]
 
 
 # The other pages of the graduates' web, on the same blueprint.
-from wxbackend.graduate import agreements, bind_code, destination, offline, receiving_offices  # noqa: E402,F401
+from wxbackend.graduate import (  # noqa: E402,F401
+    agreements,
+    bind_code,
+    destination,
+    offline,
+    receiving_offices,
+    transfers,
+)

@@ -54,6 +54,12 @@ SOURCE_LABELS: dict[str, str] = {
     **{f"{m}_{p}": forms.kind_label(m, p) for m in MODULES for p in PURPOSES},
 }
 EDITABLE = ("draft", "returned")
+#: Archive form field → the receiving office's attribute (and key of ``directory.as_dict``) it is filled
+#: from: the 转回生源地 prefill here, the web form's directory search (AR-7) there.
+OFFICE_FIELDS: dict[str, str] = {
+    "archive_unit_name": "name", "archive_unit_region": "region_code", "archive_unit_address": "address",
+    "archive_postcode": "postcode", "archive_contact": "contact", "archive_phone": "phone",
+}
 
 
 def source_label(source_kind: str) -> str:
@@ -120,12 +126,8 @@ def prefill(graduate: Graduate, module: str) -> dict[str, dict[str, Any]]:
     if module == "archive":
         office = directory.office_for_region(graduate.origin_region, graduate.school_id)
         if office is not None:
-            values.update({"archive_unit_name": office.name, "archive_unit_region": office.region_code,
-                           "archive_unit_address": office.address})
-            for key, attr in (("archive_postcode", "postcode"), ("archive_contact", "contact"),
-                              ("archive_phone", "phone")):
-                if getattr(office, attr):
-                    values[key] = getattr(office, attr)
+            values.update({key: getattr(office, attr) for key, attr in OFFICE_FIELDS.items()
+                           if getattr(office, attr)})
     return {forms.BACK_TO_ORIGIN: {k: v for k, v in values.items() if v}}
 
 
