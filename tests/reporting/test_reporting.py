@@ -137,6 +137,9 @@ def test_rp_2_after_the_deadline_the_graduate_changes_nothing_the_school_still_c
     res = api.post("/transfers/archive/registrations", {"purpose": "registration", "fields": ARCHIVE})
     assert res.status_code == 403
     assert res.get_json()["error"]["code"] == "reporting_closed"
+    # the module page offers no 登记 and says why, so neither front-end shows a button that would fail
+    module = api.get("/transfers/archive").get_json()
+    assert module["can_register"] is False and module["register_refusal"] == message
     res = api.put(f"/destination/records/{record.id}", {"subkind": "labour_contract",
                                                           "fields": {**LABOUR_FIELDS, "position": "新岗位"}})
     assert res.status_code == 403 and res.get_json()["error"]["message"] == message

@@ -103,6 +103,9 @@ def registration_refusal(graduate: Graduate, module: str, purpose: str) -> str |
     state = module_state(graduate, graduate.school, module)
     if not state.available:
         return state.reason
+    closed = deadlines.refusal(graduate)  # RP-2: the front-ends offer no 登记 the service would refuse
+    if closed is not None:
+        return closed
     current = services.current(graduate.id, module)
     label = forms.MODULE_LABELS[module]
     if purpose == "registration" and current is not None:
