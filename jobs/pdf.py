@@ -27,3 +27,11 @@ def render_offline_signed_pdf(record_id: int) -> None:
     from wxbackend.signing.offline_documents import render_signed
 
     render_signed(record_id)
+
+
+@job("pdf", timeout=300)
+def render_verification_pdf(verification_id: int) -> None:
+    """The 去向登记信息表 of verification *verification_id* (VA-4), rendered ahead of its first download."""
+    from wxbackend.verification.documents import ensure_pdf
+
+    ensure_pdf(verification_id)

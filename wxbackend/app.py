@@ -133,13 +133,14 @@ def configure_jobs(app: APIFlask) -> None:
 
 def add_modules(app: APIFlask) -> None:
     """Each domain module joins the platform here: review hooks, presenters, record-list sources, signals."""
-    from wxbackend import confirmation, destinations, reporting, signing, transfers
+    from wxbackend import confirmation, destinations, reporting, signing, transfers, verification
 
     destinations.init_app(app)
     signing.init_app(app)
     transfers.init_app(app)
     reporting.init_app(app)
     confirmation.init_app(app)
+    verification.init_app(app)
 
 
 def add_blueprints(app: APIFlask) -> None:

@@ -76,3 +76,34 @@ def init_app(app: Flask) -> None:
             raise click.ClickException(err.message) from None
         db.session.commit()
         click.echo(f"admin {user.id}: {user.username}")
+
+    @app.cli.command("verify-qr")
+    @click.argument("payload")
+    @click.option("--jwks", "jwks_file", type=click.Path(exists=True, dir_okay=False),
+                  help="the platform's published keys (/.well-known/jwks.json) saved as a file; "
+                       "default: this installation's own keys")
+    def verify_qr(payload: str, jwks_file: str | None) -> None:
+        """Check a verification report's QR payload (the scanned URL or its token) offline (VA-9)."""
+        import json
+        from pathlib import Path
+
+        from wxbackend.verification import keys, lookup
+
+        jwks = json.loads(Path(jwks_file).read_text(encoding="utf-8")) if jwks_file else None
+        try:
+            claims, kid = keys.verify(lookup.token_of(payload), jwks)
+        except keys.InvalidSignature as err:
+            raise click.ClickException(f"{err.message}（{err.reason}）") from None
+        click.echo(f"签名有效（密钥 {kid}）")
+        labels = {"n": "核验编号", "m": "核验类型", "nm": "姓名", "s": "毕业院校", "ym": "毕业时间", "exp": "有效期至",
+                  "d": "内容摘要", "iat": "生成时间"}
+        for key, label in labels.items():
+            if key in claims:
+                click.echo(f"{label}：{claims[key]}")
+
+    @app.cli.command("rotate-qr-key")
+    def rotate_qr_key() -> None:
+        """Add a new QR signing key and make it current; older keys still verify what they signed (VA-9)."""
+        from wxbackend.verification import keys
+
+        click.echo(f"current key: {keys.rotate()}")

@@ -112,6 +112,11 @@ class Settings:
     IMPORT_INLINE_MAX_ROWS: int = 500
     #: Folder for uploaded and generated files.
     STORAGE_DIR: str = "instance/files"
+    #: The Ed25519 keys that sign the verification reports' QR codes (VA-9): a JSON file of private JWKs,
+    #: created on first use; empty means ``qr_keys.json`` beside STORAGE_DIR. Keep it secret and backed up.
+    QR_KEYS_FILE: str = ""
+    #: Public verification lookups (姓名 + 核验编号/转递编号) allowed per client address.
+    VERIFY_RATE_LIMIT: str = "30 per 10 minutes"
     SESSION_COOKIE_SECURE: bool = False
     DEBUG_SQL: bool = False
     #: Run periodic jobs (invitation expiry) from a thread of this process — the embedded

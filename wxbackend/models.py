@@ -34,6 +34,7 @@ from wxbackend.signing.models import (  # noqa: F401
     TerminationRequest,
 )
 from wxbackend.transfers.models import ReceivingOffice, TransferInfo, TransferRegistration  # noqa: F401
+from wxbackend.verification.models import Verification, VerificationLookup  # noqa: F401
 from wxbackend.wechat.models import WechatCallbackSeen  # noqa: F401
 
 metadata = Base.metadata

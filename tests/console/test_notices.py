@@ -113,10 +113,9 @@ def test_home_page_has_the_fig_46_entries(client, app) -> None:
     assert "关注“国家大学生就业服务平台”公众号，点击“去向登记”" in html
     assert re.search(r'<a class="tile" href="/console/login"', html)
     assert re.search(r'<a class="tile" href="/employer/login" id="entry-employer"', html)
-    for entry in ("entry-archive-verify", "entry-hukou-verify"):
-        block = html[html.index(f'id="{entry}"'):]
-        block = block[:block.index("</div>\n")]
-        assert "即将开放" in block and "href" not in block
+    # VA-5: the two public verification entries open their pages
+    assert re.search(r'<a class="tile" href="/verify/archive" id="entry-archive-verify"', html)
+    assert re.search(r'<a class="tile" href="/verify/hukou" id="entry-hukou-verify"', html)
     assert "档案转递信息在线核验" in html and "户口迁移信息在线核验" in html and "用人单位在线签约" in html
     assert "通知公告" in html
 

@@ -28,4 +28,5 @@ from wxbackend.api import (  # noqa: E402,F401
     public,
     receiving_offices,
     transfers,
+    verifications,
 )

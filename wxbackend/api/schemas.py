@@ -675,3 +675,50 @@ class ViolationReportIn(Schema):
     party = String(load_default=None, allow_none=True)
     description = String(load_default=None, allow_none=True)
     mobile = String(load_default=None, allow_none=True)
+
+
+# --- 核验授权 (VA-1 … VA-8) ------------------------------------------------------------------------
+
+
+class VerificationSchema(Schema):
+    id = Integer(required=True)
+    module = String(required=True)
+    label = String(required=True)
+    number = String(required=True, metadata={"description": "核验编号（无分隔符）"})
+    number_display = String(required=True, metadata={"description": "分组显示，如 A1B2-C3D4-E5F6-G"})
+    valid_until = String(required=True)
+    valid_until_text = String(required=True)
+    status = String(required=True, metadata={"description": "active | closed（提前结束）| replaced（已重新设置）"})
+    status_label = String(required=True, metadata={"description": "生效中 / 已过期 / 已结束 / 已重新设置"})
+    valid = Boolean(required=True, metadata={"description": "此刻能否核验"})
+    created_at = String(required=True)
+    ended_at = String(allow_none=True)
+    content = Dict(required=True,
+                   metadata={"description": "去向登记信息表内容：sections[{title, rows[[label, value]]}]"})
+
+
+class VerificationOut(VerificationSchema):
+    """One verification, as POST answers it."""
+
+
+class VerificationModuleSchema(Schema):
+    module = String(required=True)
+    label = String(required=True)
+    available = Boolean(required=True)
+    reason = String(allow_none=True)
+    active = Nested(VerificationSchema, allow_none=True)
+    status_label = String(required=True)
+
+
+class VerificationsOut(Schema):
+    available = Boolean(required=True)
+    reason = String(allow_none=True)
+    latest_valid_until = String(required=True, metadata={"description": "有效期最晚可选的日期（VA-3）"})
+    today = String(required=True)
+    modules = List(Nested(VerificationModuleSchema), required=True)
+    history = List(Nested(VerificationSchema), required=True)
+
+
+class VerificationIn(Schema):
+    module = String(load_default=None, allow_none=True, metadata={"description": "archive | hukou"})
+    valid_until = String(load_default=None, allow_none=True, metadata={"description": "有效期至，YYYY-MM-DD"})

@@ -114,3 +114,14 @@ def link_limit() -> Any:
     """Refused upload-link requests per address (every method; a genuine link is not counted)."""
     return limiter.limit(lambda: current_app.config["SETTINGS"].LINK_RATE_LIMIT, key_func=link_key,
                          deduct_when=refused_link)
+
+
+def verify_key() -> str:
+    return f"verify:{client_ip()}"
+
+
+def verify_limit() -> Any:
+    """Public verification lookups per address (VA-7): every form lookup and every QR link opened."""
+    return limiter.limit(lambda: current_app.config["SETTINGS"].VERIFY_RATE_LIMIT, key_func=verify_key,
+                         methods=["POST", "GET"], exempt_when=lambda: request.method == "GET"
+                         and not request.path.startswith("/verify/q/"))

@@ -79,3 +79,5 @@ def agreement_check(token: str):  # type: ignore[no-untyped-def]
         fmt=timeutil.fmt)
     return response, 200, headers
 
+
+from wxbackend.home import verify  # noqa: E402,F401 - the public verification pages
