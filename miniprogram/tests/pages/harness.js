@@ -3,7 +3,7 @@
  * (../recorded/*.json), a Page() shim over miniprogram-simulate, and a page stack.
  *
  * - `answers` maps "METHOD /path" to the recording served for it; every recording is served for its
- *   own method+path by default, `serve(name, ...)` puts a recording first (e.g. /me unconfirmed vs
+ *   own method+path by default, `serve(name, ...)` puts a recording first (for its query, if it has one) (e.g. /me unconfirmed vs
  *   confirmed), `serveAt(method, path, name)` serves a recording for another path (e.g. a 401 for any call).
  * - A GET recorded with query arguments (`query`) answers a request with those arguments first
  *   (`wx.request` data), and the bare path when nothing else answers it.
@@ -95,7 +95,8 @@ function createWx(options) {
     serve: function () {
       Array.prototype.forEach.call(arguments, function (name) {
         var r = recording(name);
-        answers[r.method + ' ' + r.path] = r;
+        // a recording with query arguments answers those; the bare path keeps its own answer
+        answers[r.method + ' ' + r.path + queryKey(r.query)] = r;
       });
     },
     serveAt: function (method, p, name) { answers[method + ' ' + p] = recording(name); },
