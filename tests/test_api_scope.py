@@ -11,7 +11,7 @@ import re
 
 #: Routes open to anyone (login steps, public data, the API document itself).
 PUBLIC = {
-    "api.notices", "api.code_lists", "api.codes",
+    "api.notices", "api.code_lists", "api.codes", "api.region_children",
     "api.wx_login", "api.bind", "api.bind_code", "api.termination_reasons", "api.agreement_fields",
     "openapi.spec", "openapi.docs", "openapi.redoc", "apidocs.asset",
 }

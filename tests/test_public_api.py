@@ -24,3 +24,16 @@ def test_code_lists_come_from_the_data_file(client) -> None:
     assert len(client.get("/api/v1/codes/ethnicity").get_json()["items"]) == 56
     missing = client.get("/api/v1/codes/nope")
     assert missing.status_code == 404 and missing.get_json()["error"]["code"] == "not_found"
+
+
+def test_regions_cascade_province_city_district(client) -> None:
+    """The mini-program's address picker reads the same cascade as the web's (GW-1)."""
+    provinces = client.get("/api/v1/regions").get_json()["items"]
+    assert {"code": "110000", "name": "北京市", "value": "110000"} in provinces and len(provinces) >= 31
+    # a municipality lists itself once as its city, under its 市辖区 code, choosing the province code
+    assert client.get("/api/v1/regions?parent=110000").get_json()["items"] == [
+        {"code": "110100", "name": "北京市", "value": "110000"}]
+    districts = client.get("/api/v1/regions?parent=110100").get_json()["items"]
+    assert {"code": "110102", "name": "西城区", "value": "110102"} in districts
+    assert client.get("/api/v1/regions?parent=abc").get_json()["items"] == []
+    assert client.get("/api/v1/regions?parent=1234567").status_code == 422

@@ -181,7 +181,8 @@ function request(opts) {
   return withToken(function () { return rawRequest(opts); });
 }
 
-function get(path) { return request({ path: path }); }
+/** GET；query（可选）为查询参数对象，由 wx.request 的 data 拼到地址上。 */
+function get(path, query) { return request({ path: path, data: query }); }
 function post(path, data) { return request({ path: path, method: 'POST', data: data || {} }); }
 function put(path, data) { return request({ path: path, method: 'PUT', data: data || {} }); }
 function del(path) { return request({ path: path, method: 'DELETE' }); }

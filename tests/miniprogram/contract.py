@@ -4,9 +4,10 @@ A call is an api helper call (``api.get/post/put/del/upload/download/postAnonymo
 same helpers called bare or ``rawRequest({path, method})`` inside ``utils/api.js``) whose first
 argument is a string concatenation: literals stay, an expression naming an id becomes a path
 parameter, any other expression must be listed by a ``// api-values <name>: a b c`` comment just
-above the call (e.g. the action segment of ``/agreements/{id}/<action>``). A call whose URL comes
-from a response (a proof's ``url``, ``pdf_url``) is declared by a ``// api-call: METHOD /path``
-comment above it. Anything else is an error, so no call escapes the list.
+above the call (e.g. the action segment of ``/agreements/{id}/<action>``, or the ``{module}`` of
+``/transfers/{module}``: each listed value is checked as a literal path, which a string parameter
+matches). A call whose URL comes from a response (a proof's ``url``, ``pdf_url``) is declared by a
+``// api-call: METHOD /path`` comment above it. Anything else is an error, so no call escapes the list.
 """
 
 from __future__ import annotations
@@ -173,11 +174,22 @@ def extract_calls(root: Path = MINIPROGRAM) -> list[Call]:
     return sorted(seen.values(), key=Call.key)
 
 
+def _is_id_param(segment: str) -> bool:
+    return segment.startswith("{") and segment.endswith("}") and (segment == "{id}" or segment.endswith("_id}"))
+
+
 def _matches(template: str, spec_path: str) -> bool:
+    """An id ("{}") matches an id parameter; a literal matches itself, or a string parameter such as
+    ``{module}`` (its values come from an ``// api-values`` comment, e.g. archive hukou)."""
     a = template.strip("/").split("/")
     b = spec_path.strip("/").split("/")
-    return len(a) == len(b) and all(
-        (x == "{}" and y.startswith("{") and y.endswith("}")) or x == y for x, y in zip(a, b, strict=True))
+
+    def one(x: str, y: str) -> bool:
+        if x == "{}":
+            return y.startswith("{") and y.endswith("}")
+        return x == y or (y.startswith("{") and y.endswith("}") and not _is_id_param(y))
+
+    return len(a) == len(b) and all(one(x, y) for x, y in zip(a, b, strict=True))
 
 
 def missing(calls: list[Call], spec: dict[str, Any]) -> list[Call]:

@@ -4,8 +4,9 @@ One graduate journey per recording set, driven through the test client at a froz
 fixed names, so that ids, dates and texts come out the same on every run and on both engines.
 Each response lands in ``miniprogram/tests/recorded/<name>.json`` (sorted keys, random tokens
 replaced); the jest ``wx`` stub answers ``wx.request``/``uploadFile``/``downloadFile`` from them
-by method and path. A file is rewritten only when its content changed, and files no longer
-recorded are removed, so the recordings track the API without churning git.
+by method and path (and, for a GET with query arguments, by those too: ``query``). A file is
+rewritten only when its content changed, and files no longer recorded are removed, so the
+recordings track the API without churning git.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 import pytest
 
@@ -57,8 +59,11 @@ class Recorder:
         if status is not None:
             assert resp.status_code == status, (name, resp.status_code, resp.get_json())
         body = resp.get_json(silent=True)
-        self.items[name] = {"name": name, "method": method, "path": path.split("?")[0],
+        bare, _, query = path.partition("?")
+        self.items[name] = {"name": name, "method": method, "path": bare,
                             "status": resp.status_code, "body": normalise(body)}
+        if query:  # the mini-program passes query arguments as wx.request data: the stub matches them
+            self.items[name]["query"] = dict(parse_qsl(query))
         return body
 
     def write(self) -> list[str]:
@@ -271,6 +276,7 @@ def test_record_the_mini_program_api(app, client, fake_server, people, clock, mo
     li_api.call("auth_logout", "POST", "/auth/logout", status=200)
 
     _record_offline(client, people, clock, rec)
+    _record_transfers(client, people, clock, rec)
 
     changed = rec.write()
     # the set of recordings the jest tests rely on
@@ -280,7 +286,11 @@ def test_record_the_mini_program_api(app, client, fake_server, people, clock, mo
                    "agreement_waiting", "agreement_signed", "agreement_pdf_pending", "termination",
                    "unauthorized", "agreement_accept_conflict", "offline_form", "offline_draft",
                    "offline_passed", "offline_pages_uploaded", "offline_link_sent", "offline_signed",
-                   "offline_termination_draft", "offline_termination_submitted", "destination_home_offline"):
+                   "offline_termination_draft", "offline_termination_submitted", "destination_home_offline",
+                   "transfer_archive_empty", "transfer_archive_draft", "transfer_archive_pending",
+                   "transfer_archive_approved", "transfer_archive_change_open", "transfer_archive_change_rejected",
+                   "transfer_hukou_unavailable", "transfer_hukou_school_entry", "receiving_offices",
+                   "regions", "regions_110000", "regions_110100"):
         assert needed in names
     assert isinstance(changed, list)
 
@@ -449,6 +459,115 @@ def _record_offline(client: Any, people: dict[str, Any], clock: Callable[[int], 
     _multipart(paper_api, f"/offline-agreements/{paper['id']}/pages", jpeg_bytes(), "paper.jpg")
     paper_draft = paper_api.call("offline_paper_draft", "GET", f"/offline-agreements/{paper['id']}", status=200)
     assert (paper_draft["mode"], len(paper_draft["pages"]), paper_draft["pdf_url"]) == ("paper", 1, None)
+
+
+# --- archive and hukou (§5, §6) ---------------------------------------------------------------------
+
+
+def _record_transfers(client: Any, people: dict[str, Any], clock: Callable[[int], None], rec: Recorder) -> None:
+    """Archive registration from the empty module to an approved one and a rejected change; hukou unavailable
+    and entered by the school.
+
+    AR-1 (register, submit, the record list), AR-2 (the 转回生源地 prefill from the directory, another
+    province refused next to the address), AR-3 (withdraw, pass), AR-4 (the source of the current info),
+    AR-5 (a change request, edited while pending, rejected: the old info stays), AR-7 (the directory
+    search), AR-8 (the policy hint), HK-1 (unavailable without 户口转入学校), HK-2 (the school's entry).
+    """
+    from tests.transfers.conftest import ARCHIVE, HUKOU
+    from wxbackend.accounts.actors import actor_for
+    from wxbackend.auth import tokens
+    from wxbackend.transfers import directory, registration
+
+    clock(40)
+    directory.create(actor_for(people["school_user"]), people["school"].id,
+                     {"name": "北京市东城区人才服务中心", "region": "110101", "address": "东四北大街107号",
+                      "postcode": "100007", "contact": "刘老师", "phone": "010-64011111"})
+    directory.create(actor_for(people["school_user"]), people["school"].id,
+                     {"name": "北京市东城区公共就业服务中心", "region": "110101", "address": "安定门外大街2号",
+                      "postcode": "100011"})
+    db.session.commit()
+    sun = people["graduate"]("孙丽", 5)
+    api = RecordingApi(client, tokens.issue(sun)[0], rec)
+    db.session.commit()
+    base = "/transfers/archive"
+    empty = api.call("transfer_archive_empty", "GET", base, status=200)
+    assert empty["can_register"] and not empty["can_change"] and empty["current"] is None
+    assert empty["prefill"]["20"]["archive_unit_name"] == "北京市东城区人才服务中心"  # AR-2
+    assert empty["policy"]["recommended"] == ["20"]  # AR-8: not yet employed
+    found = api.call("receiving_offices", "GET", "/receiving-offices?q=东城区", status=200)  # AR-7
+    assert {o["name"] for o in found["items"]} >= {"北京市东城区公共就业服务中心", "北京市东城区人才服务中心"}
+    api.call("regions", "GET", "/regions", status=200)
+    api.call("regions_110000", "GET", "/regions?parent=110000", status=200)
+    api.call("regions_110100", "GET", "/regions?parent=110100", status=200)
+
+    # AR-2: 转回生源地 keeps the province of the 生源所在地; a wrong postcode is named too
+    bad = api.call("transfer_archive_create_invalid", "POST", f"{base}/registrations",
+                   {"purpose": "registration", "fields": {**empty["prefill"]["20"], "archive_unit_region": "310101",
+                                                          "archive_postcode": "1000"}}, 400)
+    assert set(bad["error"]["fields"]) == {"fields.archive_unit_region", "fields.archive_postcode"}
+    draft = api.call("transfer_archive_create", "POST", f"{base}/registrations",
+                     {"purpose": "registration", "fields": {**empty["prefill"]["20"], "archive_contact": "刘老师"}},
+                     201)
+    rid = draft["id"]
+    rbase = f"{base}/registrations/{rid}"
+    clock(41)
+    rec("transfer_archive_image_upload", "POST", f"{rbase}/images",
+        _multipart(api, f"{rbase}/images", jpeg_bytes(), "letter.jpg"), 201)
+    api.call("transfer_archive_draft", "GET", base, status=200)
+    api.call("transfer_archive_record", "GET", rbase, status=200)
+    clock(42)
+    api.call("transfer_archive_update", "PUT", rbase, {"fields": {**empty["prefill"]["20"],
+                                                                   "archive_remark": "本人暂未就业"}}, 200)
+    api.call("transfer_archive_submit", "PUT", rbase, {"fields": {**empty["prefill"]["20"],
+                                                                   "archive_remark": "本人暂未就业"},
+                                                        "submit": True}, 200)
+    pending = api.call("transfer_archive_pending", "GET", base, status=200)
+    assert pending["open"]["status_label"] == "待院系审核" and not pending["can_register"]
+    clock(43)
+    assert api.call("transfer_archive_withdraw", "POST", f"{rbase}/withdraw", status=200)["status"] == "draft"
+    api.call("transfer_archive_update_submit", "PUT", rbase, {"fields": {**empty["prefill"]["20"],
+                                                                          "archive_remark": "本人暂未就业"},
+                                                               "submit": True}, 200)
+    clock(44)
+    _decide(people, "archive_registration", rid, "pass")
+    approved = api.call("transfer_archive_approved", "GET", base, status=200)
+    assert approved["current"]["source_label"] == "档案信息登记" and approved["can_change"]  # AR-4
+    api.call("transfer_archive_register_refused", "POST", f"{base}/registrations",
+             {"purpose": "registration", "fields": {}}, 409)
+
+    # AR-5: 档案信息修改 — a draft cancelled, then one submitted, edited while pending, rejected
+    clock(45)
+    change = api.call("transfer_archive_change_create", "POST", f"{base}/registrations",
+                      {"purpose": "change", "fields": {**ARCHIVE}}, 201)
+    api.call("transfer_archive_cancel", "DELETE", f"{base}/registrations/{change['id']}", status=200)
+    clock(46)
+    change = api.call("transfer_archive_change_submit", "POST", f"{base}/registrations",
+                      {"purpose": "change", "fields": {**ARCHIVE}, "submit": True}, 201)
+    cbase = f"{base}/registrations/{change['id']}"
+    api.call("transfer_archive_change_edit", "PUT", cbase,
+             {"fields": {**ARCHIVE, "archive_postcode": "100081"}, "submit": True}, 200)
+    opened = api.call("transfer_archive_change_open", "GET", base, status=200)
+    assert opened["open"]["purpose"] == "change" and opened["current"]["fields"]["archive_transfer_type"] == "20"
+    clock(47)
+    _decide(people, "archive_change", change["id"], "reject", reason="调档函与单位名称不符", stages=("dept_user",))
+    rejected = api.call("transfer_archive_change_rejected", "GET", base, status=200)
+    assert rejected["open"] is None and rejected["current"]["fields"]["archive_transfer_type"] == "20"
+    assert rejected["records"][0]["reason"] == "调档函与单位名称不符"
+    assert "dispatch" not in rejected or rejected["dispatch"] is None
+
+    # HK-1: hukou unavailable while it is not at the school; HK-2 / AR-4: the school's direct entry
+    clock(48)
+    zhou = people["graduate"]("周强", 6)
+    zhou.hukou_at_school = False
+    db.session.commit()
+    zhou_api = RecordingApi(client, tokens.issue(zhou)[0], rec)
+    db.session.commit()
+    locked = zhou_api.call("transfer_hukou_unavailable", "GET", "/transfers/hukou", status=200)
+    assert not locked["available"] and locked["reason"]
+    registration.enter_directly(people["school_user"], sun, "hukou", {**HUKOU, "hukou_transfer_type": "13"})
+    db.session.commit()
+    entered = api.call("transfer_hukou_school_entry", "GET", "/transfers/hukou", status=200)
+    assert entered["current"]["source_label"] == "学校直接录入" and entered["can_change"]
 
 
 def _code(fake: Any, code: str, openid: str) -> str:

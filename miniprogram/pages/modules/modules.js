@@ -1,7 +1,9 @@
 var api = require('../../utils/api.js');
 
 var PAGES = {
-  destination: '/pages/destination/destination'
+  destination: '/pages/destination/destination',
+  archive: '/pages/transfer/transfer?module=archive',
+  hukou: '/pages/transfer/transfer?module=hukou'
 };
 var ICONS = { destination: '去', archive: '档', hukou: '户', confirmation: '确', verification: '核' };
 

@@ -3,8 +3,10 @@
  * (../recorded/*.json), a Page() shim over miniprogram-simulate, and a page stack.
  *
  * - `answers` maps "METHOD /path" to the recording served for it; every recording is served for its
- *   own method+path by default, `serve(name, ...)` puts a recording first (e.g. /me unconfirmed vs
+ *   own method+path by default, `serve(name, ...)` puts a recording first (for its query, if it has one) (e.g. /me unconfirmed vs
  *   confirmed), `serveAt(method, path, name)` serves a recording for another path (e.g. a 401 for any call).
+ * - A GET recorded with query arguments (`query`) answers a request with those arguments first
+ *   (`wx.request` data), and the bare path when nothing else answers it.
  * - Every wx.* call is logged in `calls` as [api, options].
  */
 var fs = require('fs');
@@ -31,6 +33,15 @@ function recording(name) {
   return JSON.parse(JSON.stringify(r));
 }
 
+/** Query arguments (wx.request data of a GET) as a lookup key: sorted, empty ones dropped, as recorded. */
+function queryKey(query) {
+  if (!query || typeof query !== 'object') return '';
+  var keys = Object.keys(query).filter(function (k) {
+    return query[k] !== undefined && query[k] !== null && String(query[k]) !== '';
+  }).sort();
+  return keys.length ? '?' + keys.map(function (k) { return k + '=' + query[k]; }).join('&') : '';
+}
+
 function tick(ms) { return new Promise(function (r) { setTimeout(r, ms || 0); }); }
 
 /** Let pending promises and timers (request callbacks) run. */
@@ -50,14 +61,17 @@ function createWx(options) {
     var key = r.method + ' ' + r.path;
     // successful answers win over errors for the same call unless a test asks otherwise
     if (!answers[key] || (answers[key].status >= 400 && r.status < 400)) answers[key] = r;
+    // a GET recorded with query arguments also answers exactly those (e.g. /regions?parent=110000)
+    if (r.query) answers[key + queryKey(r.query)] = r;
   });
 
   function log(api, opts) { calls.push([api, opts || {}]); }
 
-  function route(method, url) {
+  function route(method, url, data) {
     var p = url.indexOf(API_BASE) === 0 ? url.slice(API_BASE.length) : url.replace(/^https?:\/\/[^/]+\/api\/v1/, '');
     p = p.split('?')[0];
-    var r = answers[method + ' ' + p];
+    var q = method === 'GET' ? queryKey(data) : '';
+    var r = (q && answers[method + ' ' + p + q]) || answers[method + ' ' + p];
     if (!r) {
       wx.misses.push(method + ' ' + p);
       throw new Error('no recorded answer for ' + method + ' ' + p);
@@ -81,7 +95,8 @@ function createWx(options) {
     serve: function () {
       Array.prototype.forEach.call(arguments, function (name) {
         var r = recording(name);
-        answers[r.method + ' ' + r.path] = r;
+        // a recording with query arguments answers those; the bare path keeps its own answer
+        answers[r.method + ' ' + r.path + queryKey(r.query)] = r;
       });
     },
     serveAt: function (method, p, name) { answers[method + ' ' + p] = recording(name); },
@@ -90,7 +105,7 @@ function createWx(options) {
 
     request: function (opts) {
       log('request', opts);
-      var r = route(opts.method || 'GET', opts.url);
+      var r = route(opts.method || 'GET', opts.url, opts.data);
       later(function () {
         opts.success && opts.success({ statusCode: r.status, data: r.body, header: {} });
         opts.complete && opts.complete();

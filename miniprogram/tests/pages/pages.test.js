@@ -76,6 +76,16 @@ var CASES = {
     },
     shows: ['解约原因', '双方协商一致解除', '上传解约函', '提交']
   },
+  'pages/transfer/transfer': {
+    query: { module: 'archive' },
+    wx: function () { return signedIn(['transfer_archive_approved']); },
+    shows: ['档案信息', '来源：档案信息登记', '北京市东城区人才服务中心', '档案信息修改', '申请记录', '审核通过']
+  },
+  'pages/transfer-form/transfer-form': {
+    query: { module: 'archive', purpose: 'registration' },
+    wx: function () { return signedIn(['transfer_archive_empty', 'regions']); },
+    shows: ['档案信息登记', '档案转递类型', '找不到时直接填写', '点击选择省市区', '0/200', '图像材料（最多上传3张图片）', '保存', '提交']
+  },
   'pages/termination/termination': {
     query: { id: '1' },
     wx: function () { return signedIn(['termination']); },
