@@ -174,6 +174,7 @@ def _create() -> None:
     _destinations(school, graduates, rng)
     _signing(school, graduates)
     _offline(school, graduates)
+    _closing(school, graduates)
 
 
 def _proof_image(text: str) -> bytes:
@@ -332,6 +333,41 @@ def _offline(school: School, graduates: list[Graduate]) -> None:
             db.session.commit()
 
 
+def _closing(school: School, graduates: list[Graduate]) -> None:
+    """The school's first 上报; 王堃 confirms it and lets archive offices verify it (§7, §8)."""
+    from datetime import date
+
+    from wxbackend.confirmation import services as confirmation
+    from wxbackend.core import timeutil
+    from wxbackend.reporting import services as reporting
+    from wxbackend.verification import services as verification
+
+    school_user = db.session.scalar(select(User).where(User.username == "school"))
+    assert school_user is not None
+    wangkun = graduates[0]
+    if wangkun.confirmed_at is None:
+        wangkun.confirmed_at = timeutil.now()
+    db.session.commit()
+    reporting.report(school_user, school.id, 2027)
+    db.session.commit()
+    confirmation.confirm(wangkun)
+    db.session.commit()
+    if verification.refusal(wangkun, "archive") is None:
+        verification.create(wangkun, "archive", min(date(2027, 12, 31), verification.latest_valid_until(wangkun)))
+        db.session.commit()
+
+
+def _verifications() -> Iterator[str]:
+    from wxbackend.core import ids
+    from wxbackend.verification.models import Verification
+
+    row = db.session.scalar(select(Verification).where(Verification.status == "active").order_by(Verification.id))
+    if row is not None:
+        graduate = db.session.get(Graduate, row.graduate_id)
+        yield (f"  public verification  http://127.0.0.1:5000/verify/{row.module}  "
+               f"姓名 {graduate.name if graduate else ''}  核验编号 {ids.display(row.number)}")
+
+
 def _upload_links() -> Iterator[str]:
     """The employers' upload links texted so far (the log SMS provider only logs them): for a demo to follow."""
     import re
@@ -357,6 +393,7 @@ def _logins() -> Iterator[str]:
     yield "    employer   employer account of 学信咨询服务有限公司 (91110108749352307A)"
     yield "  employer portal  http://127.0.0.1:5000/employer/login (user employer)"
     yield from _upload_links()
+    yield from _verifications()
     yield "  graduates (built-in 学信网 stand-in)  http://127.0.0.1:5000/login"
     yield "    chsi-wangkun, chsi-liyue   bound to a graduate"
     yield "    chsi-unbound               account not bound to a student record (L-2 refusal)"
