@@ -5,8 +5,9 @@ an employer) opens every page of their portal that a GET without parameters reac
 walking ``app.url_map``) and the detail pages of one graduate, review item, notice, import and
 agreement, and the employer's upload page behind an SMS link; two graduates open their offline-signing
 pages (§4.3, §4.4): the form of fig. 21, an e-agreement passed with its stamped pages and SMS link, a
-signed paper agreement and its termination; and the archive and hukou pages (§5, §6): the module pages,
-the forms of figs. 32 and 37, a submitted registration with an image and its 修改申请 form. On each
+signed paper agreement and its termination; the archive and hukou pages (§5, §6): the module pages,
+the forms of figs. 32 and 37, a submitted registration with an image and its 修改申请 form; and 去向登记确认
+(§7): the open form of fig. 40, an error report (fig. 42) and the 四不准 report page with a report. On each
 page, measured from element boxes: nothing but a table wrapper is wider than the screen (the header
 included), and every list table's status and action cells (``col-status``, ``col-actions``) lie within
 the screen. Screenshots go to test-output/phone-*.png.
@@ -22,6 +23,7 @@ import pytest
 
 from tests.browser.conftest import sign_in
 from tests.browser.test_offline_signing_flow import _passed
+from tests.confirmation.test_confirmation import ERROR_FORM, _labour
 from tests.destinations.helpers import jpeg_bytes
 from tests.signing.conftest import (  # noqa: F401
     applied,
@@ -37,9 +39,12 @@ from tests.signing.offline_helpers import FORM, review_phase
 from tests.transfers.conftest import ARCHIVE
 from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.models import ImportBatch, Notice
+from wxbackend.confirmation import services as confirmation
+from wxbackend.confirmation import violations
 from wxbackend.core import timeutil
 from wxbackend.core.db import db
 from wxbackend.destinations import services as destinations
+from wxbackend.reporting import services as reporting
 from wxbackend.review import engine
 from wxbackend.signing import documents, offline
 from wxbackend.signing import services as signing
@@ -148,16 +153,29 @@ def _offline_data(world: dict[str, Any], graduate_api: Any, make_local_account: 
     registration.add_image(fresh, reg, jpeg_bytes(), "调档函.jpg")
     registration.submit(fresh, reg)
     db.session.commit()
+    # 去向登记确认: everybody of the school reported; one of them says the info is wrong, and reports a 四不准
+    wrong, _ = graduate_api(name="诸葛孔明", student_no="2022014")
+    accounts[wrong.id] = make_local_account(id_number=wrong.id_number)
+    _labour(wrong)
+    registration.enter_directly(world["school_user"], wrong, "archive", dict(ARCHIVE))
+    db.session.commit()
+    reporting.report(world["school_user"], world["school"].id, 2027)
+    db.session.commit()
+    confirmation.report_error(wrong, {**ERROR_FORM, "archive": True, "archive_explanation": "档案改转生源地" * 20})
+    violations.file_report(wrong, {"kinds": ["forced_signing", "internship_as_job"], "party": "某某学院就业办",
+                                   "description": "要求先签协议才能领取毕业证书，" * 10, "mobile": "13912345678"})
+    db.session.commit()
     return {"visits": [
         (accounts[fresh.id].username, ["/graduate/destination", "/graduate/offline/new?mode=eagreement",
                                        "/graduate/offline/new?mode=paper", "/graduate/archive",
                                        "/graduate/archive/new?purpose=registration",
                                        f"/graduate/archive/records/{reg.id}",
                                        f"/graduate/archive/records/{reg.id}?change=1", "/graduate/hukou",
-                                       "/graduate/hukou/new?purpose=registration"]),
+                                       "/graduate/hukou/new?purpose=registration", "/graduate/confirmation"]),
         (accounts[first.id].username, [f"/graduate/offline/{record.id}"]),
         (accounts[second.id].username, ["/graduate/destination", f"/graduate/offline/{paper.id}",
                                         f"/graduate/offline-terminations/{row.id}"]),
+        (accounts[wrong.id].username, ["/graduate/confirmation", "/graduate/violation-report"]),
     ]}
 
 

@@ -34,6 +34,11 @@ MODULE_PAGES: dict[str, tuple[str, dict[str, str]]] = {
     "destination": ("auth.destination_home", {}),
     "archive": ("auth.transfer_home", {"module": "archive"}),
     "hukou": ("auth.transfer_home", {"module": "hukou"}),
+    "confirmation": ("auth.confirmation_home", {}),
+}
+#: What a module's page offers even while the module is locked: the 四不准 report needs no report (CF-6).
+LOCKED_LINKS: dict[str, tuple[str, str]] = {
+    "confirmation": ("auth.violation_report", "违反“四不准”行为举报"),
 }
 
 
@@ -144,7 +149,9 @@ def module_page(key: str):  # type: ignore[no-untyped-def]
     state = next(m for m in module_states(graduate, graduate.school) if m.key == key)
     if state.available and key in MODULE_PAGES:
         return redirect(module_urls()[key])
-    return render_template("graduate/module_state.html", module=state, built=key in MODULE_PAGES)
+    link = LOCKED_LINKS.get(key)
+    return render_template("graduate/module_state.html", module=state, built=key in MODULE_PAGES,
+                           extra_link=(url_for(link[0]), link[1]) if link else None)
 
 
 @bp.post("/graduate/confirm")
@@ -162,6 +169,7 @@ def graduate_confirm():  # type: ignore[no-untyped-def]
 from wxbackend.graduate import (  # noqa: E402,F401
     agreements,
     bind_code,
+    confirmation,
     destination,
     offline,
     receiving_offices,
