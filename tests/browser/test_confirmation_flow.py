@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from tests.browser.conftest import sign_in
 from tests.browser.test_transfer_flow import DESKTOP, PHONE, _context, _fits
-from tests.confirmation.test_confirmation import _labour
+from tests.confirmation.conftest import _labour
 from tests.transfers.conftest import ARCHIVE
 from wxbackend.confirmation.models import DestinationConfirmation, ViolationReport
 from wxbackend.core import timeutil

@@ -23,7 +23,7 @@ import pytest
 
 from tests.browser.conftest import sign_in
 from tests.browser.test_offline_signing_flow import _passed
-from tests.confirmation.test_confirmation import ERROR_FORM, _labour
+from tests.confirmation.conftest import ERROR_FORM, _labour
 from tests.destinations.helpers import jpeg_bytes
 from tests.signing.conftest import (  # noqa: F401
     applied,

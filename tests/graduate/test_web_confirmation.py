@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from tests.confirmation.test_confirmation import ERROR_FORM, _labour
+from tests.confirmation.conftest import ERROR_FORM, _labour
 from tests.graduate.conftest import location
 from tests.transfers.conftest import ARCHIVE
 from wxbackend.confirmation.models import DestinationConfirmation, ViolationReport

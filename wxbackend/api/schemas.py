@@ -656,6 +656,7 @@ class ViolationReportSchema(Schema):
     status_label = String(required=True)
     created_at = String(required=True)
     handled_at = String(allow_none=True)
+    handled_note = String(allow_none=True, metadata={"description": "平台的处理情况"})
 
 
 class ViolationReportOut(ViolationReportSchema):

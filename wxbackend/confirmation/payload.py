@@ -60,7 +60,8 @@ def violation_payload(row: ViolationReport) -> dict[str, Any]:
     return {"id": row.id, "kinds": row.kinds, "kind_labels": [VIOLATION_KINDS[k] for k in row.kinds],
             "party": row.party, "description": row.description, "mobile": row.mobile, "status": row.status,
             "status_label": row.status_label, "created_at": timeutil.fmt(row.created_at),
-            "handled_at": timeutil.fmt(row.handled_at) if row.handled_at else None}
+            "handled_at": timeutil.fmt(row.handled_at) if row.handled_at else None,
+            "handled_note": row.handled_note}
 
 
 def violation_form(graduate: Graduate) -> dict[str, Any]:
