@@ -304,6 +304,7 @@ def test_record_the_mini_program_api(app, client, fake_server, people, clock, mo
                    "transfer_hukou_unavailable", "transfer_hukou_school_entry", "receiving_offices",
                    "regions", "regions_110000", "regions_110100",
                    "confirmation_locked", "confirmation_open", "confirmation_errors_invalid", "confirmation_errors",
+                   "confirmation_errors_no_kind", "confirmation_confirm_conflict",
                    "confirmation_error", "confirmation_revoke", "confirmation_confirm", "confirmation_confirmed",
                    "confirmation_awaiting_report", "violation_form", "violation_create_invalid", "violation_create",
                    "violation_form_with_report", "verifications_locked", "verifications_available",
@@ -644,6 +645,9 @@ def _record_confirmation(client: Any, people: dict[str, Any], clock: Callable[[i
                    {"report_id": report_id, "destination": "changed", "archive": True,
                     "destination_explanation": "已改签另一家单位", "mobile": "1391234"}, 400)
     assert set(bad["error"]["fields"]) == {"archive_explanation", "mobile"}
+    none = api.call("confirmation_errors_no_kind", "POST", "/confirmation/errors",
+                    {"report_id": report_id, "mobile": "13912345678"}, 400)
+    assert set(none["error"]["fields"]) == {"kinds"}
     api.call("confirmation_errors", "POST", "/confirmation/errors",
              {"report_id": report_id, "destination": "changed", "archive": True,
               "destination_explanation": "已改签另一家单位", "archive_explanation": "档案改转新单位",
@@ -657,6 +661,8 @@ def _record_confirmation(client: Any, people: dict[str, Any], clock: Callable[[i
     clock(54)
     api.call("confirmation_confirm", "POST", "/confirmation/confirm", {"report_id": report_id}, 200)
     assert api.call("confirmation_confirmed", "GET", "/confirmation", status=200)["state"] == "confirmed"
+    # a second 提交 (another device, a stale page): 409, the page reloads
+    api.call("confirmation_confirm_conflict", "POST", "/confirmation/confirm", {"report_id": report_id}, 409)
 
     # CF-6: the 四不准 report
     clock(55)
