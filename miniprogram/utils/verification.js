@@ -31,16 +31,23 @@ function activeView(a) {
   };
 }
 
-/** 一个模块（图43/44 的一栏）。 */
+/**
+ * 一个模块（图43/44 的一栏）。没有生效中的核验而该模块最近一次核验是提前结束的（VA-8），状态显示那一条的
+ * status_label（已结束）并说明可重新设置；否则为接口的模块状态（未设置 / 生效中 / 已过期）。
+ */
 function moduleView(m, page) {
   var active = activeView(m.active);
+  var last = (page.history || []).filter(function (v) { return v.module === m.module; })[0];
+  var ended = !active && last && last.status === 'closed' ? last : null;
+  var label = ended ? ended.status_label : m.status_label;
   return {
     module: m.module,
     label: m.label,
     available: !!m.available,
     reason: m.reason || '',
-    statusLabel: m.status_label,
-    tone: tone(m.status_label),
+    statusLabel: label,
+    tone: tone(label),
+    endedNote: ended ? '核验编号 ' + ended.number_display + ' 已于 ' + String(ended.ended_at || '').slice(0, 16) + ' 提前结束，不能再核验' : '',
     active: active,
     numberText: active ? active.numberDisplay : '暂未生成核验编号',
     validText: active ? active.validUntilText : '暂无',
