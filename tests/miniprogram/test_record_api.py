@@ -39,12 +39,17 @@ START = datetime(2026, 6, 1, 9, 0, tzinfo=SHANGHAI)
 PLACEHOLDERS = {"token": "wxg_RECORDED_TOKEN", "bind_ticket": "RECORDED_BIND_TICKET"}
 
 
-def normalise(value: Any) -> Any:
+def normalise(value: Any, stable: dict[str, str] | None = None) -> Any:
+    """Tokens by key (:data:`PLACEHOLDERS`); each random value in *stable* by its fixed stand-in, wherever it is."""
+    stable = stable or {}
     if isinstance(value, dict):
-        return {k: (PLACEHOLDERS[k] if k in PLACEHOLDERS and isinstance(v, str) else normalise(v))
+        return {k: (PLACEHOLDERS[k] if k in PLACEHOLDERS and isinstance(v, str) else normalise(v, stable))
                 for k, v in value.items()}
     if isinstance(value, list):
-        return [normalise(v) for v in value]
+        return [normalise(v, stable) for v in value]
+    if isinstance(value, str):
+        for random_value, placeholder in stable.items():
+            value = value.replace(random_value, placeholder)
     return value
 
 
@@ -53,6 +58,12 @@ class Recorder:
 
     def __init__(self) -> None:
         self.items: dict[str, dict[str, Any]] = {}
+        #: random value → its fixed stand-in (e.g. a 核验编号, see :meth:`stabilise`)
+        self.stable: dict[str, str] = {}
+
+    def stabilise(self, value: str, placeholder: str) -> None:
+        """Record *placeholder* wherever *value* (random on every run) appears, from now on."""
+        self.stable.setdefault(value, placeholder)
 
     def __call__(self, name: str, method: str, path: str, resp: Any, status: int | None = None) -> Any:
         assert name not in self.items, f"recorded twice: {name}"
@@ -61,7 +72,7 @@ class Recorder:
         body = resp.get_json(silent=True)
         bare, _, query = path.partition("?")
         self.items[name] = {"name": name, "method": method, "path": bare,
-                            "status": resp.status_code, "body": normalise(body)}
+                            "status": resp.status_code, "body": normalise(body, self.stable)}
         if query:  # the mini-program passes query arguments as wx.request data: the stub matches them
             self.items[name]["query"] = dict(parse_qsl(query))
         return body
@@ -277,6 +288,7 @@ def test_record_the_mini_program_api(app, client, fake_server, people, clock, mo
 
     _record_offline(client, people, clock, rec)
     _record_transfers(client, people, clock, rec)
+    _record_confirmation(client, people, clock, rec)
 
     changed = rec.write()
     # the set of recordings the jest tests rely on
@@ -290,7 +302,14 @@ def test_record_the_mini_program_api(app, client, fake_server, people, clock, mo
                    "transfer_archive_empty", "transfer_archive_draft", "transfer_archive_pending",
                    "transfer_archive_approved", "transfer_archive_change_open", "transfer_archive_change_rejected",
                    "transfer_hukou_unavailable", "transfer_hukou_school_entry", "receiving_offices",
-                   "regions", "regions_110000", "regions_110100"):
+                   "regions", "regions_110000", "regions_110100",
+                   "confirmation_locked", "confirmation_open", "confirmation_errors_invalid", "confirmation_errors",
+                   "confirmation_errors_no_kind", "confirmation_confirm_conflict",
+                   "confirmation_error", "confirmation_revoke", "confirmation_confirm", "confirmation_confirmed",
+                   "confirmation_awaiting_report", "violation_form", "violation_create_invalid", "violation_create",
+                   "violation_form_with_report", "verifications_locked", "verifications_available",
+                   "verification_create_invalid", "verification_create", "verifications_active", "verification_pdf",
+                   "verification_close", "verifications_closed", "verifications_expired"):
         assert needed in names
     assert isinstance(changed, list)
 
@@ -568,6 +587,131 @@ def _record_transfers(client: Any, people: dict[str, Any], clock: Callable[[int]
     db.session.commit()
     entered = api.call("transfer_hukou_school_entry", "GET", "/transfers/hukou", status=200)
     assert entered["current"]["source_label"] == "学校直接录入" and entered["can_change"]
+
+
+# --- 去向登记确认 and 核验授权 (§7, §8) -------------------------------------------------------------------
+
+
+def _stable_number(rec: Recorder, row: dict[str, Any]) -> None:
+    """A 核验编号 is random (VA-7): recorded as a fixed number of the same shape, with a valid check character."""
+    from stdnum.iso7064 import mod_37_36
+
+    from wxbackend.core import ids
+
+    body = row["number"][0] + f"RECORDED{len(rec.stable) // 2 + 1:04d}"
+    placeholder = body + mod_37_36.calc_check_digit(body)
+    rec.stabilise(row["number"], placeholder)
+    rec.stabilise(row["number_display"], ids.display(placeholder))
+
+
+def _record_confirmation(client: Any, people: dict[str, Any], clock: Callable[[int], None], rec: Recorder) -> None:
+    """One graduate from 去向登记确认 to 核验授权, and the 四不准 report.
+
+    CF-1 (locked before the school reports; the reported rows and date), CF-3 (field errors, then an error
+    report), CF-4 (revoked: open again), CF-2 (confirmed), CF-5 (info changed after the confirmation:
+    awaiting the next report), CF-6 (the report form, a report filed), VA-1 (locked before CF-2), VA-2 (the
+    archive can be set, the hukou cannot: nothing registered), VA-3 (a date past the limit refused, then a
+    number), VA-4 (the PDF), VA-8 (提前结束), and an expired one (已过期).
+    """
+    from tests.transfers.conftest import ARCHIVE
+    from wxbackend.auth import tokens
+    from wxbackend.destinations import services as destinations
+    from wxbackend.reporting import services as reporting
+    from wxbackend.transfers import registration
+
+    clock(50)
+    qian = people["graduate"]("钱进", 7)
+    api = RecordingApi(client, tokens.issue(qian)[0], rec)
+    db.session.commit()
+    record = destinations.create(qian, "labour_contract", dict(LABOUR_FIELDS))
+    destinations.claim(qian.id, destinations.KIND, record.id)
+    registration.enter_directly(people["school_user"], qian, "archive", dict(ARCHIVE))
+    db.session.commit()
+    locked = api.call("confirmation_locked", "GET", "/confirmation", status=200)
+    assert not locked["available"] and locked["report"] is None  # CF-1: not reported yet
+    api.call("verifications_locked", "GET", "/verifications", status=200)  # VA-1
+
+    # CF-1: the school reports; the page shows what was reported and when
+    clock(51)
+    reporting.report(people["school_user"], people["school"].id, 2027)
+    db.session.commit()
+    page = api.call("confirmation_open", "GET", "/confirmation", status=200)
+    assert (page["state"], page["can_answer"]) == ("open", True)
+    report_id = page["report"]["id"]
+
+    # CF-3: every chosen kind needs its 情况说明, and a mobile; then the error report
+    clock(52)
+    bad = api.call("confirmation_errors_invalid", "POST", "/confirmation/errors",
+                   {"report_id": report_id, "destination": "changed", "archive": True,
+                    "destination_explanation": "已改签另一家单位", "mobile": "1391234"}, 400)
+    assert set(bad["error"]["fields"]) == {"archive_explanation", "mobile"}
+    none = api.call("confirmation_errors_no_kind", "POST", "/confirmation/errors",
+                    {"report_id": report_id, "mobile": "13912345678"}, 400)
+    assert set(none["error"]["fields"]) == {"kinds"}
+    api.call("confirmation_errors", "POST", "/confirmation/errors",
+             {"report_id": report_id, "destination": "changed", "archive": True,
+              "destination_explanation": "已改签另一家单位", "archive_explanation": "档案改转新单位",
+              "mobile": "13912345678"}, 200)
+    error = api.call("confirmation_error", "GET", "/confirmation", status=200)
+    assert (error["state"], error["can_revoke"]) == ("error", True)
+
+    # CF-4: 实际信息无误，撤销确认 → open again; CF-2: confirm
+    clock(53)
+    assert api.call("confirmation_revoke", "POST", "/confirmation/revoke", status=200)["state"] == "open"
+    clock(54)
+    api.call("confirmation_confirm", "POST", "/confirmation/confirm", {"report_id": report_id}, 200)
+    assert api.call("confirmation_confirmed", "GET", "/confirmation", status=200)["state"] == "confirmed"
+    # a second 提交 (another device, a stale page): 409, the page reloads
+    api.call("confirmation_confirm_conflict", "POST", "/confirmation/confirm", {"report_id": report_id}, 409)
+
+    # CF-6: the 四不准 report
+    clock(55)
+    form = api.call("violation_form", "GET", "/violation-reports", status=200)
+    assert form["reports"] == [] and len(form["kinds"]) == 4
+    api.call("violation_create_invalid", "POST", "/violation-reports", {"kinds": [], "description": ""}, 400)
+    api.call("violation_create", "POST", "/violation-reports",
+             {"kinds": ["diploma_withheld"], "party": "某某学院就业办", "description": "签约前不发毕业证书"}, 201)
+    api.call("violation_form_with_report", "GET", "/violation-reports", status=200)
+
+    # VA-2, VA-3: archive can be set (hukou has no registered info); a date past the limit is refused
+    clock(56)
+    home = api.call("verifications_available", "GET", "/verifications", status=200)
+    assert [m["available"] for m in home["modules"]] == [True, False]
+    assert home["latest_valid_until"] == "2027-12-31"
+    api.call("verification_create_invalid", "POST", "/verifications",
+             {"module": "archive", "valid_until": "2028-01-01"}, 400)
+    resp = api.post("/verifications", {"module": "archive", "valid_until": "2026-12-31"})
+    _stable_number(rec, resp.get_json())
+    vid = rec("verification_create", "POST", "/verifications", resp, 201)["id"]
+    active = api.call("verifications_active", "GET", "/verifications", status=200)
+    assert active["modules"][0]["status_label"] == "生效中"
+    # VA-4: the 去向登记信息表 (rendered now: no job runs while recording)
+    rec("verification_pdf", "GET", f"/verifications/{vid}/pdf",
+        client.get(f"/api/v1/verifications/{vid}/pdf", headers=api.headers), 200)
+
+    # VA-8: 提前结束 — the number stops at once; the module can be set again
+    clock(57)
+    assert api.call("verification_close", "POST", f"/verifications/{vid}/close", status=200)["status"] == "closed"
+    closed = api.call("verifications_closed", "GET", "/verifications", status=200)
+    assert closed["modules"][0]["active"] is None and closed["history"][0]["status_label"] == "已结束"
+
+    # a verification valid through today, seen the next morning: 已过期
+    clock(58)
+    resp = api.post("/verifications", {"module": "archive", "valid_until": "2026-06-01"})
+    assert resp.status_code == 201, resp.get_json()
+    _stable_number(rec, resp.get_json())
+    timeutil.freeze(START + timedelta(days=1))
+    expired = api.call("verifications_expired", "GET", "/verifications", status=200)
+    assert expired["modules"][0]["status_label"] == "已过期"
+    clock(59)
+
+    # CF-5: info changed after the confirmation (the school enters hukou info) → wait for the next report
+    registration.enter_directly(people["school_user"], qian, "hukou", {"hukou_transfer_type": "11",
+                                                                        "hukou_region": "110108",
+                                                                        "hukou_address": "中关村大街1号"})
+    db.session.commit()
+    waiting = api.call("confirmation_awaiting_report", "GET", "/confirmation", status=200)
+    assert (waiting["state"], waiting["can_answer"]) == ("awaiting_report", False)
 
 
 def _code(fake: Any, code: str, openid: str) -> str:

@@ -3,7 +3,9 @@ var api = require('../../utils/api.js');
 var PAGES = {
   destination: '/pages/destination/destination',
   archive: '/pages/transfer/transfer?module=archive',
-  hukou: '/pages/transfer/transfer?module=hukou'
+  hukou: '/pages/transfer/transfer?module=hukou',
+  confirmation: '/pages/confirmation/confirmation',
+  verification: '/pages/verification/verification'
 };
 var ICONS = { destination: '去', archive: '档', hukou: '户', confirmation: '确', verification: '核' };
 

@@ -90,6 +90,19 @@ var CASES = {
     query: { id: '1' },
     wx: function () { return signedIn(['termination']); },
     shows: ['等待对方回应']
+  },
+  'pages/confirmation/confirmation': {
+    wx: function () { return signedIn(['confirmation_open']); },
+    shows: ['钱进', '毕业去向', '签劳动合同就业', '以上毕业去向信息于2026年06月01日上报', '信息无误，确认登记去向',
+      '信息有误，需更新后确认', '提交', '违反“四不准”行为举报']
+  },
+  'pages/violation-report/violation-report': {
+    wx: function () { return signedIn(['violation_form_with_report']); },
+    shows: ['以任何方式强迫毕业生签订就业协议和劳动合同', '被举报单位或部门', '情况说明', '0/500', '我的举报', '待处理']
+  },
+  'pages/verification/verification': {
+    wx: function () { return signedIn(['verifications_active']); },
+    shows: ['档案信息核验', '户口信息核验', 'AREC-ORDE-D000-1P', '2026年12月31日 23:59:59', '生效中', '查看/下载信息表', '提前结束']
   }
 };
 
