@@ -182,8 +182,10 @@ def test_va_8_ending_early_stops_the_number_at_once_and_a_new_one_replaces_the_o
     assert res.status_code == 200 and res.get_json()["status_label"] == "已结束" and res.get_json()["valid"] is False
     assert _find("archive", "李娟", second["number"]) is None
     assert api.post(f"/verifications/{second['id']}/close").get_json()["error"]["code"] == "not_active"
-    history = api.get("/verifications").get_json()["history"]
-    assert [h["status_label"] for h in history] == ["已结束", "已重新设置"]
+    page = api.get("/verifications").get_json()
+    assert [h["status_label"] for h in page["history"]] == ["已结束", "已重新设置"]
+    archive = next(m for m in page["modules"] if m["module"] == "archive")
+    assert archive["active"] is None and archive["status_label"] == "已结束"
     assert db.session.scalar(select(func.count(Verification.id)).where(Verification.status == "active")) == 0
 
 

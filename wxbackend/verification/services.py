@@ -212,8 +212,11 @@ def close(graduate: Graduate, row: Verification) -> Verification:
 
 
 def state_label(row: Verification) -> str:
+    """生效中, or why it no longer verifies: 已过期, 已失效 (the confirmation fell away, CF-5), 已结束, 已重新设置."""
     if row.status == "active" and not is_valid_now(row):
         return "已过期"
+    if row.status == "active" and not holds(row):
+        return "已失效"
     return STATUS_LABELS[row.status]
 
 
