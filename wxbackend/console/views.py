@@ -127,6 +127,7 @@ from wxbackend.console import (  # noqa: E402,F401
     accounts,
     admin,
     departments,
+    dispatch,
     graduates,
     imports,
     notices,
