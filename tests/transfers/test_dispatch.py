@@ -127,6 +127,21 @@ def test_ar_9_preflight_blocks_missing_or_malformed_fields(world: dict[str, Any]
     assert db.session.scalar(select(func.count()).select_from(ArchiveDispatch)) == 0
 
 
+def test_ar_9_info_from_an_agreement_takes_its_region_from_the_address_line(world: dict[str, Any],
+                                                                          grad: Callable[..., Any]) -> None:
+    """An agreement's archive block (ON-10) has an address line and no region field of its own."""
+    g1, g2 = grad(), grad()
+    with_archive(g1, archive_unit_region=None, archive_unit_address="广东省广州市天河区体育西路1号",
+                 archive_postcode="510620")
+    with_archive(g2, archive_unit_region=None, archive_unit_address="体育西路1号")
+    assert problems(g1) == {}
+    assert problems(g2) == {"missing_archive_unit_region": True}
+    result = issue_all(world, [g1])
+    row = db.session.scalar(select(ArchiveDispatch).where(ArchiveDispatch.batch_id == result.batch.id))
+    assert (row.recipient_region, row.recipient_address) == ("440106", "广东省广州市天河区体育西路1号")
+    assert dispatch.full_address(row.recipient_region, row.recipient_address) == "广东省广州市天河区体育西路1号"
+
+
 def test_ar_9_warnings_need_confirmation_before_numbers_are_issued(world: dict[str, Any],
                                                                     grad: Callable[..., Any]) -> None:
     g = grad()

@@ -59,7 +59,7 @@ from wxbackend.accounts.imports import ImportRefused, cell_text
 from wxbackend.accounts.models import Department, Graduate, School, User
 from wxbackend.accounts.validation import mask_id_number
 from wxbackend.core import audit, bulk, ids, timeutil
-from wxbackend.core.codes import region_name, resolve_region
+from wxbackend.core.codes import region_at_start, region_name, resolve_region
 from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError, Conflict, Forbidden, NotFound
 from wxbackend.notify import NotificationOutbox, queue_sender
@@ -110,6 +110,9 @@ class Candidate:
     department_name: str
     info_id: int
     data: dict[str, Any]
+    #: What would be copied onto the dispatch: the archive info's fields, trimmed, the region filled
+    #: from the address line when the info has none (archive info synced from an agreement has none).
+    recipient: dict[str, str] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -126,7 +129,7 @@ class Candidate:
 
     @property
     def address_line(self) -> str:
-        return full_address(self.data.get("archive_unit_region"), self.data.get("archive_unit_address"))
+        return full_address(self.recipient.get("region"), self.recipient.get("address"))
 
 
 @cache
@@ -152,31 +155,44 @@ def _text(value: Any) -> str:
     return str(value).strip() if value is not None else ""
 
 
-def problems_of(data: dict[str, Any], *, graduate_name: str, graduate_phone: str | None,
+#: archive info field → recipient key (the dispatch's ``recipient_*`` columns).
+RECIPIENT_KEYS = {"archive_unit_name": "name", "archive_unit_region": "region", "archive_unit_address": "address",
+                  "archive_postcode": "postcode", "archive_contact": "contact", "archive_phone": "phone"}
+
+
+def recipient_of(data: dict[str, Any]) -> dict[str, str]:
+    """The recipient an archive info names, trimmed; without a region of its own (info synced from an
+    agreement has only an address line) the region the address line starts with, if any."""
+    out = {key: _text(data.get(field_key)) for field_key, key in RECIPIENT_KEYS.items()}
+    if not out["region"]:
+        out["region"] = region_at_start(out["address"]) or ""
+    return out
+
+
+def problems_of(recipient: dict[str, str], *, graduate_name: str, graduate_phone: str | None,
                 archive_at_school: bool | None = True, sent_before: tuple[str, date | None] | None = None
                 ) -> list[Problem]:
-    """The pre-flight of one archive info (AR-9): what is missing, what looks wrong."""
+    """The pre-flight of one recipient (:func:`recipient_of`, AR-9): what is missing, what looks wrong."""
     out: list[Problem] = []
-    values = {key: _text(data.get(key)) for key in REQUIRED_FIELDS}
-    for key, label in REQUIRED_FIELDS.items():
-        if not values[key]:
-            out.append(Problem(f"missing_{key}", f"缺少{label}", True))
-    region = values["archive_unit_region"] or None
+    for field_key, label in REQUIRED_FIELDS.items():
+        if not recipient[RECIPIENT_KEYS[field_key]]:
+            out.append(Problem(f"missing_{field_key}", f"缺少{label}", True))
+    region = recipient["region"] or None
     if region is not None and (not re.fullmatch(r"\d{6}", region) or resolve_region(region) != region):
         out.append(Problem("bad_region", "所在地区无法识别（应为6位行政区划代码）", True))
         region = None
-    postcode = values["archive_postcode"]
+    postcode = recipient["postcode"]
     if postcode and not re.fullmatch(r"\d{6}", postcode):
         out.append(Problem("bad_postcode", "邮编应为6位数字", True))
     elif postcode and region and (why := postcode_problem(postcode, region)):
         out.append(Problem("postcode_region", why, False))
-    address = values["archive_unit_address"]
+    address = recipient["address"]
     if address and not (STREET.search(address) and NUMBER.search(address)):
         out.append(Problem("no_street_number", "详细地址中没有街道和门牌号（如“××路12号”）", False))
-    contact = re.sub(r"\s+", "", values["archive_contact"])
+    contact = re.sub(r"\s+", "", recipient["contact"])
     if contact and contact == re.sub(r"\s+", "", graduate_name or ""):
         out.append(Problem("contact_is_graduate", "联系人是毕业生本人", False))
-    phone, own = _digits(values["archive_phone"]), _digits(graduate_phone)
+    phone, own = _digits(recipient["phone"]), _digits(graduate_phone)
     if len(phone) >= 7 and len(own) >= 7 and phone[-11:] == own[-11:]:
         out.append(Problem("phone_is_graduate", "联系电话是毕业生本人的手机号码", False))
     if archive_at_school is False:
@@ -235,8 +251,9 @@ def candidates(school_id: int, department_id: int | None = None,
     for gid, name, student_no, id_number, phone, at_school, dept, info_id, data, sent_no, sent_on in (
             db.session.execute(_candidate_stmt(school_id, department_id, graduate_ids))):
         data = dict(data or {})
-        out.append(Candidate(gid, name, student_no, id_number, dept, info_id, data, problems_of(
-            data, graduate_name=name, graduate_phone=phone, archive_at_school=at_school,
+        recipient = recipient_of(data)
+        out.append(Candidate(gid, name, student_no, id_number, dept, info_id, data, recipient, problems_of(
+            recipient, graduate_name=name, graduate_phone=phone, archive_at_school=at_school,
             sent_before=(sent_no, sent_on) if sent_no else None)))
     return out
 
@@ -286,7 +303,7 @@ def issue(user: User, school_id: int, graduate_ids: Sequence[int], *, confirm_wa
     batch = ArchiveDispatchBatch(school_id=school_id, created_by=user.id, created_at=now)
     db.session.add(batch)
     db.session.flush()
-    issued = _insert_dispatches(batch, [c.info_id for c in found], now)
+    issued = _insert_dispatches(batch, found, now)
     actor = actor_for(user)
     audit.record(actor, "archive_dispatch.batch", batch, count=issued, skipped=len(wanted) - issued,
                  warnings_confirmed=bool(warned))
@@ -302,25 +319,23 @@ def _problem_fields(found: list[Candidate], *, blocking: bool) -> dict[str, str]
             for c in found}
 
 
-def _insert_dispatches(batch: ArchiveDispatchBatch, info_ids: list[int], now: datetime, attempts: int = 3) -> int:
-    """One INSERT … SELECT of a dispatch per still-undispatched current info; fresh numbers on a collision."""
-    data = TransferInfo.data
+def _insert_dispatches(batch: ArchiveDispatchBatch, found: list[Candidate], now: datetime, attempts: int = 3) -> int:
+    """One INSERT … SELECT of a dispatch per candidate whose info is still current and undispatched (the
+    WHERE re-checks it); the recipient comes from the pre-flight's copy. Fresh numbers on a collision."""
     columns = ["batch_id", "school_id", "graduate_id", "transfer_info_id", "transfer_no", "recipient_name",
                "recipient_region", "recipient_address", "recipient_postcode", "recipient_contact",
                "recipient_phone", "state", "created_at"]
+    recipient_columns = {f"r_{key}": String for key in RECIPIENT_KEYS.values()}
     for attempt in range(attempts):
         numbers: set[str] = set()
-        while len(numbers) < len(info_ids):
+        while len(numbers) < len(found):
             numbers.add(ids.new(PREFIX, BODY_LENGTH))
-        chosen = bulk.json_rows(({"info_id": i, "no": n} for i, n in zip(info_ids, numbers, strict=True)),
-                                {"info_id": Integer, "no": String})
+        chosen = bulk.json_rows(
+            ({"info_id": c.info_id, "no": n, **{f"r_{k}": v for k, v in c.recipient.items()}}
+             for c, n in zip(found, numbers, strict=True)),
+            {"info_id": Integer, "no": String, **recipient_columns})
         rows = (select(literal(batch.id), Graduate.school_id, TransferInfo.graduate_id, TransferInfo.id, chosen.c.no,
-                       func.trim(data["archive_unit_name"].as_string()),
-                       func.trim(data["archive_unit_region"].as_string()),
-                       func.trim(data["archive_unit_address"].as_string()),
-                       func.trim(data["archive_postcode"].as_string()),
-                       func.trim(data["archive_contact"].as_string()),
-                       func.trim(data["archive_phone"].as_string()),
+                       *(chosen.c[key] for key in recipient_columns),
                        literal("prepared"), literal(now, type_=ArchiveDispatch.created_at.type))
                 .select_from(chosen)
                 .join(TransferInfo, TransferInfo.id == chosen.c.info_id)
