@@ -37,8 +37,10 @@ def json_rows(rows: Iterable[Mapping[str, Any]], columns: Mapping[str, TypeEngin
             *(column(key, type_) for key, type_ in columns.items())).render_derived(name=f"{name}_r", with_types=True)
         return select(*(records.c[key] for key in columns)).subquery(name)
     each = func.json_each(param).table_valued("value").alias(f"{name}_r")
+    # LIMIT -1 keeps SQLite from flattening the subquery into the join, where json_each would be scanned
+    # once per row of the other side; materialised, it gets an automatic index on the join column
     return select(*(type_coerce(func.json_extract(each.c.value, f"$.{key}"), type_).label(key)
-                    for key, type_ in columns.items())).subquery(name)
+                    for key, type_ in columns.items())).limit(-1).subquery(name)
 
 
 def json_ids(ids: Iterable[int], name: str = "ids") -> Any:
