@@ -33,7 +33,13 @@ from wxbackend.signing.models import (  # noqa: F401
     OnlineAgreement,
     TerminationRequest,
 )
-from wxbackend.transfers.models import ReceivingOffice, TransferInfo, TransferRegistration  # noqa: F401
+from wxbackend.transfers.models import (  # noqa: F401
+    ArchiveDispatch,
+    ArchiveDispatchBatch,
+    ReceivingOffice,
+    TransferInfo,
+    TransferRegistration,
+)
 from wxbackend.verification.models import Verification, VerificationLookup  # noqa: F401
 from wxbackend.wechat.models import WechatCallbackSeen  # noqa: F401
 

@@ -42,6 +42,9 @@ ID_ROUTES = {
     "console.receiving_office_delete": "receiving_office",
     "console.reporting_export": "report_batch",
     "console.violation_detail": "violation",
+    "console.dispatch_batch": "dispatch_batch",
+    "console.dispatch_export": "dispatch_batch",
+    "console.dispatch_cancel": "archive_dispatch",
 }
 
 #: What a POST would carry if a check were missing, so a leak would really act.
@@ -101,11 +104,21 @@ def _setup(org, make_graduate):  # type: ignore[no-untyped-def]
 
     violation = violations.file_report(other, {"kinds": ["forced_signing"], "description": "越权测试举报"})
     db.session.commit()
+    # the other department's graduate's archive is numbered for dispatch (only the school role sees it)
+    from tests.transfers.conftest import ARCHIVE
+    from wxbackend.transfers import dispatch
+    from wxbackend.transfers import services as transfers
+
+    transfers.sync_from_source(other.id, source_kind="school_entry", source_id=0, archive=ARCHIVE, hukou=None)
+    issued = dispatch.issue(org.school_user, org.school.id, [other.id])
+    db.session.commit()
+    archive_dispatch = db.session.scalar(db.select(dispatch.ArchiveDispatch.id))
     return own, other, {"graduate": other.id, "notice": notice.id, "import": batch.id, "review_item": item.id,
                         "file": proof.id, "department": org.dept_b.id, "major": org.major_b.id,
                         "account": org.dept_b_user.id, "school": org.school.id,
                         "receiving_office": office.id, "report_batch": report_batch.id,
-                        "violation": violation.id}
+                        "violation": violation.id,
+                        "dispatch_batch": issued.batch.id, "archive_dispatch": archive_dispatch}
 
 
 def test_every_console_id_route_is_covered(app) -> None:
@@ -140,6 +153,9 @@ def test_department_reviewer_gets_404_or_403_for_other_departments_graduates_eve
             assert other_name not in body and other_id_number not in body, (method, url)
     assert tried >= len(ID_ROUTES)
 
+    from wxbackend.transfers.models import ArchiveDispatch
+
+    assert db.session.get(ArchiveDispatch, ids["archive_dispatch"], populate_existing=True).state == "prepared"
     db.session.expire_all()
     assert other.deleted_at is None and other.name == "乙院学生"
     from wxbackend.review.models import ReviewEvent, ReviewItem

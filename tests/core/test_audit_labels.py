@@ -14,7 +14,7 @@ from wxbackend.review.models import ACTION_LABELS as REVIEW_ACTIONS
 SOURCE = Path(__file__).resolve().parents[2] / "wxbackend"
 #: A dotted action name in quotes inside a call that records an audit event (or the helpers that pass one on).
 LITERAL = re.compile(r'"([a-z_]+\.[a-z_]+)"')
-CALLS = ("audit.record(", "_event(actor", "check_account_login(", "sign_in_account(")
+CALLS = ("audit.record(", "audit.record_select(", "_event(actor", "check_account_login(", "sign_in_account(")
 
 
 def _recorded_actions() -> set[str]:

@@ -536,6 +536,15 @@ class TransferPolicySchema(Schema):
     message = String(required=True)
 
 
+class TransferDispatchSchema(Schema):
+    transfer_no = String(required=True, metadata={"description": "转递编号（分组显示，如 ZDAB-CDEF-GHIJ-KLM）"})
+    state = String(required=True, metadata={"description": "prepared（待寄出）/ sent（已寄出）"})
+    state_label = String(required=True, metadata={"description": "待寄出 / 已寄出"})
+    sent_on = String(allow_none=True, metadata={"description": "寄出日期 YYYY-MM-DD，寄出后才有"})
+    carrier = String(allow_none=True, metadata={"description": "快递公司"})
+    tracking_no = String(allow_none=True, metadata={"description": "运单号"})
+
+
 class TransferModuleOut(Schema):
     module = String(required=True)
     label = String(required=True)
@@ -559,6 +568,9 @@ class TransferModuleOut(Schema):
     policy = Nested(TransferPolicySchema, allow_none=True,
                     metadata={"description": "转递/迁移类型提示（AR-8）：所选类型不在 recommended 中时显示 message，"
                                              "不阻止提交"})
+    dispatch = Nested(TransferDispatchSchema, allow_none=True,
+                      metadata={"description": "学校的档案转递（AR-9）：仅档案模块，未生成转递编号时为 null；"
+                                               "户口模块始终为 null"})
 
 
 # --- 去向登记确认 (CF-1 … CF-6) ----------------------------------------------------------------

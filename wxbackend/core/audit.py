@@ -152,6 +152,11 @@ ACTION_LABELS: dict[str, str] = {
     "receiving_office.update": "修改档案接收单位",
     "receiving_office.delete": "删除档案接收单位",
     "receiving_office.import": "导入档案接收单位",
+    "archive_dispatch.batch": "生成档案转递编号",
+    "archive_dispatch.issue": "生成档案转递编号",
+    "archive_dispatch.cancel": "作废档案转递编号",
+    "archive_dispatch.import": "导入档案寄出运单",
+    "archive_dispatch.sent": "登记档案已寄出",
     # reviews (``review.<action>`` from the review engine)
     "review.submit": "提交审核",
     "review.resubmit": "重新提交审核",
@@ -202,10 +207,7 @@ def record(
         object_type = object_type or getattr(obj, "__audit_type__", obj.__tablename__)
         object_id = object_id if object_id is not None else obj.id
         school_id = school_id if school_id is not None else getattr(obj, "school_id", None)
-    ip = ua = None
-    if has_request_context():
-        ip = request.headers.get("X-Real-IP") or request.remote_addr
-        ua = (request.user_agent.string or "")[:300] or None
+    ip, ua = _origin()
     event = AuditEvent(
         actor_type=actor.actor_type,
         actor_id=actor.actor_id,
@@ -221,6 +223,29 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+def _origin() -> tuple[str | None, str | None]:
+    if not has_request_context():
+        return None, None
+    return request.headers.get("X-Real-IP") or request.remote_addr, (request.user_agent.string or "")[:300] or None
+
+
+def record_select(actor: Actor, action: str, object_type: str, rows: Any) -> None:
+    """One audit event per row of *rows* — a SELECT of (object id, school id, data as a SQL JSON
+    object, e.g. ``core.bulk.json_object``) — in one INSERT … SELECT, for set-based changes."""
+    from sqlalchemy import insert, literal
+
+    ip, ua = _origin()
+    sub = rows.subquery("audited")
+    object_id, school_id, data = sub.c
+    db.session.execute(insert(AuditEvent).from_select(
+        ["created_at", "actor_type", "actor_id", "actor_name", "role", "action", "object_type", "object_id",
+         "school_id", "ip", "user_agent", "data"],
+        select(literal(timeutil.now(), type_=AuditEvent.created_at.type), literal(actor.actor_type),
+               literal(actor.actor_id, type_=Integer), literal(actor.name, type_=String), literal(actor.role),
+               literal(action), literal(object_type), object_id, school_id, literal(ip, type_=String),
+               literal(ua, type_=String), data)))
 
 
 def history(object_type: str, object_id: int) -> list[AuditEvent]:

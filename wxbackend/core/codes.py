@@ -131,3 +131,31 @@ def resolve_region(value: str | None) -> str | None:
     if value in _regions():
         return value
     return _region_by_name().get(value)
+
+
+@cache
+def _region_prefixes() -> dict[str, str]:
+    """Names an address may start with → region code: every full name (北京市西城区, 广东省广州市天河区)
+    and, where it is unambiguous, a city's or district's name without its province (广州市天河区)."""
+    out = dict(_region_by_name())
+    short: dict[str, set[str]] = {}
+    for code, name in _regions().items():
+        province = _regions().get(code[:2] + "0000", "")
+        if code[2:] != "0000" and province and name.startswith(province) and len(name) > len(province) + 1:
+            short.setdefault(name[len(province):], set()).add(code)
+    for name, codes in short.items():
+        if len(codes) == 1:
+            out.setdefault(name, next(iter(codes)))
+    return out
+
+
+def region_at_start(text: str | None) -> str | None:
+    """The region an address line starts with (the longest name that fits), e.g. 北京市西城区西直门内大街2号
+    → 110102; None when it starts with no region name."""
+    text = (text or "").strip()
+    names = _region_prefixes()
+    for length in range(min(len(text), 24), 1, -1):
+        code = names.get(text[:length])
+        if code is not None:
+            return code
+    return None

@@ -5,10 +5,10 @@ Database guard: ``uq_transfer_info_current`` — at most one current row per (gr
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from wxbackend.core import timeutil
@@ -155,3 +155,80 @@ class TransferRegistration(Base):
     @property
     def status_label(self) -> str:
         return REGISTRATION_STATUS_LABELS[self.status]
+
+
+#: An archive's dispatch (AR-9): prepared (转递编号 issued, on the mailing list) → sent (tracking number
+#: imported); a prepared one is cancelled by the school or when the archive info it copied is replaced.
+DISPATCH_STATES = ("prepared", "sent", "cancelled")
+DISPATCH_STATE_LABELS = {"prepared": "待寄出", "sent": "已寄出", "cancelled": "已作废"}
+
+
+class ArchiveDispatchBatch(Base):
+    """One 生成转递编号 of a school: the dispatches numbered together, exported as one mailing list.
+
+    Its state (待寄出 / 部分寄出 / 已寄出) is read from its dispatches, never stored twice.
+    """
+
+    __tablename__ = "archive_dispatch_batch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    created_by: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=timeutil.now)
+
+
+class ArchiveDispatch(Base):
+    """One archive the school mails (AR-9): its 转递编号, the recipient as it was when numbered, the carrier's
+    tracking number once sent.
+
+    ``transfer_info_id`` is the graduate's archive :class:`TransferInfo` row the address was copied from;
+    the recipient columns are that copy, so the mailing list and the graduate's page keep saying where
+    the archive went after the info changes.
+
+    Database guards: ``transfer_no`` unique; ``uq_archive_dispatch_live`` — at most one dispatch that is not
+    cancelled per archive info row; a sent dispatch has its carrier, tracking number and date.
+    """
+
+    __tablename__ = "archive_dispatch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("archive_dispatch_batch.id"), index=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"))
+    graduate_id: Mapped[int] = mapped_column(ForeignKey("graduate.id"), index=True)
+    transfer_info_id: Mapped[int] = mapped_column(ForeignKey("transfer_info.id"))
+    #: 转递编号, canonical (``core.ids``: ZD + 12 random base-36 characters + Mod 37,36 check character).
+    transfer_no: Mapped[str] = mapped_column(String(20), unique=True)
+    #: The recipient, copied from the archive info when the number was issued.
+    recipient_name: Mapped[str] = mapped_column(Text)
+    #: Six-digit GB/T 2260 code of the recipient's district, city or province.
+    recipient_region: Mapped[str] = mapped_column(String(6))
+    recipient_address: Mapped[str] = mapped_column(Text)
+    recipient_postcode: Mapped[str] = mapped_column(String(6))
+    recipient_contact: Mapped[str] = mapped_column(Text)
+    recipient_phone: Mapped[str] = mapped_column(Text)
+    #: prepared | sent | cancelled
+    state: Mapped[str] = mapped_column(String(10), default="prepared")
+    #: 快递公司 and 运单号 as the carrier's file gave them.
+    carrier: Mapped[str | None] = mapped_column(String(30))
+    tracking_no: Mapped[str | None] = mapped_column(String(40))
+    #: 寄出日期 (Asia/Shanghai) from the carrier's file.
+    sent_on: Mapped[date | None]
+    #: When the tracking import recorded it.
+    sent_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
+    cancel_reason: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=timeutil.now)
+
+    __table_args__ = (
+        CheckConstraint("state IN ('prepared','sent','cancelled')", name="state_known"),
+        CheckConstraint("state <> 'sent' OR (carrier IS NOT NULL AND tracking_no IS NOT NULL AND sent_on IS NOT NULL"
+                        " AND sent_at IS NOT NULL)", name="sent_has_tracking"),
+        CheckConstraint("state <> 'cancelled' OR cancelled_at IS NOT NULL", name="cancelled_has_time"),
+        Index("uq_archive_dispatch_live", "transfer_info_id", unique=True,
+              sqlite_where=text("state <> 'cancelled'"), postgresql_where=text("state <> 'cancelled'")),
+        Index("ix_archive_dispatch_school_state", "school_id", "state"),
+    )
+
+    @property
+    def state_label(self) -> str:
+        return DISPATCH_STATE_LABELS[self.state]

@@ -15,7 +15,7 @@ from wxbackend.core import timeutil
 from wxbackend.files.models import StoredFile
 from wxbackend.review import engine, history, lifecycle
 from wxbackend.review.models import STAGE_LABELS
-from wxbackend.transfers import forms, policy, registration, services
+from wxbackend.transfers import dispatch, forms, policy, registration, services
 from wxbackend.transfers.models import TransferRegistration
 
 FileUrl = Callable[[int], str]
@@ -95,4 +95,6 @@ def module_payload(graduate: Graduate, module: str, file_url: FileUrl) -> dict[s
         "image_max": forms.IMAGES_MAX,
         # AR-8: shown, never enforced, while the chosen type is not one of ``recommended``
         "policy": policy.hint(graduate, module) if state.available else None,
+        # AR-9: the school's dispatch of the archive (待寄出 / 已寄出 with date, carrier and number)
+        "dispatch": dispatch.graduate_view(graduate.id) if module == "archive" else None,
     }

@@ -1,7 +1,7 @@
 """confirmation (去向登记确认): the graduate's answer to their last report; the 四不准 reports
 
 Revision ID: 0020
-Revises: 0018
+Revises: 0019
 Create Date: 2026-12-03 14:32:15+08:00
 
 destination_confirmation: one current answer per graduate (confirmed, or an error report with its
@@ -15,7 +15,7 @@ import wxbackend.core.db
 from sqlalchemy.dialects import postgresql
 
 revision = '0020'
-down_revision = '0018'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,58 @@
+"""Set-based SQL that reads the same on PostgreSQL and SQLite: many rows in one statement.
+
+A service that writes thousands of rows with values computed in Python (random numbers, a carrier's
+tracking numbers) passes them as **one JSON parameter** and lets the database unpack it —
+``jsonb_to_recordset`` on PostgreSQL, ``json_each`` on SQLite — so an INSERT … SELECT or an
+UPDATE … FROM costs one statement and one round trip whatever the count, and the WHERE clause of
+that statement still decides which rows really qualify. ``executemany`` would cost one statement
+per row (or per page of 1,000 rows with SQLAlchemy's insertmanyvalues on psycopg).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import Integer, Subquery, Text, bindparam, cast, column, func, select, type_coerce
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.types import TypeEngine
+
+from wxbackend.core.db import db
+
+
+def _postgres() -> bool:
+    return db.engine.dialect.name == "postgresql"
+
+
+def json_rows(rows: Iterable[Mapping[str, Any]], columns: Mapping[str, TypeEngine[Any] | type[TypeEngine[Any]]],
+              name: str = "j") -> Subquery:
+    """*rows* (dicts with the keys of *columns*; dates as ISO strings) as a subquery with those columns,
+    bound as a single JSON parameter."""
+    payload = json.dumps(list(rows), ensure_ascii=False, default=str)
+    param = bindparam(f"{name}_rows", payload, type_=Text)
+    if _postgres():
+        records = func.jsonb_to_recordset(cast(param, JSONB)).table_valued(
+            *(column(key, type_) for key, type_ in columns.items())).render_derived(name=f"{name}_r", with_types=True)
+        return select(*(records.c[key] for key in columns)).subquery(name)
+    each = func.json_each(param).table_valued("value").alias(f"{name}_r")
+    # LIMIT -1 keeps SQLite from flattening the subquery into the join, where json_each would be scanned
+    # once per row of the other side; materialised, it gets an automatic index on the join column
+    return select(*(type_coerce(func.json_extract(each.c.value, f"$.{key}"), type_).label(key)
+                    for key, type_ in columns.items())).limit(-1).subquery(name)
+
+
+def json_ids(ids: Iterable[int], name: str = "ids") -> Any:
+    """``SELECT id FROM <ids as one JSON parameter>``, for ``column.in_(…)`` with any number of ids
+    (an expanded IN list meets SQLite's variable limit)."""
+    table = json_rows(({"id": int(i)} for i in ids), {"id": Integer}, name)
+    return select(table.c.id)
+
+
+def json_object(**values: ColumnElement[Any]) -> ColumnElement[Any]:
+    """A JSON object built in SQL from column expressions (``jsonb_build_object`` / ``json_object``)."""
+    args: list[Any] = []
+    for key, value in values.items():
+        args += [key, value]
+    return (func.jsonb_build_object if _postgres() else func.json_object)(*args)
