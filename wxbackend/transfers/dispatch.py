@@ -240,7 +240,7 @@ def _candidate_stmt(school_id: int, department_id: int | None = None,
     if department_id is not None:
         stmt = stmt.where(Graduate.department_id == department_id)
     if graduate_ids is not None:
-        stmt = stmt.where(Graduate.id.in_(bulk.json_ids(graduate_ids)))
+        stmt = stmt.where(bulk.in_(Graduate.id, graduate_ids))
     return stmt
 
 
@@ -350,7 +350,7 @@ def _insert_dispatches(batch: ArchiveDispatchBatch, found: list[Candidate], now:
         except IntegrityError:
             savepoint.rollback()
             taken = db.session.scalar(select(func.count()).select_from(ArchiveDispatch)
-                                      .where(ArchiveDispatch.transfer_no.in_(select(chosen.c.no))))
+                                      .where(bulk.in_(ArchiveDispatch.transfer_no, numbers, String)))
             if not taken or attempt == attempts - 1:
                 raise Conflict("dispatch_conflict", "生成转递编号时与其他操作冲突，请刷新页面后重试") from None
     return int(db.session.scalar(select(func.count()).where(ArchiveDispatch.batch_id == batch.id)) or 0)
@@ -749,9 +749,8 @@ def _lookup(numbers: list[str]) -> dict[str, ArchiveDispatch]:
     """The dispatches of *numbers*, whichever school's (one query)."""
     if not numbers:
         return {}
-    wanted = bulk.json_rows(({"no": n} for n in numbers), {"no": String})
     return {row.transfer_no: row for row in db.session.scalars(
-        select(ArchiveDispatch).where(ArchiveDispatch.transfer_no.in_(select(wanted.c.no))))}
+        select(ArchiveDispatch).where(bulk.in_(ArchiveDispatch.transfer_no, numbers, String)))}
 
 
 def _mark_sent(actor: audit.Actor, school_id: int, rows: list[_Row]) -> int:
@@ -770,7 +769,8 @@ def _mark_sent(actor: audit.Actor, school_id: int, rows: list[_Row]) -> int:
     if result.rowcount != len(rows):  # type: ignore[attr-defined]
         # a dispatch was cancelled or recorded by someone else since the check: nothing of this file counts
         raise Conflict("dispatch_changed", "导入期间有转递编号被作废或已登记寄出，请重新导入该文件")
-    just_sent = and_(ArchiveDispatch.transfer_no.in_(select(given.c.no)), ArchiveDispatch.school_id == school_id,
+    just_sent = and_(bulk.in_(ArchiveDispatch.transfer_no, [r.number for r in rows], String),
+                     ArchiveDispatch.school_id == school_id,
                      ArchiveDispatch.state == "sent", ArchiveDispatch.sent_at == now)
     body = (literal("你的档案已于") + cast(ArchiveDispatch.sent_on, String) + literal("寄往")
             + ArchiveDispatch.recipient_name + literal("：") + ArchiveDispatch.carrier + literal(" ")
