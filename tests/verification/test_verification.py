@@ -284,3 +284,34 @@ def test_va_3_two_settings_at_once_leave_one_active(app: Any, confirmed: Callabl
     assert db.session.scalar(select(func.count(Verification.id)).where(Verification.status == "active")) == 1
 
 
+
+
+def test_va_6_the_schools_transfer_number_verifies_until_31_march_of_the_next_year(
+        client: Any, confirmed: Callable[..., Any], reg_world: dict[str, Any], frozen_now: Any,
+        csrf_off: Any) -> None:
+    from wxbackend.transfers import dispatch
+
+    g = confirmed(name="李娟")
+    issued = dispatch.issue(reg_world["school_user"], reg_world["school"].id, [g.id], confirm_warnings=True)
+    db.session.commit()
+    row = db.session.scalar(select(dispatch.ArchiveDispatch)
+                            .where(dispatch.ArchiveDispatch.batch_id == issued.batch.id))
+    assert row is not None
+    found = _find("archive", "李娟", ids.display(row.transfer_no))
+    assert found is not None and found.source == "dispatch"
+    sections = {s["title"]: dict(s["rows"]) for s in found.content["sections"]}
+    assert sections["档案转递信息"]["档案转递单位名称"] == row.recipient_name
+    assert sections["毕业去向信息"]["毕业去向"] == "签劳动合同就业"
+    assert _find("archive", "王五", row.transfer_no) is None  # wrong name: the same miss
+    assert _find("hukou", "李娟", row.transfer_no) is None  # archives only
+    page = client.post("/verify/archive", data={"name": "李娟", "number": row.transfer_no},
+                       headers={"X-Real-IP": "10.6.0.1"}).get_data(as_text=True)
+    assert "核验有效" in page and "学校档案转递编号" in page
+    frozen_now(datetime(2028, 3, 31, 23, 59, 59, tzinfo=SHANGHAI))  # graduates 202706
+    assert _find("archive", "李娟", row.transfer_no) is not None
+    frozen_now(datetime(2028, 4, 1, 0, 0, tzinfo=SHANGHAI))
+    assert _find("archive", "李娟", row.transfer_no) is None
+    frozen_now(None)
+    dispatch.cancel(reg_world["school_user"], row, "地址有误")
+    db.session.commit()
+    assert _find("archive", "李娟", row.transfer_no) is None  # a cancelled number no longer verifies

@@ -9,5 +9,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Join the platform: the models and audit labels."""
-    from wxbackend.verification import models, services  # noqa: F401
+    """Join the platform: the models and audit labels; the school's 转递编号 verifies archives too (VA-6)."""
+    from wxbackend.verification import dispatch_numbers, lookup, models, services  # noqa: F401
+
+    lookup.register_source("archive", dispatch_numbers.find)
