@@ -282,3 +282,30 @@ def test_va_3_two_settings_at_once_leave_one_active(app: Any, confirmed: Callabl
     assert db.session.scalar(select(func.count(Verification.id)).where(Verification.status == "active")) == 1
 
 
+
+
+def test_va_8_cf_5_a_verification_whose_confirmation_fell_away_reads_void_not_active(
+        client: Any, confirmed: Callable[..., Any], reg_world: dict[str, Any]) -> None:
+    """The graduate never sees 生效中 on a number that does not verify: after the info changed and was
+    reported and confirmed again, the old active row reads 已失效 until a new one replaces it."""
+    from tests.confirmation.conftest import _report
+    from wxbackend.confirmation import services as confirmation
+
+    g = confirmed(name="李娟")
+    api = Api(client, g)
+    old = _set(api).get_json()["number"]
+    registration.enter_directly(reg_world["school_user"], g, "archive", {**ARCHIVE, "archive_postcode": "100081"})
+    db.session.commit()
+    _report(reg_world)
+    confirmation.confirm(g)
+    db.session.commit()
+    archive = {m["module"]: m for m in api.get("/verifications").get_json()["modules"]}["archive"]
+    assert archive["state"] == "void" and archive["status_label"] == "已失效"
+    assert archive["active"]["valid"] is False and archive["active"]["status_label"] == "已失效"
+    new = _set(api).get_json()
+    assert new["status_label"] == "生效中" and _find("archive", "李娟", new["number"]) is not None
+    assert _find("archive", "李娟", old) is None
+    # 提前结束: the module reads 已结束 (not 未设置), with nothing active
+    api.post(f"/verifications/{new['id']}/close")
+    archive = {m["module"]: m for m in api.get("/verifications").get_json()["modules"]}["archive"]
+    assert archive["state"] == "closed" and archive["status_label"] == "已结束" and archive["active"] is None

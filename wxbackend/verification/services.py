@@ -33,7 +33,7 @@ from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError, Conflict, NotFound
 from wxbackend.core.jobs import enqueue
 from wxbackend.reporting.models import ReportSnapshot
-from wxbackend.verification.models import MODULES, STATUS_LABELS, Verification
+from wxbackend.verification.models import MODULES, STATE_LABELS, Verification
 
 MODULE = "verification"
 #: The first character of a 核验编号 says which verification it is.
@@ -211,16 +211,24 @@ def close(graduate: Graduate, row: Verification) -> Verification:
     return row
 
 
+def state(row: Verification) -> str:
+    """The effective state, derived on read (the one place): active, expired, void, closed or replaced.
+
+    ``active`` is the only one that verifies: within its date and its confirmation still current (CF-5).
+    """
+    if row.status != "active":
+        return row.status
+    if not is_valid_now(row):
+        return "expired"
+    status = db.session.scalar(select(DestinationConfirmation.status).where(
+        DestinationConfirmation.id == row.confirmation_id))
+    return "active" if status == "current" else "void"
+
+
 def state_label(row: Verification) -> str:
-    if row.status == "active" and not is_valid_now(row):
-        return "已过期"
-    return STATUS_LABELS[row.status]
+    return STATE_LABELS[state(row)]
 
 
 def holds(row: Verification) -> bool:
     """Valid now: active, within its date, and its confirmation still current (CF-5)."""
-    if not is_valid_now(row):
-        return False
-    status = db.session.scalar(select(DestinationConfirmation.status).where(
-        DestinationConfirmation.id == row.confirmation_id))
-    return status == "current"
+    return state(row) == "active"
