@@ -34,6 +34,7 @@ MODULE_PAGES: dict[str, tuple[str, dict[str, str]]] = {
     "destination": ("auth.destination_home", {}),
     "archive": ("auth.transfer_home", {"module": "archive"}),
     "hukou": ("auth.transfer_home", {"module": "hukou"}),
+    "verification": ("auth.verification_home", {}),
 }
 
 
@@ -166,4 +167,5 @@ from wxbackend.graduate import (  # noqa: E402,F401
     offline,
     receiving_offices,
     transfers,
+    verification,
 )
