@@ -104,8 +104,12 @@ def test_va_4_the_report_pdf_holds_number_qr_basic_info_destination_and_only_its
     pdf.write_bytes(res.get_data())
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     for expected in ("去向登记信息表", "档案信息核验", ids.display(body["number"]), "李娟", "毕业院校", "学制",
-                     "生源所在地", "签劳动合同就业", "档案转递单位名称", "北京某某科技有限公司"):
+                     "生源所在地", "签劳动合同就业", "档案转递单位名称", "北京某某科技有限公司",
+                     "联系人/联系部门", "王老师", "联系电话", "13900139000",  # fig. 45's contact rows
+                     "档案转递信息在线核验"):  # the public page's own name in 核验方式
         assert expected in text, expected
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert "Pages:           1" in info  # one sheet, as fig. 45
     assert "户口迁移" not in text  # a section of the other module is left out
     # the QR code on the page decodes to the verification URL
     import zxingcpp

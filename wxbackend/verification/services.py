@@ -96,7 +96,9 @@ def report_content(graduate: Graduate, module: str, data: dict[str, Any]) -> dic
             ("档案转递单位名称", data.get("archive_unit_name") or "-"),
             ("档案转递单位所在地", region_name(data.get("archive_unit_region"))),
             ("档案转递单位地址", data.get("archive_unit_address") or "-"),
-            ("邮政编码", data.get("archive_postcode") or "-")])
+            ("邮政编码", data.get("archive_postcode") or "-"),
+            ("联系人/联系部门", data.get("archive_contact") or "-"),
+            ("联系电话", data.get("archive_phone") or "-")])
     else:
         section = ("户口迁移信息", [
             ("户口迁移类型", _label("transfer_type", data.get("hukou_transfer_type"))),
