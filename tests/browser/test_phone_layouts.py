@@ -5,8 +5,9 @@ an employer) opens every page of their portal that a GET without parameters reac
 walking ``app.url_map``) and the detail pages of one graduate, review item, notice, import and
 agreement, and the employer's upload page behind an SMS link; two graduates open their offline-signing
 pages (§4.3, §4.4): the form of fig. 21, an e-agreement passed with its stamped pages and SMS link, a
-signed paper agreement and its termination; and the archive and hukou pages (§5, §6): the module pages,
-the forms of figs. 32 and 37, a submitted registration with an image and its 修改申请 form. On each
+signed paper agreement and its termination; the archive and hukou pages (§5, §6): the module pages,
+the forms of figs. 32 and 37, a submitted registration with an image and its 修改申请 form; and 核验授权
+(§8.1) with an active and an ended archive verification. On each
 page, measured from element boxes: nothing but a table wrapper is wider than the screen (the header
 included), and every list table's status and action cells (``col-status``, ``col-actions``) lie within
 the screen. Screenshots go to test-output/phone-*.png.
@@ -22,7 +23,7 @@ import pytest
 
 from tests.browser.conftest import sign_in
 from tests.browser.test_offline_signing_flow import _passed
-from tests.destinations.helpers import jpeg_bytes
+from tests.destinations.helpers import LABOUR_FIELDS, jpeg_bytes
 from tests.signing.conftest import (  # noqa: F401
     applied,
     employer_user,
@@ -37,13 +38,16 @@ from tests.signing.offline_helpers import FORM, review_phase
 from tests.transfers.conftest import ARCHIVE
 from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.models import ImportBatch, Notice
+from wxbackend.confirmation import services as confirmation
 from wxbackend.core import timeutil
 from wxbackend.core.db import db
 from wxbackend.destinations import services as destinations
+from wxbackend.reporting import services as reporting
 from wxbackend.review import engine
 from wxbackend.signing import documents, offline
 from wxbackend.signing import services as signing
 from wxbackend.transfers import registration
+from wxbackend.verification import services as verification
 
 pytestmark = pytest.mark.browser
 
@@ -148,6 +152,21 @@ def _offline_data(world: dict[str, Any], graduate_api: Any, make_local_account: 
     registration.add_image(fresh, reg, jpeg_bytes(), "调档函.jpg")
     registration.submit(fresh, reg)
     db.session.commit()
+    # 核验授权 (§8.1): reported and confirmed, with an active archive verification and an ended one
+    verifier, _ = graduate_api(name="诸葛孔明", student_no="2022014")
+    accounts[verifier.id] = make_local_account(id_number=verifier.id_number)
+    record = destinations.create(verifier, "labour_contract", dict(LABOUR_FIELDS))
+    destinations.claim(verifier.id, destinations.KIND, record.id)
+    registration.enter_directly(world["school_user"], verifier, "archive", dict(ARCHIVE))
+    db.session.commit()
+    reporting.report(world["school_user"], world["school"].id, 2027)
+    db.session.commit()
+    confirmation.confirm(verifier)
+    db.session.commit()
+    ended = verification.create(verifier, "archive", "2027-10-31")
+    verification.close(verifier, ended)
+    verification.create(verifier, "archive", "2027-12-31")
+    db.session.commit()
     return {"visits": [
         (accounts[fresh.id].username, ["/graduate/destination", "/graduate/offline/new?mode=eagreement",
                                        "/graduate/offline/new?mode=paper", "/graduate/archive",
@@ -158,6 +177,7 @@ def _offline_data(world: dict[str, Any], graduate_api: Any, make_local_account: 
         (accounts[first.id].username, [f"/graduate/offline/{record.id}"]),
         (accounts[second.id].username, ["/graduate/destination", f"/graduate/offline/{paper.id}",
                                         f"/graduate/offline-terminations/{row.id}"]),
+        (accounts[verifier.id].username, ["/graduate/verification"]),
     ]}
 
 
