@@ -7,7 +7,8 @@ agreement, and the employer's upload page behind an SMS link; two graduates open
 pages (§4.3, §4.4): the form of fig. 21, an e-agreement passed with its stamped pages and SMS link, a
 signed paper agreement and its termination; the archive and hukou pages (§5, §6): the module pages,
 the forms of figs. 32 and 37, a submitted registration with an image and its 修改申请 form; and 去向登记确认
-(§7): the open form of fig. 40, an error report (fig. 42) and the 四不准 report page with a report. On each
+(§7): the open form of fig. 40, an error report (fig. 42) and the 四不准 report page with a report; 核验授权
+(§8.1) with an active and an ended archive verification. On each
 page, measured from element boxes: nothing but a table wrapper is wider than the screen (the header
 included), and every list table's status and action cells (``col-status``, ``col-actions``) lie within
 the screen. Screenshots go to test-output/phone-*.png.
@@ -24,7 +25,7 @@ import pytest
 from tests.browser.conftest import sign_in
 from tests.browser.test_offline_signing_flow import _passed
 from tests.confirmation.conftest import ERROR_FORM, _labour
-from tests.destinations.helpers import jpeg_bytes
+from tests.destinations.helpers import LABOUR_FIELDS, jpeg_bytes
 from tests.signing.conftest import (  # noqa: F401
     applied,
     employer_user,
@@ -49,6 +50,7 @@ from wxbackend.review import engine
 from wxbackend.signing import documents, offline
 from wxbackend.signing import services as signing
 from wxbackend.transfers import registration
+from wxbackend.verification import services as verification
 
 pytestmark = pytest.mark.browser
 
@@ -164,6 +166,20 @@ def _offline_data(world: dict[str, Any], graduate_api: Any, make_local_account: 
     confirmation.report_error(wrong, {**ERROR_FORM, "archive": True, "archive_explanation": "档案改转生源地" * 20})
     violations.file_report(wrong, {"kinds": ["forced_signing", "internship_as_job"], "party": "某某学院就业办",
                                    "description": "要求先签协议才能领取毕业证书，" * 10, "mobile": "13912345678"})
+    # 核验授权 (§8.1): reported and confirmed, with an active archive verification and an ended one
+    verifier, _ = graduate_api(name="欧阳修远", student_no="2022015")
+    accounts[verifier.id] = make_local_account(id_number=verifier.id_number)
+    record = destinations.create(verifier, "labour_contract", dict(LABOUR_FIELDS))
+    destinations.claim(verifier.id, destinations.KIND, record.id)
+    registration.enter_directly(world["school_user"], verifier, "archive", dict(ARCHIVE))
+    db.session.commit()
+    reporting.report(world["school_user"], world["school"].id, 2027)
+    db.session.commit()
+    confirmation.confirm(verifier)
+    db.session.commit()
+    ended = verification.create(verifier, "archive", "2027-10-31")
+    verification.close(verifier, ended)
+    verification.create(verifier, "archive", "2027-12-31")
     db.session.commit()
     return {"visits": [
         (accounts[fresh.id].username, ["/graduate/destination", "/graduate/offline/new?mode=eagreement",
@@ -176,6 +192,7 @@ def _offline_data(world: dict[str, Any], graduate_api: Any, make_local_account: 
         (accounts[second.id].username, ["/graduate/destination", f"/graduate/offline/{paper.id}",
                                         f"/graduate/offline-terminations/{row.id}"]),
         (accounts[wrong.id].username, ["/graduate/confirmation", "/graduate/violation-report"]),
+        (accounts[verifier.id].username, ["/graduate/verification"]),
     ]}
 
 

@@ -52,7 +52,7 @@ def test_l_5_every_tile_is_a_link_and_a_locked_module_says_why(web_graduate, wor
     assert 'id="lock-reason"' in hukou and "户口未转入学校，不可使用户口信息登记" in hukou
     assert "需完成毕业去向上报后才能确认" in web.page("/graduate/modules/confirmation")
     assert location(web.get("/graduate/modules/archive")).endswith("/graduate/archive")
-    verification = web.page("/graduate/modules/verification")  # locked, and not built yet: no fake form
+    verification = web.page("/graduate/modules/verification")  # locked (VA-1): its reason, no form
     assert "<form" not in verification.split("<main")[1].split("</main>")[0]
     assert location(web.get("/graduate/modules/destination")).endswith("/graduate/destination")
     assert web.get("/graduate/modules/nothing").status_code == 404

@@ -104,8 +104,12 @@ def test_va_4_the_report_pdf_holds_number_qr_basic_info_destination_and_only_its
     pdf.write_bytes(res.get_data())
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     for expected in ("去向登记信息表", "档案信息核验", ids.display(body["number"]), "李娟", "毕业院校", "学制",
-                     "生源所在地", "签劳动合同就业", "档案转递单位名称", "北京某某科技有限公司"):
+                     "生源所在地", "签劳动合同就业", "档案转递单位名称", "北京某某科技有限公司",
+                     "联系人/联系部门", "王老师", "联系电话", "13900139000",  # fig. 45's contact rows
+                     "档案转递信息在线核验"):  # the public page's own name in 核验方式
         assert expected in text, expected
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert "Pages:           1" in info  # one sheet, as fig. 45
     assert "户口迁移" not in text  # a section of the other module is left out
     # the QR code on the page decodes to the verification URL
     import zxingcpp
@@ -315,3 +319,30 @@ def test_va_6_the_schools_transfer_number_verifies_until_31_march_of_the_next_ye
     dispatch.cancel(reg_world["school_user"], row, "地址有误")
     db.session.commit()
     assert _find("archive", "李娟", row.transfer_no) is None  # a cancelled number no longer verifies
+
+
+def test_va_8_cf_5_a_verification_whose_confirmation_fell_away_reads_void_not_active(
+        client: Any, confirmed: Callable[..., Any], reg_world: dict[str, Any]) -> None:
+    """The graduate never sees 生效中 on a number that does not verify: after the info changed and was
+    reported and confirmed again, the old active row reads 已失效 until a new one replaces it."""
+    from tests.confirmation.conftest import _report
+    from wxbackend.confirmation import services as confirmation
+
+    g = confirmed(name="李娟")
+    api = Api(client, g)
+    old = _set(api).get_json()["number"]
+    registration.enter_directly(reg_world["school_user"], g, "archive", {**ARCHIVE, "archive_postcode": "100081"})
+    db.session.commit()
+    _report(reg_world)
+    confirmation.confirm(g)
+    db.session.commit()
+    archive = {m["module"]: m for m in api.get("/verifications").get_json()["modules"]}["archive"]
+    assert archive["state"] == "void" and archive["status_label"] == "已失效"
+    assert archive["active"]["valid"] is False and archive["active"]["status_label"] == "已失效"
+    new = _set(api).get_json()
+    assert new["status_label"] == "生效中" and _find("archive", "李娟", new["number"]) is not None
+    assert _find("archive", "李娟", old) is None
+    # 提前结束: the module reads 已结束 (not 未设置), with nothing active
+    api.post(f"/verifications/{new['id']}/close")
+    archive = {m["module"]: m for m in api.get("/verifications").get_json()["modules"]}["archive"]
+    assert archive["state"] == "closed" and archive["status_label"] == "已结束" and archive["active"] is None

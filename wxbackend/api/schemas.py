@@ -702,7 +702,7 @@ class VerificationSchema(Schema):
     valid_until = String(required=True)
     valid_until_text = String(required=True)
     status = String(required=True, metadata={"description": "active | closed（提前结束）| replaced（已重新设置）"})
-    status_label = String(required=True, metadata={"description": "生效中 / 已过期 / 已结束 / 已重新设置"})
+    status_label = String(required=True, metadata={"description": "生效中 / 已过期 / 已失效 / 已结束 / 已重新设置"})
     valid = Boolean(required=True, metadata={"description": "此刻能否核验"})
     created_at = String(required=True)
     ended_at = String(allow_none=True)
@@ -720,7 +720,9 @@ class VerificationModuleSchema(Schema):
     available = Boolean(required=True)
     reason = String(allow_none=True)
     active = Nested(VerificationSchema, allow_none=True)
-    status_label = String(required=True)
+    state = String(required=True,
+                   metadata={"description": "unset | active | expired | void（去向登记确认已失效）| closed"})
+    status_label = String(required=True, metadata={"description": "未设置 / 生效中 / 已过期 / 已失效 / 已结束"})
 
 
 class VerificationsOut(Schema):

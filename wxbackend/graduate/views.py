@@ -35,6 +35,7 @@ MODULE_PAGES: dict[str, tuple[str, dict[str, str]]] = {
     "archive": ("auth.transfer_home", {"module": "archive"}),
     "hukou": ("auth.transfer_home", {"module": "hukou"}),
     "confirmation": ("auth.confirmation_home", {}),
+    "verification": ("auth.verification_home", {}),
 }
 #: What a module's page offers even while the module is locked: the 四不准 report needs no report (CF-6).
 LOCKED_LINKS: dict[str, tuple[str, str]] = {
@@ -174,4 +175,5 @@ from wxbackend.graduate import (  # noqa: E402,F401
     offline,
     receiving_offices,
     transfers,
+    verification,
 )

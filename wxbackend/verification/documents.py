@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
+
 from wxbackend.core import ids, timeutil
 from wxbackend.core.db import db
 from wxbackend.documents import render, store
@@ -13,11 +15,15 @@ from wxbackend.verification.models import Verification
 
 TEMPLATE = "verification_report.html"
 SITE = "全国高校毕业生毕业去向登记与网上签约平台"
+#: The public page a verifier uses (fig. 46), named as the site names it.
+LOOKUP_PAGES = {"archive": "档案转递信息在线核验", "hukou": "户口迁移信息在线核验"}
 
 
 def render_pdf(row: Verification) -> bytes:
     url = lookup.qr_url(row)
-    return render.render_pdf(TEMPLATE, label=row.label, number_display=ids.display(row.number),
+    base = current_app.config["SETTINGS"].PUBLIC_URL.rstrip("/")
+    return render.render_pdf(TEMPLATE, label=row.label, lookup_page=LOOKUP_PAGES[row.module],
+                             lookup_url=f"{base}/verify/{row.module}", number_display=ids.display(row.number),
                              valid_until=row.valid_until, created_at=timeutil.fmt(row.created_at),
                              qr=render.qr_data_uri(url), content=row.content, site=SITE,
                              kid=keys.current_kid())

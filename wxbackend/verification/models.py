@@ -18,6 +18,10 @@ from wxbackend.core.db import Base
 MODULES = {"archive": "档案信息核验", "hukou": "户口信息核验"}
 #: active 生效中; closed: ended early by the graduate (VA-8); replaced: a new one was set.
 STATUS_LABELS = {"active": "生效中", "closed": "已结束", "replaced": "已重新设置"}
+#: The effective state a reader sees (``services.state``): an active row past its date is expired, and one
+#: whose confirmation no longer holds (CF-5) is void; neither verifies.
+STATE_LABELS = {"active": "生效中", "expired": "已过期", "void": "已失效", "closed": "已结束",
+                "replaced": "已重新设置"}
 
 
 class Verification(Base):

@@ -30,12 +30,14 @@ def page_payload(graduate: Graduate) -> dict[str, Any]:
     for key, label in MODULES.items():
         refusal = services.refusal(graduate, key) if state.available else state.reason
         active = next((r for r in history if r.module == key and r.status == "active"), None)
-        newest = next((r for r in history if r.module == key), None)  # history is newest first
+        # the newest of the module says its state: 未设置, 生效中, 已过期, 已失效 or 已结束 (after 提前结束)
+        latest_row = next((r for r in history if r.module == key), None)
+        effective = services.state(latest_row) if latest_row is not None else "unset"
         modules.append({
             "module": key, "label": label, "available": refusal is None, "reason": refusal,
             "active": verification_payload(active) if active is not None else None,
-            # fig. 44's 核验状态: the latest one's state (已结束 after an early close), 未设置 before any
-            "status_label": services.state_label(newest) if newest is not None else "未设置",
+            "state": effective,
+            "status_label": services.state_label(latest_row) if latest_row is not None else "未设置",
         })
     return {"available": state.available, "reason": state.reason, "latest_valid_until": latest.isoformat(),
             "today": timeutil.today().isoformat(), "modules": modules,

@@ -33,7 +33,7 @@ from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError, Conflict, NotFound
 from wxbackend.core.jobs import enqueue
 from wxbackend.reporting.models import ReportSnapshot
-from wxbackend.verification.models import MODULES, STATUS_LABELS, Verification
+from wxbackend.verification.models import MODULES, STATE_LABELS, Verification
 
 MODULE = "verification"
 #: The first character of a 核验编号 says which verification it is.
@@ -96,7 +96,9 @@ def report_content(graduate: Graduate, module: str, data: dict[str, Any]) -> dic
             ("档案转递单位名称", data.get("archive_unit_name") or "-"),
             ("档案转递单位所在地", region_name(data.get("archive_unit_region"))),
             ("档案转递单位地址", data.get("archive_unit_address") or "-"),
-            ("邮政编码", data.get("archive_postcode") or "-")])
+            ("邮政编码", data.get("archive_postcode") or "-"),
+            ("联系人/联系部门", data.get("archive_contact") or "-"),
+            ("联系电话", data.get("archive_phone") or "-")])
     else:
         section = ("户口迁移信息", [
             ("户口迁移类型", _label("transfer_type", data.get("hukou_transfer_type"))),
@@ -211,19 +213,24 @@ def close(graduate: Graduate, row: Verification) -> Verification:
     return row
 
 
+def state(row: Verification) -> str:
+    """The effective state, derived on read (the one place): active, expired, void, closed or replaced.
+
+    ``active`` is the only one that verifies: within its date and its confirmation still current (CF-5).
+    """
+    if row.status != "active":
+        return row.status
+    if not is_valid_now(row):
+        return "expired"
+    status = db.session.scalar(select(DestinationConfirmation.status).where(
+        DestinationConfirmation.id == row.confirmation_id))
+    return "active" if status == "current" else "void"
+
+
 def state_label(row: Verification) -> str:
-    """生效中, or why it no longer verifies: 已过期, 已失效 (the confirmation fell away, CF-5), 已结束, 已重新设置."""
-    if row.status == "active" and not is_valid_now(row):
-        return "已过期"
-    if row.status == "active" and not holds(row):
-        return "已失效"
-    return STATUS_LABELS[row.status]
+    return STATE_LABELS[state(row)]
 
 
 def holds(row: Verification) -> bool:
     """Valid now: active, within its date, and its confirmation still current (CF-5)."""
-    if not is_valid_now(row):
-        return False
-    status = db.session.scalar(select(DestinationConfirmation.status).where(
-        DestinationConfirmation.id == row.confirmation_id))
-    return status == "current"
+    return state(row) == "active"
