@@ -543,8 +543,10 @@ def test_on_10_school_pass_syncs_archive_and_hukou(grad: Callable[..., Any], sig
     row = signed(graduate, employer, hukou_transfer_type="11", hukou_address="北京市西城区西直门外大街18号")
     rows = _transfer(graduate.id)
     assert set(rows) == {"archive", "hukou"}
-    assert rows["archive"].data == ARCHIVE_BLOCK
-    assert rows["hukou"].data == {"hukou_transfer_type": "11", "hukou_address": "北京市西城区西直门外大街18号"}
+    # the agreement has address lines only: the region each starts with becomes the info's region
+    assert rows["archive"].data == {**ARCHIVE_BLOCK, "archive_unit_region": "110102"}
+    assert rows["hukou"].data == {"hukou_transfer_type": "11", "hukou_address": "北京市西城区西直门外大街18号",
+                                  "hukou_region": "110102"}
     for t in rows.values():
         assert (t.source_kind, t.source_id, t.status) == (KIND, row.id, "current")
     _terminate(row, graduate, employer, review_all)
@@ -557,7 +559,7 @@ def test_on_10_hukou_only_when_hukou_is_at_school(grad: Callable[..., Any], sign
     graduate = grad(hukou_at_school=False)
     signed(graduate)
     rows = _transfer(graduate.id)
-    assert set(rows) == {"archive"} and rows["archive"].data == ARCHIVE_BLOCK
+    assert set(rows) == {"archive"} and rows["archive"].data == {**ARCHIVE_BLOCK, "archive_unit_region": "110102"}
 
 
 @pytest.mark.parametrize(("archive_on", "hukou_on", "expected"), [

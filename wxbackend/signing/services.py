@@ -23,7 +23,7 @@ from wxbackend.accounts.models import Employer, Graduate, School, User
 from wxbackend.accounts.scope import scope_filter
 from wxbackend.core import audit, timeutil
 from wxbackend.core.audit import Actor
-from wxbackend.core.codes import code_list
+from wxbackend.core.codes import code_list, region_at_start
 from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError, Conflict, Forbidden, NotFound
 from wxbackend.core.jobs import enqueue
@@ -456,7 +456,12 @@ def sync_transfer_info(row: OnlineAgreement, school: School) -> list[TransferInf
 
 def sync_terms(graduate_id: int, school: School, source_kind: str, source_id: int,
                terms: dict[str, Any]) -> list[TransferInfo]:
-    """The archive and hukou blocks of a signed agreement's *terms* (online or offline) into transfers."""
+    """The archive and hukou blocks of a signed agreement's *terms* (online or offline) into transfers.
+
+    The agreement's forms have an address line and no region field; the region the line starts with
+    (北京市海淀区… → 110108) becomes the info's region, as the modules' own forms have it, so reports,
+    the dispatch and verification reports name the 所在地. A line that starts with no region name leaves
+    it out."""
     graduate = db.session.get(Graduate, graduate_id)
     assert graduate is not None
     archive = hukou = None
@@ -464,8 +469,14 @@ def sync_terms(graduate_id: int, school: School, source_kind: str, source_id: in
         archive = {k: terms.get(k) for k in (
             "archive_transfer_type", "archive_unit_name", "archive_unit_address", "archive_contact",
             "archive_phone", "archive_postcode")}
+        region = region_at_start(terms.get("archive_unit_address"))
+        if region:
+            archive["archive_unit_region"] = region
     if school.hukou_module_enabled and graduate.hukou_at_school is True:
         hukou = {k: terms.get(k) for k in ("hukou_transfer_type", "hukou_address")}
+        region = region_at_start(terms.get("hukou_address"))
+        if region:
+            hukou["hukou_region"] = region
     return transfers.sync_from_source(graduate_id, source_kind=source_kind, source_id=source_id,
                                       archive=archive, hukou=hukou)
 
