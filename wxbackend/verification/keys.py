@@ -56,12 +56,24 @@ def _write(path: Path, data: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
+def _create_first(path: Path) -> None:
+    """The first key, written only if no other process wrote one meanwhile (a hard link cannot overwrite)."""
+    key = _new_key()
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}.new")
+    _write(tmp, {"current": key.kid, "keys": [key.as_dict(private=True)]})
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass  # another worker was first: its key is the one
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def _load() -> dict[str, Any]:
     path = keys_path()
     with _lock:
         if not path.exists():
-            key = _new_key()
-            _write(path, {"current": key.kid, "keys": [key.as_dict(private=True)]})
+            _create_first(path)
         return json.loads(path.read_text(encoding="utf-8"))
 
 
