@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from flask import url_for
+from werkzeug.routing.converters import NumberConverter
 
 from tests.signing.conftest import employer_user, graduate_api, invite, review_all, signed, world  # noqa: F401
 from wxbackend.core import timeutil
@@ -83,7 +84,7 @@ def _url(app: Any, rule: Any) -> str:
     for arg in rule.arguments:
         converter = rule._converters[arg]  # noqa: SLF001
         name = converter.__class__.__name__
-        if name in ("IntegerConverter", "NumberConverter"):
+        if isinstance(converter, NumberConverter):  # int, float and our BoundedIntConverter
             values[arg] = UNKNOWN_INT
         elif name == "AnyConverter":  # one of a fixed set: take the first, the id makes it fail
             values[arg] = sorted(converter.items)[0] if hasattr(converter, "items") else "unknown-x"

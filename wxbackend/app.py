@@ -10,6 +10,7 @@ from typing import Any
 from apiflask import APIFlask
 
 from wxbackend.config import Settings
+from wxbackend.core import urls
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,6 +28,7 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Settings | N
         static_folder=str(ROOT / "templates" / "static"),
         instance_path=str(Path(os.environ.get("WX_INSTANCE", ROOT / "instance")).resolve()),
     )
+    urls.bound_ids(app)  # before any route: an id beyond BIGINT is a 404
     configure(app, settings, test_config)
     configure_db(app)
     configure_security(app)

@@ -502,3 +502,17 @@ def test_a_finished_batch_that_imported_nothing_does_not_claim_everything_was_im
 def test_csv_template_names_its_charset_once(client, school_env) -> None:
     res = client.get("/console/imports/template.csv")
     assert res.headers["Content-Type"] == "text/csv; charset=utf-8"
+
+
+def test_a_formula_in_an_uploaded_cell_comes_back_as_text_in_the_error_workbook(client, school_env,
+                                                                                csrf_off) -> None:
+    """A CSV cell such as =HYPERLINK(…) is shown as typed in the error workbook, never as a live formula."""
+    bad = good_row(1, dept='=HYPERLINK("http://evil.example/","点此更正")')
+    batch_id = batch_id_of(upload(client, csv_bytes([bad]), "graduates.csv"))
+    dl = client.get(f"/console/imports/{batch_id}/errors.xlsx")
+    assert dl.status_code == 200
+    ws = load_workbook(io.BytesIO(dl.data)).worksheets[0]
+    cell = ws.cell(row=2, column=3 + LABELS.index("院系") + 1)
+    assert cell.value == '=HYPERLINK("http://evil.example/","点此更正")' and cell.data_type == "s"
+    with zipfile.ZipFile(io.BytesIO(dl.data)) as z:  # no formula element anywhere in the sheet
+        assert b"<f>" not in z.read("xl/worksheets/sheet1.xml")

@@ -38,7 +38,7 @@ from wxbackend.accounts.validation import (
     clean_graduate,
     normalise_id_number,
 )
-from wxbackend.core import audit, signals, timeutil
+from wxbackend.core import audit, sheets, signals, timeutil
 from wxbackend.core.audit import Actor, AuditEvent
 from wxbackend.core.codes import code_list, region_name
 from wxbackend.core.db import db
@@ -686,9 +686,9 @@ def template_xlsx(school_id: int | None) -> bytes:
     if school_id is not None:
         for dept in db.session.scalars(select(Department).where(Department.school_id == school_id)
                                        .order_by(Department.code)):
-            codes.append(["院系", dept.code, dept.name])
+            sheets.append(codes, ["院系", dept.code, dept.name])
             for major in dept.majors:
-                codes.append([f"专业（{dept.name}）", major.code, major.name])
+                sheets.append(codes, [f"专业（{dept.name}）", major.code, major.name])
     for letter, width in (("A", 20), ("B", 10), ("C", 30)):
         codes.column_dimensions[letter].width = width
 
@@ -752,7 +752,7 @@ def errors_xlsx(batch: ImportBatch) -> bytes:
         values = originals.get(number, ())
         cells = [cell_text(values[columns[k]], k) if k in columns and columns[k] < len(values) else ""
                  for k in keys]
-        ws.append([number, e.get("field"), e.get("message"), *cells])
+        sheets.append(ws, [number, e.get("field"), e.get("message"), *cells])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

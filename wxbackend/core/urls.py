@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
-from flask import request
+from flask import Flask, request
+from werkzeug.routing import IntegerConverter, Map
 
 
 def current_path() -> str:
@@ -21,3 +23,20 @@ def safe_next(target: str | None, default: str) -> str:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return default
     return target[:-1] if target.endswith("?") else target
+
+
+#: The largest id a route accepts: a BIGINT (and SQLite's INTEGER) holds no more.
+MAX_ID = 2**63 - 1
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:…>`` that matches only ids a database column can hold: a larger number is a 404, not a 500."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:  # noqa: A002 - werkzeug's name
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def bound_ids(app: Flask) -> None:
+    """Use :class:`BoundedIntConverter` for every ``<int:…>`` rule; call before any blueprint is registered."""
+    app.url_map.converters["int"] = BoundedIntConverter

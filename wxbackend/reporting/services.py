@@ -22,7 +22,7 @@ from sqlalchemy import delete, func, insert, select
 
 from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.models import Graduate, School, User
-from wxbackend.core import audit, signals, timeutil
+from wxbackend.core import audit, sheets, signals, timeutil
 from wxbackend.core.db import db
 from wxbackend.core.errors import Conflict, NotFound
 from wxbackend.reporting import snapshot
@@ -156,7 +156,7 @@ def export(batch: ReportBatch) -> bytes:
     ws.append([c.header for c in columns] + ["上报状态"])
     for data, state in db.session.execute(select(ReportSnapshot.data, ReportSnapshot.state)
                                           .where(ReportSnapshot.batch_id == batch.id).order_by(ReportSnapshot.id)):
-        ws.append([str(data.get(c.key, "")) for c in columns] + [STATE_LABELS[state]])
+        sheets.append(ws, [str(data.get(c.key, "")) for c in columns] + [STATE_LABELS[state]])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

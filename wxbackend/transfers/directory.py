@@ -40,7 +40,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
 
 from wxbackend.accounts.imports import ImportRefused, cell_text
-from wxbackend.core import audit, timeutil
+from wxbackend.core import audit, sheets, timeutil
 from wxbackend.core.audit import Actor
 from wxbackend.core.codes import _regions, region_name, resolve_region
 from wxbackend.core.db import db
@@ -493,7 +493,7 @@ def template_xlsx(offices: Sequence[ReceivingOffice] = ()) -> bytes:
     ws.title = SHEET
     ws.append(HEADER)
     for office in offices:
-        ws.append([office.name, office.region_code, office.address, office.postcode or "", office.contact or "",
+        sheets.append(ws, [office.name, office.region_code, office.address, office.postcode or "", office.contact or "",
                    office.phone or ""])
     for i, width in enumerate((36, 22, 44, 10, 12, 18), start=1):
         ws.cell(row=1, column=i).font = Font(bold=True, color="C0392B" if i <= 3 else "000000")

@@ -58,7 +58,7 @@ from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.imports import ImportRefused, cell_text
 from wxbackend.accounts.models import Department, Graduate, School, User
 from wxbackend.accounts.validation import mask_id_number
-from wxbackend.core import audit, bulk, ids, timeutil
+from wxbackend.core import audit, bulk, ids, sheets, timeutil
 from wxbackend.core.codes import region_at_start, region_name, resolve_region
 from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError, Conflict, Forbidden, NotFound
@@ -527,7 +527,7 @@ def export_xlsx(school_id: int, batch_id: int) -> bytes:
         .order_by(ArchiveDispatch.id))
     for (number, office, region, address, postcode, contact, phone, name, student_no, id_number, dept, state,
          carrier, tracking, sent_on) in rows:
-        ws.append([ids.display(number), office, full_address(region, address), postcode, contact, phone, name,
+        sheets.append(ws, [ids.display(number), office, full_address(region, address), postcode, contact, phone, name,
                    student_no or "", mask_id_number(id_number), dept, DISPATCH_STATE_LABELS[state], carrier or "",
                    tracking or "", sent_on.isoformat() if sent_on else ""])
     out = io.BytesIO()
