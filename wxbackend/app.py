@@ -111,6 +111,9 @@ def configure_security(app: APIFlask) -> None:
     from wxbackend.core import apidocs, errors
 
     errors.init_app(app)
+    from wxbackend.core import jsonlimits
+
+    jsonlimits.init_app(app)  # a deeply nested body is a 400 before anything parses it
     principals.init_app(app)
     portals.init_app(app)  # error pages: who is asking, their home, the wrong-portal text
     apidocs.init_app(app)  # Swagger UI's assets served locally, so /api/v1/docs works offline

@@ -16,3 +16,19 @@ def test_an_id_above_bigint_is_404_on_public_api_and_console_routes(client: Any)
     assert client.get("/notices/99999999999999999999999999").status_code == 404
     # the largest id a column holds is still routed (and simply not found)
     assert client.get(f"/notices/{MAX_ID}").status_code == 404
+
+
+def test_a_deeply_nested_json_body_is_a_400_in_the_error_shape_before_authentication(client: Any) -> None:
+    from wxbackend.core import jsonlimits
+
+    body = "[" * 100_000 + "]" * 100_000
+    res = client.post("/api/v1/auth/wx-login", data=body, content_type="application/json")
+    assert res.status_code == 400
+    assert res.get_json()["error"]["code"] == "bad_request"
+    res = client.post("/api/v1/confirmation/confirm", data=body, content_type="application/json")
+    assert res.status_code == 400  # refused before the token check, without a 500
+    # brackets inside strings do not count; ordinary bodies pass
+    assert jsonlimits.depth(b'{"a": "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["}') == 1
+    assert jsonlimits.depth(b'{"a": [1, {"b": "\\"]"}]}') == 3
+    res = client.post("/api/v1/auth/wx-login", json={"code": ""})
+    assert res.status_code != 500 and res.get_json()["error"]["code"] != "bad_request"
