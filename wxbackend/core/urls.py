@@ -25,12 +25,13 @@ def safe_next(target: str | None, default: str) -> str:
     return target[:-1] if target.endswith("?") else target
 
 
-#: The largest id a route accepts: a BIGINT (and SQLite's INTEGER) holds no more.
-MAX_ID = 2**63 - 1
+#: The largest id a route accepts: our primary keys are INTEGER, which holds no more on PostgreSQL
+#: (a larger value would fail in the driver or the database: a 500 instead of "not found").
+MAX_ID = 2**31 - 1
 
 
 class BoundedIntConverter(IntegerConverter):
-    """``<int:…>`` that matches only ids a database column can hold: a larger number is a 404, not a 500."""
+    """``<int:…>`` that matches only ids a primary key can hold: a larger number is a 404, not a 500."""
 
     def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:  # noqa: A002 - werkzeug's name
         kwargs.setdefault("max", MAX_ID)
@@ -38,5 +39,7 @@ class BoundedIntConverter(IntegerConverter):
 
 
 def bound_ids(app: Flask) -> None:
-    """Use :class:`BoundedIntConverter` for every ``<int:…>`` rule; call before any blueprint is registered."""
+    """Use :class:`BoundedIntConverter` for every ``<int:…>`` rule; call before any blueprint is registered.
+
+    No route takes the id of a BIGINT table (audit events, lookups), so one bound serves every route."""
     app.url_map.converters["int"] = BoundedIntConverter
