@@ -63,6 +63,7 @@ from wxbackend.core.codes import region_at_start, region_name, resolve_region
 from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError, Conflict, Forbidden, NotFound
 from wxbackend.notify import NotificationOutbox, queue_sender
+from wxbackend.transfers.directory import RowError  # one row-error shape for the school's uploads
 from wxbackend.transfers.models import DISPATCH_STATE_LABELS, ArchiveDispatch, ArchiveDispatchBatch, TransferInfo
 
 #: 转递编号: ZD (转递) + 12 random base-36 characters + the check character.
@@ -547,13 +548,6 @@ TRACKING_COLUMNS = {
 COLUMN_LABELS = {key: labels[0] for key, labels in TRACKING_COLUMNS.items()}
 TRACKING_NO = re.compile(r"[A-Z0-9\-]{6,40}")
 CARRIER_MAX = 30
-
-
-@dataclass
-class RowError:
-    row: int
-    field: str
-    message: str
 
 
 @dataclass
