@@ -59,3 +59,17 @@ def test_employer_graduate_lookup_is_limited_per_account(client, csrf_off, make_
         assert client.post("/employer/invite", data=search).status_code in (200, 400, 404)
     resp = client.post("/employer/invite", data=search)
     assert resp.status_code == 429 and "尝试次数过多" in resp.get_data(as_text=True)
+
+
+def test_a_client_cannot_choose_the_address_its_failed_logins_count_under(client, csrf_off, make_user,
+                                                                          make_school) -> None:
+    """Without trusted proxies (the default) X-Real-IP and X-Forwarded-For are the client's own words."""
+    make_user("school", username="target", password="right-pass-1", school_id=make_school().id)
+    for i in range(3):
+        spoof = {"X-Real-IP": f"10.0.0.{i}", "X-Forwarded-For": f"10.1.0.{i}"}
+        assert client.post("/console/login", data={"username": "target", "password": "wrong"},
+                           headers=spoof).status_code == 400
+    locked = client.post("/console/login", data={"username": "target", "password": "right-pass-1"},
+                         headers={"X-Real-IP": "10.0.0.99", "X-Forwarded-For": "10.1.0.99"})
+    assert locked.status_code == 429
+

@@ -30,6 +30,7 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Settings | N
     )
     urls.bound_ids(app)  # before any route: an id beyond BIGINT is a 404
     configure(app, settings, test_config)
+    trust_proxies(app, settings)
     configure_db(app)
     configure_security(app)
     configure_jobs(app)
@@ -79,6 +80,15 @@ def configure(app: APIFlask, settings: Settings, test_config: dict[str, Any] | N
     if test_config:
         app.config.update(test_config)
     logging.basicConfig(level=logging.INFO)
+
+
+def trust_proxies(app: APIFlask, settings: Settings) -> None:
+    """X-Forwarded-* are believed only from the ``TRUSTED_PROXIES`` proxies in front of us (none by default)."""
+    count = settings.TRUSTED_PROXIES
+    if count:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]
 
 
 def _instance_secret(instance: Path) -> str:

@@ -118,6 +118,10 @@ class Settings:
     #: Public verification lookups (姓名 + 核验编号/转递编号) allowed per client address.
     VERIFY_RATE_LIMIT: str = "30 per 10 minutes"
     SESSION_COOKIE_SECURE: bool = False
+    #: How many reverse proxies (nginx, a load balancer) stand in front of the app and append to
+    #: X-Forwarded-For/-Proto/-Host. 0 (the default): those headers are ignored and the client's address
+    #: is the connection's, so a client cannot choose the address its rate limits are counted under.
+    TRUSTED_PROXIES: int = 0
     DEBUG_SQL: bool = False
     #: Run periodic jobs (invitation expiry) from a thread of this process — the embedded
     #: ``make run``. With Redis, ``python -m jobs.scheduler`` enqueues them instead.
@@ -155,6 +159,8 @@ class Settings:
             raise ConfigError("IDENTITY_PROVIDER=cas needs CAS_SERVER_URL")
         if not self.DATABASE_URL.startswith(("sqlite", "postgresql")):
             raise ConfigError("DATABASE_URL must be a sqlite:// or postgresql:// URL")
+        if not 0 <= self.TRUSTED_PROXIES <= 5:
+            raise ConfigError(f"TRUSTED_PROXIES must be between 0 and 5, got {self.TRUSTED_PROXIES}")
         if self.API_TOKEN_HOURS <= 0 or self.MAX_UPLOAD_MB <= 0:
             raise ConfigError("API_TOKEN_HOURS and MAX_UPLOAD_MB must be positive")
         if self.WECHAT_STANDIN not in {"auto", "on", "off"}:

@@ -202,7 +202,7 @@ def test_va_5_the_number_on_the_page_verifies_on_the_public_page(
     html, _ = _follow(web, _set(web))
     grouped = re.search(r'id="archive-number">([^<]+)<', html).group(1)  # type: ignore[union-attr]
     public = Web(client)
-    res = public.post("/verify/archive", {"name": "李娟", "number": grouped}, headers={"X-Real-IP": "10.31.0.1"})
+    res = public.post("/verify/archive", {"name": "李娟", "number": grouped}, environ_base={"REMOTE_ADDR": "10.31.0.1"})
     assert res.status_code == 200 and "核验有效" in res.get_data(as_text=True)
     assert 'href="/verify/archive"' in html and 'href="/verify/hukou"' in html  # the notes tell where
 

@@ -128,15 +128,15 @@ def test_va_5_name_and_number_show_the_report_and_every_miss_looks_the_same(
         client: Any, confirmed: Callable[..., Any], csrf_off: Any) -> None:
     g = confirmed(name="李娟")
     number = _set(Api(client, g)).get_json()["number"]
-    headers = {"X-Real-IP": "10.5.0.1"}
+    env = {"REMOTE_ADDR": "10.5.0.1"}
     res = client.post("/verify/archive", data={"name": "李娟", "number": ids.display(number).lower()},
-                      headers=headers)
+                      environ_base=env)
     html = res.get_data(as_text=True)
     assert res.status_code == 200 and "核验有效" in html and "北京某某科技有限公司" in html and "签劳动合同就业" in html
     assert res.headers["Cache-Control"] == "no-store"
 
     def result(name: str, num: str, module: str = "archive") -> str:
-        page = client.post(f"/verify/{module}", data={"name": name, "number": num}, headers=headers)
+        page = client.post(f"/verify/{module}", data={"name": name, "number": num}, environ_base=env)
         block = page.get_data(as_text=True)
         return block[block.index('id="verify-result"'):]
 
@@ -145,7 +145,7 @@ def test_va_5_name_and_number_show_the_report_and_every_miss_looks_the_same(
     assert result("李娟", ids.new("A", services.BODY_LENGTH)) == miss  # unknown number
     assert result("李娟", number[:-1] + ("0" if number[-1] != "0" else "1")) == miss  # bad check character
     assert result("李娟", number, "hukou").replace("hukou", "archive") == miss  # the other verification's page
-    res = client.post("/verify/archive", data={"name": "", "number": ""}, headers=headers)
+    res = client.post("/verify/archive", data={"name": "", "number": ""}, environ_base=env)
     assert res.status_code == 400 and "请输入毕业生姓名" in res.get_data(as_text=True)
     # every lookup is recorded, found or not
     rows = list(db.session.scalars(select(VerificationLookup).order_by(VerificationLookup.id)))
@@ -166,11 +166,11 @@ def test_va_7_ten_thousand_guesses_find_nothing_and_the_rate_limit_engages(
     assert db.session.scalar(select(func.count(VerificationLookup.id))) == 10_000
     # the web lookup stops a client after VERIFY_RATE_LIMIT (30 per 10 minutes)
     statuses = [client.post("/verify/archive", data={"name": "李娟", "number": ids.new("A", 12)},
-                            headers={"X-Real-IP": "10.7.0.2"}).status_code for _ in range(32)]
+                            environ_base={"REMOTE_ADDR": "10.7.0.2"}).status_code for _ in range(32)]
     assert statuses[:30] == [200] * 30 and statuses[30:] == [429, 429]
     # another client is not affected
     assert client.post("/verify/archive", data={"name": "李娟", "number": "x"},
-                       headers={"X-Real-IP": "10.7.0.3"}).status_code == 200
+                       environ_base={"REMOTE_ADDR": "10.7.0.3"}).status_code == 200
 
 
 def test_va_8_ending_early_stops_the_number_at_once_and_a_new_one_replaces_the_old(
@@ -241,10 +241,10 @@ def test_va_9_the_qr_payload_is_signed_and_verify_qr_checks_it_offline(
     assert runner.invoke(args=["verify-qr", "not-a-token"]).exit_code != 0
 
     # the QR page: the signature holds and the report shows; a changed field is refused
-    page = client.get(url[len("http://127.0.0.1:5000"):], headers={"X-Real-IP": "10.9.0.1"})
+    page = client.get(url[len("http://127.0.0.1:5000"):], environ_base={"REMOTE_ADDR": "10.9.0.1"})
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "二维码签名有效" in html and "核验有效" in html
-    bad = client.get("/verify/q/" + _tamper(token, nm="王五"), headers={"X-Real-IP": "10.9.0.1"})
+    bad = client.get("/verify/q/" + _tamper(token, nm="王五"), environ_base={"REMOTE_ADDR": "10.9.0.1"})
     assert bad.status_code == 404 and "签名无效" in bad.get_data(as_text=True)
 
     # keys rotate: the old QR still verifies, new ones carry the new key id
@@ -309,7 +309,7 @@ def test_va_6_the_schools_transfer_number_verifies_until_31_march_of_the_next_ye
     assert _find("archive", "王五", row.transfer_no) is None  # wrong name: the same miss
     assert _find("hukou", "李娟", row.transfer_no) is None  # archives only
     page = client.post("/verify/archive", data={"name": "李娟", "number": row.transfer_no},
-                       headers={"X-Real-IP": "10.6.0.1"}).get_data(as_text=True)
+                       environ_base={"REMOTE_ADDR": "10.6.0.1"}).get_data(as_text=True)
     assert "核验有效" in page and "学校档案转递编号" in page
     frozen_now(datetime(2028, 3, 31, 23, 59, 59, tzinfo=SHANGHAI))  # graduates 202706
     assert _find("archive", "李娟", row.transfer_no) is not None

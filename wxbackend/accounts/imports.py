@@ -584,7 +584,7 @@ def _event(actor: Actor, action: str, graduate_id: int, school_id: int, now: dat
            data: dict[str, Any]) -> dict[str, Any]:
     ip = ua = None
     if has_request_context():
-        ip = request.headers.get("X-Real-IP") or request.remote_addr
+        ip = request.remote_addr
         ua = (request.user_agent.string or "")[:300] or None
     return {
         "created_at": now,

@@ -228,7 +228,7 @@ def record(
 def _origin() -> tuple[str | None, str | None]:
     if not has_request_context():
         return None, None
-    return request.headers.get("X-Real-IP") or request.remote_addr, (request.user_agent.string or "")[:300] or None
+    return request.remote_addr, (request.user_agent.string or "")[:300] or None
 
 
 def record_select(actor: Actor, action: str, object_type: str, rows: Any) -> None:

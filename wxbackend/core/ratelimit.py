@@ -24,7 +24,8 @@ from wxbackend.core.errors import error_page, json_error, wants_json
 
 
 def client_ip() -> str:
-    return request.headers.get("X-Real-IP") or request.remote_addr or "unknown"
+    """The connection's address; behind ``TRUSTED_PROXIES`` proxies, the one they saw (``ProxyFix``)."""
+    return request.remote_addr or "unknown"
 
 
 limiter = Limiter(key_func=client_ip, default_limits=[], headers_enabled=False)
