@@ -73,3 +73,33 @@ def test_a_client_cannot_choose_the_address_its_failed_logins_count_under(client
                          headers={"X-Real-IP": "10.0.0.99", "X-Forwarded-For": "10.1.0.99"})
     assert locked.status_code == 429
 
+
+
+@pytest.mark.parametrize("path,role", [("/console/login", "school"), ("/employer/login", "employer"),
+                                       ("/login", "graduate")])
+def test_every_refused_login_does_the_same_password_hash_work(client, csrf_off, make_user, make_school,
+                                                              make_employer, make_local_account, monkeypatch,
+                                                              path, role) -> None:
+    """An unknown name, an account of another portal and a wrong password each check one hash of the
+    same kind, so the answer's timing does not tell which account names exist."""
+    from werkzeug import security
+
+    from wxbackend.accounts import models
+
+    if role == "graduate":
+        make_local_account(username="known", password="right-pass-1")
+    else:
+        scope = ({"school_id": make_school().id} if role == "school" else {"employer_id": make_employer().id})
+        make_user(role, username="known", password="right-pass-1", **scope)
+    make_user("admin", username="other-portal", password="right-pass-1")
+    checked: list[str] = []
+
+    def spy(pwhash: str, password: str) -> bool:
+        checked.append(pwhash.split("$", 1)[0])  # the method and its cost parameters
+        return security.check_password_hash(pwhash, password)
+
+    monkeypatch.setattr(models, "check_password_hash", spy)
+    names = ["known", "nobody-" + role, "other-portal"]
+    for name in names:
+        assert _login(client, path, name, "wrong-pass-9").status_code in (400, 401)
+    assert len(checked) == len(names) and len(set(checked)) == 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import secrets
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -97,6 +99,24 @@ class Employer(Base):
     created_at: Mapped[datetime] = mapped_column(default=timeutil.now)
 
     __table_args__ = (CheckConstraint("length(credit_code) = 18", name="credit_code_18"),)
+
+
+@functools.cache
+def _stand_in_hash() -> str:
+    """A hash of a random password, made like every real one, for names that match no account."""
+    return generate_password_hash(secrets.token_hex(16))
+
+
+def password_matches(account: User | LocalAccount | None, password: str) -> bool:
+    """Whether *password* is *account*'s; with no account, the same hash work is done and False returned.
+
+    A wrong password and an unknown name take the same time, so login pages cannot be used to learn
+    which account names exist.
+    """
+    if account is None:
+        check_password_hash(_stand_in_hash(), password)
+        return False
+    return account.check_password(password)
 
 
 class User(Base):

@@ -15,7 +15,7 @@ from cas import CASClient
 from flask import current_app
 from sqlalchemy import select
 
-from wxbackend.accounts.models import Graduate, LocalAccount
+from wxbackend.accounts.models import Graduate, LocalAccount, password_matches
 from wxbackend.accounts.validation import normalise_id_number
 from wxbackend.config import Settings
 from wxbackend.core.db import db
@@ -75,7 +75,7 @@ class LocalProvider:
             raise ApiError("invalid", "请输入用户名和密码",
                            {k: "必填" for k, v in (("username", username), ("password", password)) if not v})
         account = db.session.scalar(select(LocalAccount).where(LocalAccount.username == username))
-        if account is None or not account.check_password(password):
+        if not password_matches(account, password) or account is None:
             raise InvalidCredentials()
         return Identity(
             provider=self.name,

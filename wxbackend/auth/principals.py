@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
 from wxbackend.accounts.actors import actor_for
-from wxbackend.accounts.models import Graduate, User
+from wxbackend.accounts.models import Graduate, User, password_matches
 from wxbackend.core import audit, ratelimit, timeutil
 from wxbackend.core.audit import ANONYMOUS, Actor
 from wxbackend.core.db import db
@@ -173,7 +173,8 @@ def check_account_login(roles: tuple[str, ...], failed_action: str,
     if errors:
         return None, username, errors
     user = db.session.scalar(select(User).where(User.username == username))
-    if user is None or user.role not in roles or not user.check_password(password):
+    # the hash is checked first: a wrong role or an unknown name costs the same time as a wrong password
+    if not password_matches(user, password) or user is None or user.role not in roles:
         audit.record(ANONYMOUS, failed_action, object_type="user", object_id=user.id if user else None,
                      username=username)
         db.session.commit()
