@@ -121,7 +121,9 @@ def configure_security(app: APIFlask) -> None:
     from wxbackend.core import apidocs, errors
 
     errors.init_app(app)
-    from wxbackend.core import jsonlimits
+    from wxbackend.core import headers, jsonlimits
+
+    headers.init_app(app)  # CSP with a per-response script nonce, frame-ancestors 'none', HSTS over https
 
     jsonlimits.init_app(app)  # a deeply nested body is a 400 before anything parses it
     principals.init_app(app)

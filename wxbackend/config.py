@@ -324,6 +324,11 @@ class Settings:
     def jobs_mode(self) -> str:
         return self.JOBS_MODE or ("rq" if self.REDIS_URL else "thread")
 
+    @property
+    def cookies_secure(self) -> bool:
+        """Cookies go over https only: SESSION_COOKIE_SECURE, or whenever PUBLIC_URL is https."""
+        return self.SESSION_COOKIE_SECURE or self.PUBLIC_URL.startswith("https://")
+
     def flask_config(self) -> dict[str, Any]:
         url = self.DATABASE_URL
         if url.startswith("postgresql://"):
@@ -336,7 +341,7 @@ class Settings:
             "MAX_CONTENT_LENGTH": self.MAX_UPLOAD_MB * 1024 * 1024,
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SAMESITE": "Lax",
-            "SESSION_COOKIE_SECURE": self.SESSION_COOKIE_SECURE,
-            "REMEMBER_COOKIE_SECURE": self.SESSION_COOKIE_SECURE,
+            "SESSION_COOKIE_SECURE": self.cookies_secure,
+            "REMEMBER_COOKIE_SECURE": self.cookies_secure,
             "WTF_CSRF_TIME_LIMIT": None,
         }

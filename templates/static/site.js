@@ -5,6 +5,14 @@
  *    browser's own, often English, "Choose file / No file chosen".
  * 3. Date inputs: a Chinese hint under the field — the calendar to pick from, or the 年-月-日 format
  *    where the browser draws a plain text box.
+ * 4. Behaviour declared in attributes (the pages carry no inline event handlers, which the
+ *    Content-Security-Policy forbids):
+ *    data-confirm="…" on a form or a submit button asks before submitting; on a form with
+ *    data-batch="<selector of its checkboxes>" nothing is submitted while none is checked (the element
+ *    named by data-batch-empty is shown instead) and {n} in the question is the number checked;
+ *    data-autosubmit on a select submits its form when changed (data-autosubmit="major" first clears
+ *    the field named major); data-check-all="<selector>" on a checkbox checks or clears them all;
+ *    data-back on a button goes back one page.
  */
 (function () {
   'use strict';
@@ -89,6 +97,42 @@
     filePickers(root);
     dateHints(root);
   }
+
+  document.addEventListener('click', function (event) {
+    var button = event.target.closest && event.target.closest('button[data-confirm], input[type=submit][data-confirm]');
+    if (button && !window.confirm(button.getAttribute('data-confirm'))) {
+      event.preventDefault();
+      return;
+    }
+    if (event.target.closest && event.target.closest('[data-back]')) { window.history.back(); return; }
+    var all = event.target.closest && event.target.closest('input[data-check-all]');
+    if (all) {
+      document.querySelectorAll(all.getAttribute('data-check-all')).forEach(function (c) { c.checked = all.checked; });
+    }
+  });
+
+  document.addEventListener('submit', function (event) {
+    var form = event.target;
+    if (!form.hasAttribute('data-confirm')) { return; }
+    var question = form.getAttribute('data-confirm');
+    var batch = form.getAttribute('data-batch');
+    if (batch) {
+      var checked = form.querySelectorAll(batch + ':checked').length;
+      var empty = document.getElementById(form.getAttribute('data-batch-empty') || '');
+      if (empty) { empty.hidden = checked > 0; }
+      if (!checked) { event.preventDefault(); return; }
+      question = question.replace('{n}', String(checked));
+    }
+    if (!window.confirm(question)) { event.preventDefault(); }
+  });
+
+  document.addEventListener('change', function (event) {
+    var select = event.target;
+    if (!select.hasAttribute || !select.hasAttribute('data-autosubmit') || !select.form) { return; }
+    var clear = select.getAttribute('data-autosubmit');
+    if (clear && select.form.elements[clear]) { select.form.elements[clear].value = ''; }
+    select.form.submit();
+  });
 
   window.wxEnhance = enhance;  // for pages that add rows or fields after loading
   if (document.readyState === 'loading') {

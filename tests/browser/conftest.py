@@ -47,13 +47,28 @@ def browser() -> Iterator[Any]:
         b.close()
 
 
+def csp_violations(context: Any) -> list[str]:
+    """Collect what the browser refused under our Content-Security-Policy (an inline script without the
+    nonce, an inline handler): every page must work with it, so the fixtures fail a test that hit one."""
+    refused: list[str] = []
+
+    def watch(pg: Any) -> None:
+        pg.on("console", lambda msg: refused.append(msg.text)
+              if msg.type == "error" and "Content Security Policy" in msg.text else None)
+
+    context.on("page", watch)
+    return refused
+
+
 @pytest.fixture()
 def page(browser: Any) -> Iterator[Any]:
     context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1280, "height": 900})
+    refused = csp_violations(context)
     pg = context.new_page()
     pg.set_default_timeout(15000)
     yield pg
     context.close()
+    assert not refused, f"the browser refused under the CSP: {refused}"
 
 
 @pytest.fixture()

@@ -138,7 +138,7 @@ def test_gw_1_graduate_registers_a_destination_then_signs_online_on_a_phone(
         assert sent.value.method == "POST" and "/proofs" in sent.value.url  # the script's upload, with progress
         page.wait_for_selector("#proof-list .thumb img")
         page.wait_for_function(
-            "Array.from(document.querySelectorAll('#proof-list img')).every(i => i.naturalWidth > 0)")
+            "() => Array.from(document.querySelectorAll('#proof-list img')).every(i => i.naturalWidth > 0)")
         assert "证明材料已上传" in page.inner_text("main")
         _shot(page, screenshot_dir, "07-record-proof")
 

@@ -124,7 +124,7 @@ def test_fs_4_fs_8_fs_10_the_employer_stamps_and_returns_the_agreement_on_a_phon
         assert len(shots) == 2
 
         page.set_input_files("#page-file", shots)  # the upload starts on choosing, then the page reloads
-        page.wait_for_function("document.querySelectorAll('[data-page-note=match]').length === 2")
+        page.wait_for_function("() => document.querySelectorAll('[data-page-note=match]').length === 2")
         notes = page.locator("[data-page-note]").all_inner_texts()
         assert notes == [f"与协议{record.agreement_no}第{n}页（共2页）相符" for n in (1, 2)], notes
         assert page.inner_text("#coverage") == "共2页，已识别第1页、第2页"
@@ -138,7 +138,7 @@ def test_fs_4_fs_8_fs_10_the_employer_stamps_and_returns_the_agreement_on_a_phon
 
         response = page.goto(link)
         assert response is not None and response.status == 404
-        assert response.headers["cache-control"] == "no-store" and response.headers["referrer-policy"] == "no-referrer"
+        assert response.headers["cache-control"] == "no-store" and response.headers["referrer-policy"] == "same-origin"
         _assert_plain(page, (offline.MSG_LINK_INVALID,), [record.agreement_no, record.unit_name, "陈*"])
         page.screenshot(path=str(screenshot_dir / "phone-upload-link-invalid.png"), full_page=True)
     finally:

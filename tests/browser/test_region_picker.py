@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 #: The picker's select number *box* (0 province, 1 city, 2 district) has options beyond its placeholder.
-OPTIONS_LOADED = "document.querySelector('.region-picker').querySelectorAll('select')[{box}].options.length > 1"
+OPTIONS_LOADED = "() => document.querySelector('.region-picker').querySelectorAll('select')[{box}].options.length > 1"
 
 
 def test_selecting_beijing_lists_its_districts_in_the_district_box(live_server, page) -> None:
     page.goto(live_server + "/employer/register")
     picker = page.locator(".region-picker").first
     selects = picker.locator("select")
-    page.wait_for_function("document.querySelector('.region-picker select').options.length > 30")
+    page.wait_for_function("() => document.querySelector('.region-picker select').options.length > 30")
     selects.nth(0).select_option("110000")
     page.wait_for_function(OPTIONS_LOADED.format(box=1))
     city_options = selects.nth(1).locator("option").all_inner_texts()
@@ -35,7 +35,7 @@ def test_a_saved_municipal_district_is_shown_selected(live_server, page, make_em
     page.wait_for_url(live_server + "/employer/")
     page.goto(live_server + "/employer/account")
     page.wait_for_function(
-        "document.querySelector('.region-picker[data-target=address_region]').querySelectorAll('select')[2].value"
+        "() => document.querySelector('.region-picker[data-target=address_region]').querySelectorAll('select')[2].value"
         " === '500229'")
     selects = page.locator(".region-picker[data-target=address_region] select")
     assert [selects.nth(i).evaluate("s => s.options[s.selectedIndex].text") for i in range(3)] == [
@@ -63,7 +63,7 @@ def test_the_graduate_web_form_has_the_same_picker_on_a_phone(live_server, brows
         page.goto(live_server + "/graduate/destination/new?subkind=labour_contract")
         picker = page.locator(".region-picker[data-target=unit_region]")
         selects = picker.locator("select")
-        page.wait_for_function("document.querySelector('.region-picker select').options.length > 30")
+        page.wait_for_function("() => document.querySelector('.region-picker select').options.length > 30")
         selects.nth(0).select_option("110000")
         page.wait_for_function(OPTIONS_LOADED.format(box=1))
         selects.nth(1).select_option(label="北京市")

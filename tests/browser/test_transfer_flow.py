@@ -114,7 +114,7 @@ def test_ar_2_rv_5_ar_5_archive_registered_on_the_phone_edited_by_the_reviewer_c
         page.screenshot(path=str(screenshot_dir / "transfer-01-archive-empty.png"), full_page=True)
         page.click("#start-registration")
         page.wait_for_url(re.compile(r".*/graduate/archive/new\?purpose=registration$"))
-        page.wait_for_function("document.querySelector('.region-picker select').options.length > 30")
+        page.wait_for_function("() => document.querySelector('.region-picker select').options.length > 30")
 
         # 2. AR-8: another type shows the hint, without blocking; 转回生源地 is the recommended one
         assert page.is_hidden("#policy-hint")
@@ -127,7 +127,7 @@ def test_ar_2_rv_5_ar_5_archive_registered_on_the_phone_edited_by_the_reviewer_c
         assert page.input_value("#archive_unit_address") == "东城区东四北大街1号"
         assert page.input_value("#archive_postcode") == "100010"
         assert page.input_value("#archive_unit_region") == "110101"
-        page.wait_for_function(f"document.querySelectorAll('{PICKER}')[2].value === '110101'")
+        page.wait_for_function(f"() => document.querySelectorAll('{PICKER}')[2].value === '110101'")
         selects = page.locator(PICKER)
         assert selects.nth(0).is_disabled() and selects.nth(0).input_value() == "110000"
         assert selects.nth(2).is_enabled()
@@ -135,10 +135,10 @@ def test_ar_2_rv_5_ar_5_archive_registered_on_the_phone_edited_by_the_reviewer_c
         assert page.inner_text("#archive_unit_region-hint") == "北京市东城区（110101）"
         # another type frees the province again and gives back what the form held
         page.select_option("#archive_transfer_type", "13")
-        page.wait_for_function(f"!document.querySelectorAll('{PICKER}')[0].disabled")
+        page.wait_for_function(f"() => !document.querySelectorAll('{PICKER}')[0].disabled")
         assert page.input_value("#archive_unit_name") == ""
         page.select_option("#archive_transfer_type", "20")
-        page.wait_for_function(f"document.querySelectorAll('{PICKER}')[0].disabled")
+        page.wait_for_function(f"() => document.querySelectorAll('{PICKER}')[0].disabled")
         # 4. AR-7: 点击搜索或直接填写 — the platform's office of the same district, picked from the directory
         assert page.get_attribute("#archive_unit_name", "placeholder") == "点击搜索或直接填写"
         page.fill("#archive_unit_name", "公共就业")
@@ -227,7 +227,7 @@ def test_ar_2_rv_5_ar_5_archive_registered_on_the_phone_edited_by_the_reviewer_c
     try:
         sign_in(page, base, account.username, "/login", "/graduate/", "chsi-pass-1")
         page.goto(base + "/graduate/archive/new?purpose=change")
-        page.wait_for_function(f"document.querySelectorAll('{PICKER}')[2].value === '110101'")
+        page.wait_for_function(f"() => document.querySelectorAll('{PICKER}')[2].value === '110101'")
         assert page.locator(PICKER).nth(0).is_disabled()  # 转回生源地 kept: the province stays locked
         page.screenshot(path=str(screenshot_dir / "transfer-08-desktop-change-form.png"), full_page=True)
     finally:

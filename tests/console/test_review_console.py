@@ -595,7 +595,7 @@ def test_file_is_served_only_to_reviewers_who_can_see_the_graduate(client, org, 
     res = client.get(url)
     assert res.status_code == 200
     assert res.headers["Content-Type"] == "image/jpeg"
-    assert res.headers["Cache-Control"] == "private, max-age=300"
+    assert res.headers["Cache-Control"] == "private, no-store"
     assert res.headers["X-Content-Type-Options"] == "nosniff"
     assert res.data[:2] == b"\xff\xd8"
     staff_login(org.school_user)
@@ -607,8 +607,12 @@ def test_file_is_served_only_to_reviewers_who_can_see_the_graduate(client, org, 
     assert client.get("/console/files/999999").status_code == 404
     # an employer account (no console login yet): swap the session's account for one
     employer = make_user("employer", employer_id=make_employer().id)
+    from wxbackend.accounts.models import WebSession
+
+    db.session.add(WebSession(id="swapped-session", user_id=employer.id))
+    db.session.commit()
     with client.session_transaction() as sess:
-        sess["_user_id"] = f"u:{employer.id}:{employer.session_version}"
+        sess["_user_id"] = f"u:{employer.id}:{employer.session_version}:swapped-session"
     assert client.get(url).status_code == 404
 
 

@@ -88,7 +88,7 @@ def assert_refused(res: Any, record: OfflineAgreement, expired: bool = False) ->
     assert res.status_code == (410 if expired else 404), res.status_code
     assert res.mimetype == "text/html" and (EXPIRED if expired else INVALID) in html
     assert res.headers["Cache-Control"] == "no-store"
-    assert "noindex" in res.headers["X-Robots-Tag"] and res.headers["Referrer-Policy"] == "no-referrer"
+    assert "noindex" in res.headers["X-Robots-Tag"] and res.headers["Referrer-Policy"] == "same-origin"
     for secret in (record.agreement_no, record.unit_name, record.graduate.name, record.graduate.name[0] + "*"):
         assert secret not in html, secret
 
@@ -102,7 +102,7 @@ def test_fs_4_the_employer_downloads_uploads_each_page_and_confirms(client: Any,
     graduate, record, token = passed(name="陈小明")
     res, html = _open(client, token)
     assert res.status_code == 200
-    assert res.headers["Cache-Control"] == "no-store" and res.headers["Referrer-Policy"] == "no-referrer"
+    assert res.headers["Cache-Control"] == "no-store" and res.headers["Referrer-Policy"] == "same-origin"
     assert "noindex" in res.headers["X-Robots-Tag"]
     assert record.agreement_no in html and "陈**" in html and "陈小明" not in html
     assert graduate.school.name in html and record.unit_name in html and "数据分析师" in html

@@ -227,11 +227,11 @@ def test_va_8_ending_early_and_setting_again_stop_the_old_number_at_once(
     old, new = _rows()
     assert old.status == "replaced" and new.status == "active" and old.number != new.number
     assert _find("李娟", old.number) is None and _find("李娟", new.number) is not None
-    assert "confirm(" in _section(html, "archive").split('id="archive-form"')[1].split(">")[0]  # asks first
+    assert "data-confirm=" in _section(html, "archive").split('id="archive-form"')[1].split(">")[0]  # asks first
     # 提前结束 (a POST, confirmed in the browser)
     archive = _section(html, "archive")
     close_form = archive.split(f'action="{PAGE}/{new.id}/close"')[1].split("</form>")[0]
-    assert "onsubmit=\"return confirm(" in archive.split(f'action="{PAGE}/{new.id}/close"')[1].split(">")[0]
+    assert "data-confirm=" in archive.split(f'action="{PAGE}/{new.id}/close"')[1].split(">")[0]
     assert 'name="csrf_token"' in close_form
     html, flashes = _follow(web, web.post(f"{PAGE}/{new.id}/close"))
     assert ("success", f"已提前结束档案信息核验，核验编号 {ids.display(new.number)} 已不能再核验") in flashes

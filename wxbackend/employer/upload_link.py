@@ -32,7 +32,7 @@ from wxbackend.signing.models import OfflineAgreement
 bp = Blueprint("upload_link", __name__)
 
 #: Headers of every /u/ answer: the token is in the URL (no cache, no search engine, no Referer).
-PRIVATE_HEADERS = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex, nofollow", "Referrer-Policy": "no-referrer"}
+PRIVATE_HEADERS = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex, nofollow", "Referrer-Policy": "same-origin"}
 #: What the page tells the employer about an image (the reviewer's wording asks for a manual check).
 NOTE_NONE = "未识别到页面二维码，请确认拍全整页、三个角的二维码清晰后重新上传"
 DONE_KEY = "upload_link_done"

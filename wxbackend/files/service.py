@@ -135,7 +135,7 @@ def file_response(row: StoredFile) -> Any:
     except (FileNotFoundError, StorageKeyError):
         abort(404)
     response = Response(data, mimetype=row.content_type)
-    response.headers["Cache-Control"] = "private, max-age=300"
+    response.headers["Cache-Control"] = "private, no-store"  # personal images and scans
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Disposition"] = "inline"
     return response
