@@ -12,6 +12,7 @@ from wxbackend.accounts.models import (  # noqa: F401
     ReportDeadline,
     School,
     User,
+    WebSession,
     WechatBinding,
     WechatFollower,
 )

@@ -293,6 +293,31 @@ class ApiToken(Base):
     last_used_at: Mapped[datetime | None]
 
 
+class WebSession(Base):
+    """A browser session (console, employer portal, graduate web): the signed cookie names one of these.
+
+    Logging out ends the row, so a copied cookie stops working at once; a row lives at most
+    :data:`WEB_SESSION_DAYS` (the periodic housekeeping job forgets older ones, which ends them too).
+    """
+
+    __tablename__ = "web_session"
+
+    #: 32 random bytes, URL-safe; only ever inside the signed session cookie.
+    id: Mapped[str] = mapped_column(String(43), primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    graduate_id: Mapped[int | None] = mapped_column(ForeignKey("graduate.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=timeutil.now, index=True)
+    ended_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        CheckConstraint("(user_id IS NULL) <> (graduate_id IS NULL)", name="one_principal"),
+    )
+
+
+#: Longest life of a browser session, logged out or not.
+WEB_SESSION_DAYS = 30
+
+
 class LocalAccount(Base):
     """The built-in identity provider's accounts (embedded default and demo).
 

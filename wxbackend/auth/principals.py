@@ -1,24 +1,28 @@
 """Who is asking: console/portal sessions (flask-login), graduate web sessions, API tokens.
 
-flask-login holds one id per session. Staff and employer accounts are ``u:<id>:<version>``
+flask-login holds one id per session. Staff and employer accounts are ``u:<id>:<version>:<session>``
 (the version ends every session when a password changes or an account is disabled);
-graduates who signed in on the web are ``g:<id>``.
+graduates who signed in on the web are ``g:<id>:<session>``. ``<session>`` names a ``web_session`` row:
+logging out ends it on the server, so a copied cookie is worth nothing afterwards. Loading the principal
+and checking its session is one query.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from typing import Any
 
 from flask import Flask, abort, flash, redirect, request, url_for
-from flask_login import AnonymousUserMixin, LoginManager, current_user, login_user
+from flask_login import AnonymousUserMixin, LoginManager, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import undefer
 
 from wxbackend.accounts.actors import actor_for
-from wxbackend.accounts.models import Graduate, User, password_matches
+from wxbackend.accounts.models import WEB_SESSION_DAYS, Graduate, User, WebSession, password_matches
 from wxbackend.core import audit, ratelimit, timeutil
 from wxbackend.core.audit import ANONYMOUS, Actor
 from wxbackend.core.db import db
@@ -38,11 +42,12 @@ class StaffPrincipal:
     is_anonymous = False
     kind = "staff"
 
-    def __init__(self, user: User) -> None:
+    def __init__(self, user: User, session_id: str = "") -> None:
         self.user = user
+        self.session_id = session_id
 
     def get_id(self) -> str:
-        return f"u:{self.user.id}:{self.user.session_version}"
+        return f"u:{self.user.id}:{self.user.session_version}:{self.session_id}"
 
     @property
     def actor(self) -> Actor:
@@ -57,11 +62,12 @@ class GraduatePrincipal:
     is_anonymous = False
     kind = "graduate"
 
-    def __init__(self, graduate: Graduate) -> None:
+    def __init__(self, graduate: Graduate, session_id: str = "") -> None:
         self.graduate = graduate
+        self.session_id = session_id
 
     def get_id(self) -> str:
-        return f"g:{self.graduate.id}"
+        return f"g:{self.graduate.id}:{self.session_id}"
 
     @property
     def actor(self) -> Actor:
@@ -72,21 +78,69 @@ class Anonymous(AnonymousUserMixin):
     kind = "anonymous"
 
 
-def _load(session_id: str) -> Any:
-    kind, _, rest = session_id.partition(":")
+def _live(session_id: str) -> Any:
+    """The ``web_session`` row *session_id* while it has not ended (the housekeeping job forgets rows
+    older than ``WEB_SESSION_DAYS``, which ends them)."""
+    return (WebSession.id == session_id) & WebSession.ended_at.is_(None)
+
+
+def _load(login_id: str) -> Any:
+    kind, _, rest = login_id.partition(":")
     if kind == "u":
-        uid, _, version = rest.partition(":")
+        uid, version, session_id = (rest.split(":") + ["", ""])[:3]
+        if not uid.isdigit() or not session_id:
+            return None
         # the console checks must_change_password on every request: load it with the account
-        user = db.session.get(User, int(uid), options=[undefer(User.must_change_password)])
+        user = db.session.scalar(select(User).join(WebSession, (WebSession.user_id == User.id) & _live(session_id))
+                                 .where(User.id == int(uid)).options(undefer(User.must_change_password)))
         if user is None or not user.active or str(user.session_version) != version:
             return None
-        return StaffPrincipal(user)
+        return StaffPrincipal(user, session_id)
     if kind == "g":
-        graduate = db.session.get(Graduate, int(rest))
+        gid, _, session_id = rest.partition(":")
+        if not gid.isdigit() or not session_id:
+            return None
+        graduate = db.session.scalar(select(Graduate).join(
+            WebSession, (WebSession.graduate_id == Graduate.id) & _live(session_id)).where(Graduate.id == int(gid)))
         if graduate is None or graduate.deleted_at is not None:
             return None
-        return GraduatePrincipal(graduate)
+        return GraduatePrincipal(graduate, session_id)
     return None
+
+
+def sign_in(principal: StaffPrincipal | GraduatePrincipal, keep_session: bool = False) -> None:
+    """Log *principal* in with a new server-side session (commits), or, with *keep_session*, in the
+    session of whoever is logged in now (after a password change the same browser stays in)."""
+    current = getattr(current_user, "session_id", "") if keep_session else ""
+    if not current:
+        current = secrets.token_urlsafe(32)
+        if isinstance(principal, StaffPrincipal):
+            db.session.add(WebSession(id=current, user_id=principal.user.id))
+        else:
+            db.session.add(WebSession(id=current, graduate_id=principal.graduate.id))
+        db.session.commit()
+    principal.session_id = current
+    login_user(principal)
+
+
+def sign_out() -> None:
+    """End this browser's session on the server (a copy of its cookie stops working too) and log out."""
+    session_id = getattr(current_user, "session_id", "")
+    if session_id:
+        db.session.execute(update(WebSession).where(WebSession.id == session_id, WebSession.ended_at.is_(None))
+                           .values(ended_at=timeutil.now()))
+        db.session.commit()
+    logout_user()
+
+
+def purge_sessions() -> int:
+    """Forget sessions that ended, or began more than ``WEB_SESSION_DAYS`` ago (a periodic job)."""
+    from sqlalchemy import delete
+
+    cutoff = timeutil.now() - timedelta(days=WEB_SESSION_DAYS)
+    result = db.session.execute(delete(WebSession).where(
+        (WebSession.created_at < cutoff) | (WebSession.ended_at < timeutil.now() - timedelta(days=1))))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def init_app(app: Flask) -> None:
@@ -189,5 +243,4 @@ def sign_in_account(user: User, action: str, **data: Any) -> None:
     user.last_login_at = timeutil.now()
     principal = StaffPrincipal(user)
     audit.record(principal.actor, action, object_type="user", object_id=user.id, **data)
-    db.session.commit()
-    login_user(principal)
+    sign_in(principal)

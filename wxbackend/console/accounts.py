@@ -11,13 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
-from flask_login import login_user
 from sqlalchemy import or_, select
 
 from wxbackend.accounts import passwords, staff
 from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.models import Department, School, User
-from wxbackend.auth.principals import StaffPrincipal, staff_required, staff_user
+from wxbackend.auth.principals import StaffPrincipal, sign_in, staff_required, staff_user
 from wxbackend.console.views import bp
 from wxbackend.core import audit, once, timeutil
 from wxbackend.core.db import db
@@ -226,6 +225,6 @@ def password():  # type: ignore[no-untyped-def]
         return render_template("console/password.html", user=_user(), errors=errors,
                                password_min=passwords.PASSWORD_MIN), 400
     db.session.commit()
-    login_user(StaffPrincipal(user))  # this session continues with the new session version
+    sign_in(StaffPrincipal(user), keep_session=True)  # this session continues with the new session version
     flash("密码已修改；其他设备上的登录已退出", "success")
     return redirect(url_for("console.home"))

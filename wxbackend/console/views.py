@@ -11,13 +11,12 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import logout_user
 from sqlalchemy import func, select
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from wxbackend.accounts.models import Graduate, User
 from wxbackend.accounts.scope import graduate_filter
-from wxbackend.auth.principals import check_account_login, current_staff, sign_in_account, staff_required
+from wxbackend.auth.principals import check_account_login, current_staff, sign_in_account, sign_out, staff_required
 from wxbackend.core.db import db
 from wxbackend.core.errors import http_error_response
 from wxbackend.core.ratelimit import login_limit
@@ -86,7 +85,7 @@ def login():  # type: ignore[no-untyped-def]
 
 @bp.route("/logout", methods=["POST"])
 def logout():  # type: ignore[no-untyped-def]
-    logout_user()
+    sign_out()
     flash("已退出登录", "success")
     return redirect(url_for("console.login"))
 

@@ -28,11 +28,12 @@ class Periodic:
 
 
 #: Every periodic job: invitation expiry (ON-3), retries of messages that failed for a while (MS-2) and
-#: forgetting used one-time form keys.
+#: forgetting used one-time form keys and ended browser sessions.
 SCHEDULE = (
     Periodic("jobs.expiry.expire_invitations"),
     Periodic("jobs.messages.send_messages"),  # SMS is always on; it sends only the enabled channels' rows
     Periodic("jobs.housekeeping.purge_form_keys"),
+    Periodic("jobs.housekeeping.purge_sessions"),
 )
 
 

@@ -14,7 +14,6 @@ from functools import wraps
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import login_user, logout_user
 from sqlalchemy import and_, or_, select
 
 from wxbackend.accounts.models import Employer, Graduate, School, User
@@ -24,7 +23,9 @@ from wxbackend.auth.principals import (
     check_account_login,
     current_graduate_web,
     current_staff,
+    sign_in,
     sign_in_account,
+    sign_out,
 )
 from wxbackend.core import once, timeutil
 from wxbackend.core.codes import code_list
@@ -114,7 +115,7 @@ def _sign_in(user: User, action: str) -> Any:
 
 @bp.route("/logout", methods=["POST"])
 def logout():  # type: ignore[no-untyped-def]
-    logout_user()
+    sign_out()
     flash("已退出登录", "success")
     return redirect(url_for("employer.login"))
 
@@ -330,7 +331,7 @@ def account_password():  # type: ignore[no-untyped-def]
         db.session.rollback()
         return _render_account(password_errors=errors, password_message="密码未修改，请按提示修改", status=400)
     db.session.commit()
-    login_user(StaffPrincipal(user))  # this session continues with the new session version
+    sign_in(StaffPrincipal(user), keep_session=True)  # this session continues with the new session version
     flash("密码已修改；其他设备上的登录已退出", "success")
     return redirect(url_for("employer.account"))
 

@@ -10,7 +10,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import login_user, logout_user
 
 from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.basic_info import basic_info_rows
@@ -21,6 +20,8 @@ from wxbackend.auth.principals import (
     GraduatePrincipal,
     current_graduate_web,
     graduate_required,
+    sign_in,
+    sign_out,
 )
 from wxbackend.core import audit
 from wxbackend.core.db import db
@@ -69,7 +70,7 @@ def _login_page(error: ApiError | None = None, username: str = "") -> Any:
 
 def _sign_in(graduate: Any) -> Any:
     db.session.commit()
-    login_user(GraduatePrincipal(graduate))
+    sign_in(GraduatePrincipal(graduate))
     return wx.bind_pending(graduate, _safe_next(request.args.get("next")))
 
 
@@ -122,7 +123,7 @@ def logout():  # type: ignore[no-untyped-def]
     if graduate is not None:
         audit.record(actor_for(graduate), "auth.logout", graduate, channel="web")
         db.session.commit()
-    logout_user()
+    sign_out()
     wx.forget()
     flash("已退出登录", "success")
     return redirect(url_for("auth.graduate_login"))

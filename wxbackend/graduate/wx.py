@@ -11,12 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import login_user
 
 from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.models import Graduate
 from wxbackend.auth import service, wx_oauth
-from wxbackend.auth.principals import GraduatePrincipal, current_graduate_web
+from wxbackend.auth.principals import GraduatePrincipal, current_graduate_web, sign_in
 from wxbackend.core import audit
 from wxbackend.core.audit import ANONYMOUS
 from wxbackend.core.db import db
@@ -95,7 +94,7 @@ def wx_oauth_callback():  # type: ignore[no-untyped-def]
     audit.record(actor_for(graduate), "auth.wx_oauth_login", graduate, oa_openid=identity.oa_openid,
                  channel="wx_oa")
     db.session.commit()
-    login_user(GraduatePrincipal(graduate))
+    sign_in(GraduatePrincipal(graduate))
     return redirect(next_url)
 
 
