@@ -66,9 +66,10 @@ def test_l_8_second_graduate_cannot_bind_the_same_openid(client, fake_server, ma
     acc1 = make_local_account(id_number=first.id_number)
     acc2 = make_local_account(id_number=second.id_number)
     ticket = _wx_login(client, fake_server, "c1", "openid-1").get_json()["bind_ticket"]
-    assert _bind(client, ticket, acc1.username).status_code == 200
     # a ticket issued for the same openid before the first bind (e.g. a second phone session)
-    resp = _bind(client, ticket, acc2.username)
+    earlier = _wx_login(client, fake_server, "c0", "openid-1").get_json()["bind_ticket"]
+    assert _bind(client, ticket, acc1.username).status_code == 200
+    resp = _bind(client, earlier, acc2.username)
     assert resp.status_code == 409
     assert resp.get_json()["error"]["code"] == "openid_bound"
     assert db.session.scalar(select(func.count(WechatBinding.id))) == 1
@@ -235,3 +236,44 @@ def test_deleted_graduate_binding_no_longer_signs_in(client, fake_server, make_g
     db.session.commit()
     body = _wx_login(client, fake_server, "again", "openid-x").get_json()
     assert body["bind_required"] is True
+
+
+def test_l_8_a_bind_ticket_binds_once_but_survives_a_mistyped_password(client, fake_server, make_graduate,
+                                                                       make_local_account):
+    graduate = make_graduate()
+    account = make_local_account(id_number=graduate.id_number)
+    ticket = _wx_login(client, fake_server, "c1", "openid-1").get_json()["bind_ticket"]
+    assert _bind(client, ticket, account.username, "wrong-password").status_code == 401
+    assert _bind(client, ticket, account.username).status_code == 200
+    replay = _bind(client, ticket, account.username)
+    assert replay.status_code == 400 and replay.get_json()["error"]["code"] == "bind_ticket_used"
+    assert db.session.scalar(select(func.count(ApiToken.id))) == 1  # the replay minted no second token
+    # a new wx.login gives a new ticket (here: straight to a token, the openid being bound)
+    assert _wx_login(client, fake_server, "c2", "openid-1").get_json()["bind_required"] is False
+
+
+@pytest.mark.skipif(not IS_PG, reason="concurrent writers need PostgreSQL")
+def test_l_8_two_requests_racing_with_one_bind_ticket_bind_once(app, client, fake_server, make_graduate,
+                                                               make_local_account):
+    graduate = make_graduate()
+    username = make_local_account(id_number=graduate.id_number).username
+    ticket = _wx_login(client, fake_server, "c1", "openid-1").get_json()["bind_ticket"]
+    barrier = threading.Barrier(2)
+    results: list[Any] = []
+
+    def bind() -> None:
+        c = app.test_client()
+        barrier.wait()
+        try:
+            results.append(_bind(c, ticket, username).status_code)
+        except Exception as exc:  # surfaced by the assertion below
+            results.append(exc)
+
+    threads = [threading.Thread(target=bind) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(results) == [200, 400], results
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(ApiToken.id))) == 1

@@ -101,7 +101,7 @@ def _bind_code_openid_key() -> str:
                     "token。小程序不经手学信网密码，也无需在 web-view 中打开学信网。",
         responses=error_responses(
             _400="绑定码不正确、已使用或已过期（bind_code_invalid / bind_code_used / bind_code_expired），"
-                 "或绑定凭证无效、过期",
+                 "或绑定凭证无效、过期或已使用（bind_ticket_used）",
             _403="毕业生基本信息已删除（basic_info_missing）",
             _409="该毕业生已绑定其他微信（graduate_bound）或该微信已绑定其他毕业生（openid_bound）",
             _429="绑定码错误次数过多（rate_limited），请稍后再试"))
@@ -111,6 +111,7 @@ def _bind_code_openid_key() -> str:
 def bind_code(data: dict[str, Any]) -> dict[str, Any]:
     openid, unionid = service.read_bind_ticket(data["bind_ticket"])
     graduate = service.redeem_bind_code(data["code"])
+    service.spend_bind_ticket(data["bind_ticket"])
     service.bind_wechat(graduate, openid, unionid)
     audit.record(actor_for(graduate), "auth.login", graduate, provider="bind_code", channel="wx")
     out = token_response(graduate)
@@ -124,7 +125,7 @@ def bind_code(data: dict[str, Any]) -> dict[str, Any]:
 @bp.doc(summary="账号登录并绑定微信", tags=["登录"],
         description="用账号密码登录一次，把微信绑定到该毕业生（L-8），返回 token。",
         responses=error_responses(
-            _400="绑定凭证无效或过期，或当前平台需使用学信网登录（bind_method_cas）",
+            _400="绑定凭证无效、过期或已使用（bind_ticket_used），或当前平台需使用学信网登录（bind_method_cas）",
             _409="该毕业生已绑定其他微信（graduate_bound）或该微信已绑定其他毕业生（openid_bound）",
             _429="登录失败次数过多（rate_limited），请稍后再试", **REFUSALS))
 @login_limit()
@@ -138,6 +139,7 @@ def bind(data: dict[str, Any]) -> dict[str, Any]:
         service.record_failed_login("local", data["username"], "wx", exc.code)
         raise
     graduate = service.login_identity(identity, channel="wx")
+    service.spend_bind_ticket(data["bind_ticket"])
     service.bind_wechat(graduate, openid, unionid)
     out = token_response(graduate)
     db.session.commit()

@@ -24,7 +24,7 @@ from wxbackend.accounts.models import ApiToken, Graduate, WechatBinding
 from wxbackend.accounts.validation import EMAIL, PHONE
 from wxbackend.auth import tokens
 from wxbackend.auth.identity import Identity, LoginRefused, resolve_graduate
-from wxbackend.core import audit, signals, timeutil
+from wxbackend.core import audit, once, signals, timeutil
 from wxbackend.core import tokens as signed
 from wxbackend.core.audit import ANONYMOUS
 from wxbackend.core.db import db
@@ -232,7 +232,19 @@ BIND_TICKET_PURPOSE = "wx-bind-ticket"
 
 def make_bind_ticket(openid: str, unionid: str | None) -> tuple[str, datetime]:
     expires = timeutil.now() + timedelta(minutes=BIND_TICKET_MINUTES)
-    return signed.dumps(BIND_TICKET_PURPOSE, {"o": openid, "u": unionid}), expires
+    # the nonce makes every ticket distinct, so spending one never spends another made the same second
+    return signed.dumps(BIND_TICKET_PURPOSE, {"o": openid, "u": unionid, "n": secrets.token_urlsafe(9)}), expires
+
+
+def spend_bind_ticket(ticket: str) -> None:
+    """Use *ticket* up, in the caller's transaction: it binds once (a copy replayed later, or a second
+    request racing the first, gets ``bind_ticket_used``). Call it only once the binding succeeds, so a
+    mistyped password or code leaves the ticket usable."""
+    key = hashlib.sha256(ticket.encode()).hexdigest()
+    try:
+        once.claim("bind_ticket", key)
+    except once.AlreadySubmitted:
+        raise ApiError("bind_ticket_used", "绑定凭证已使用，请重新进入小程序登录") from None
 
 
 def read_bind_ticket(ticket: str) -> tuple[str, str | None]:
