@@ -13,7 +13,8 @@ import pytest
 
 @pytest.fixture()
 def settings_overrides() -> dict[str, Any]:
-    return {"LOGIN_RATE_LIMIT": "3 per 15 minutes", "LOOKUP_RATE_LIMIT": "2 per hour"}
+    return {"LOGIN_RATE_LIMIT": "3 per 15 minutes", "LOOKUP_RATE_LIMIT": "2 per hour",
+            "REGISTER_RATE_LIMIT": "2 per hour"}
 
 
 def _login(client: Any, path: str, username: str, password: str) -> Any:
@@ -103,3 +104,25 @@ def test_every_refused_login_does_the_same_password_hash_work(client, csrf_off, 
     for name in names:
         assert _login(client, path, name, "wrong-pass-9").status_code in (400, 401)
     assert len(checked) == len(names) and len(set(checked)) == 1
+
+
+def test_em_2_employer_registration_is_limited_per_address(app, csrf_off) -> None:
+    """EM-2: registrations count per client address; a refused form does not count; another address registers."""
+    from sqlalchemy import func, select
+
+    from tests.employer.test_portal import REGISTRATION
+    from tests.factories import credit_code
+    from wxbackend.accounts.models import Employer
+    from wxbackend.core.db import db
+
+    def register(n: int, address: str, **changes: str) -> int:
+        browser = app.test_client()  # a new browser each time: a registration logs the browser in
+        form = {**REGISTRATION, "name": f"北京注册测试{n}有限公司", "credit_code": credit_code(9000 + n),
+                "username": f"reg_user_{n}", **changes}
+        return int(browser.post("/employer/register", data=form, environ_base={"REMOTE_ADDR": address}).status_code)
+
+    assert register(1, "198.51.100.1", contact_mobile="123") == 400  # refused: not counted
+    assert [register(n, "198.51.100.1") for n in (2, 3)] == [302, 302]
+    assert register(4, "198.51.100.1") == 429
+    assert register(5, "198.51.100.2") == 302
+    assert db.session.scalar(select(func.count(Employer.id))) == 3

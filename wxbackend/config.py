@@ -84,6 +84,8 @@ class Settings:
     MESSAGE_MAX_AGE_HOURS: int = 72
     #: Failed password logins allowed per address and account name (Flask-Limiter notation).
     LOGIN_RATE_LIMIT: str = "10 per 15 minutes"
+    #: Employer registrations allowed per client address (EM-2).
+    REGISTER_RATE_LIMIT: str = "5 per hour"
     #: Graduate lookups (姓名 + 身份证号/考生号) allowed per employer account.
     LOOKUP_RATE_LIMIT: str = "60 per hour"
     #: Refused employer upload links (/u/…: invalid, revoked, used or expired) allowed per address.

@@ -126,3 +126,19 @@ def verify_limit() -> Any:
     return limiter.limit(lambda: current_app.config["SETTINGS"].VERIFY_RATE_LIMIT, key_func=verify_key,
                          methods=["POST", "GET"], exempt_when=lambda: request.method == "GET"
                          and not request.path.startswith("/verify/q/"))
+
+
+def register_key() -> str:
+    return f"register:{client_ip()}"
+
+
+def registered(response: Any) -> bool:
+    """A registration that went through (it redirects into the portal); a refused form is not counted."""
+    return bool(response.status_code == 302)
+
+
+def register_limit() -> Any:
+    """Employer registrations per client address (EM-2): accounts cannot be made in bulk to multiply the
+    per-account limit on graduate lookups."""
+    return limiter.limit(lambda: current_app.config["SETTINGS"].REGISTER_RATE_LIMIT, key_func=register_key,
+                         methods=["POST"], deduct_when=registered)

@@ -33,7 +33,7 @@ from wxbackend.core.daterange import DayRange, day_range
 from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError
 from wxbackend.core.pagination import paginate
-from wxbackend.core.ratelimit import login_limit
+from wxbackend.core.ratelimit import login_limit, register_limit
 from wxbackend.core.urls import current_path, safe_next
 from wxbackend.employer import registration
 from wxbackend.review.models import ReviewItem
@@ -142,6 +142,7 @@ def _employer_form(values: dict[str, Any], errors: dict[str, str]) -> dict[str, 
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@register_limit()
 def register():  # type: ignore[no-untyped-def]
     """用人单位注册 (ON-1): the employer block of fig. 9 and a login; nothing is saved on any error."""
     if request.method == "GET":
