@@ -80,4 +80,4 @@ def agreement_check(token: str):  # type: ignore[no-untyped-def]
     return response, 200, headers
 
 
-from wxbackend.home import verify  # noqa: E402,F401 - the public verification pages
+from wxbackend.home import health, verify  # noqa: E402,F401 - /healthz, the public verification pages
