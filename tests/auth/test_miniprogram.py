@@ -28,6 +28,28 @@ def _bind(client: Any, ticket: str, username: str, password: str = "chsi-pass-1"
                        json={"bind_ticket": ticket, "username": username, "password": password})
 
 
+def _binds_at_once(app: Any, tickets: list[str], username: str) -> list[Any]:
+    """One bind request per ticket, each from its own thread and client, released together; their statuses
+    (or the exception a request raised, which the caller's assertion then shows)."""
+    barrier = threading.Barrier(len(tickets))
+    results: list[Any] = []
+
+    def bind(ticket: str) -> None:
+        c = app.test_client()
+        barrier.wait()
+        try:
+            results.append(_bind(c, ticket, username).status_code)
+        except Exception as exc:  # surfaced by the caller's assertion
+            results.append(exc)
+
+    threads = [threading.Thread(target=bind, args=(t,)) for t in tickets]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return results
+
+
 def test_wx_login_unbound_openid_asks_for_account_login(client, fake_server):
     resp = _wx_login(client, fake_server, "c1", "openid-1")
     body = resp.get_json()
@@ -102,22 +124,7 @@ def test_l_8_concurrent_binds_of_one_graduate_to_two_openids_bind_once(app, clie
             _wx_login(client, fake_server, f"r{round_}c{i}", f"openid-{round_}-{i}").get_json()["bind_ticket"]
             for i in range(2)
         ]
-        barrier = threading.Barrier(2)
-        results: list[Any] = []
-
-        def bind(ticket: str, barrier: threading.Barrier = barrier, results: list[Any] = results) -> None:
-            c = app.test_client()
-            barrier.wait()
-            try:
-                results.append(_bind(c, ticket, username).status_code)
-            except Exception as exc:  # surfaced by the assertion below
-                results.append(exc)
-
-        threads = [threading.Thread(target=bind, args=(t,)) for t in tickets]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(30)
+        results = _binds_at_once(app, tickets, username)
         assert sorted(results) == [200, 409], results
         db.session.expire_all()
         assert db.session.scalar(select(func.count(WechatBinding.id))) == 1
@@ -258,22 +265,7 @@ def test_l_8_two_requests_racing_with_one_bind_ticket_bind_once(app, client, fak
     graduate = make_graduate()
     username = make_local_account(id_number=graduate.id_number).username
     ticket = _wx_login(client, fake_server, "c1", "openid-1").get_json()["bind_ticket"]
-    barrier = threading.Barrier(2)
-    results: list[Any] = []
-
-    def bind() -> None:
-        c = app.test_client()
-        barrier.wait()
-        try:
-            results.append(_bind(c, ticket, username).status_code)
-        except Exception as exc:  # surfaced by the assertion below
-            results.append(exc)
-
-    threads = [threading.Thread(target=bind) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    results = _binds_at_once(app, [ticket, ticket], username)
     assert sorted(results) == [200, 400], results
     db.session.expire_all()
     assert db.session.scalar(select(func.count(ApiToken.id))) == 1

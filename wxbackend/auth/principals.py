@@ -18,7 +18,7 @@ from typing import Any
 from flask import Flask, abort, flash, redirect, request, url_for
 from flask_login import AnonymousUserMixin, LoginManager, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import undefer
 
 from wxbackend.accounts.actors import actor_for
@@ -135,8 +135,6 @@ def sign_out() -> None:
 
 def purge_sessions() -> int:
     """Forget sessions that ended, or began more than ``WEB_SESSION_DAYS`` ago (a periodic job)."""
-    from sqlalchemy import delete
-
     cutoff = timeutil.now() - timedelta(days=WEB_SESSION_DAYS)
     result = db.session.execute(delete(WebSession).where(
         (WebSession.created_at < cutoff) | (WebSession.ended_at < timeutil.now() - timedelta(days=1))))
