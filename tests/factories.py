@@ -136,7 +136,8 @@ def make_employer(app: Any) -> Callable[..., Employer]:
     def make(**kw: Any) -> Employer:
         n = next(_seq)
         employer = Employer(name=kw.pop("name", f"学信咨询服务有限公司{n}"),
-                            credit_code=kw.pop("credit_code", credit_code(n)), **kw)
+                            credit_code=kw.pop("credit_code", credit_code(n)),
+                            qualification_status=kw.pop("qualification_status", "approved"), **kw)
         db.session.add(employer)
         db.session.commit()
         return employer

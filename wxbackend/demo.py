@@ -15,6 +15,7 @@ from stdnum.cn import ric
 
 from wxbackend.accounts.models import (
     Department,
+    Employer,
     Graduate,
     LocalAccount,
     Major,
@@ -29,6 +30,7 @@ from wxbackend.core.db import db
 from wxbackend.signing.models import OfflineAgreement
 
 SCHOOL_CODE = "10999"
+NEW_EMPLOYER_CODE = "91110105MA01ABCD13"
 PASSWORD = "demo-pass-1"
 
 DEPARTMENTS = [
@@ -124,6 +126,10 @@ def _create() -> None:
                                address_region="110102", address_detail="西直门外大街18号楼3层5单元301",
                                contact_name="李经理", contact_phone="010-11111111", contact_mobile="13111111111")
     user("employer", "学信咨询服务有限公司", "employer", employer_id=employer.id)
+    newcomer = create_employer(actor, "北京新创科技有限公司", NEW_EMPLOYER_CODE, unit_nature="31", industry="65",
+                               address_region="110105", address_detail="望京街10号", contact_name="周经理",
+                               contact_phone="010-22222222", contact_mobile="13122222222")
+    user("employer2", "北京新创科技有限公司", "employer", employer_id=newcomer.id)
 
     graduates: list[Graduate] = []
     for i in range(200):
@@ -171,6 +177,7 @@ def _create() -> None:
     ])
     audit.record(actor, "demo.loaded", school, graduates=len(graduates))
     db.session.commit()
+    _qualifications(employer, newcomer)
     _destinations(school, graduates, rng)
     _signing(school, graduates)
     _offline(school, graduates)
@@ -192,6 +199,25 @@ def _proof_image(text: str) -> bytes:
     out = io.BytesIO()
     img.save(out, "JPEG", quality=80)
     return out.getvalue()
+
+
+def _qualifications(approved: Employer, waiting: Employer) -> None:
+    """单位资质 (EM-1): the first employer's submission approved, the second one's waiting for the admin."""
+    from wxbackend.accounts import qualification
+    from wxbackend.accounts.actors import actor_for
+    from wxbackend.files.service import store_upload
+
+    admin = db.session.scalar(select(User).where(User.username == "admin"))
+    assert admin is not None
+    for employer in (approved, waiting):
+        account = db.session.scalar(select(User).where(User.employer_id == employer.id))
+        assert account is not None
+        row = qualification.submit(account, {"name": employer.name, "credit_code": employer.credit_code})
+        store_upload(actor_for(account), _proof_image(f"Business licence - {employer.credit_code}"), "营业执照.jpg",
+                     attach_to=(qualification.KIND, row.id))
+        if employer is approved:
+            qualification.decide(admin, row.id, True)
+            db.session.commit()
 
 
 def _destinations(school: School, graduates: list[Graduate], rng: random.Random) -> None:
@@ -391,7 +417,8 @@ def _logins() -> Iterator[str]:
     for code, name, _ in DEPARTMENTS:
         yield f"    dept{code}     department reviewer of {name}"
     yield "    employer   employer account of 学信咨询服务有限公司 (91110108749352307A)"
-    yield "  employer portal  http://127.0.0.1:5000/employer/login (user employer)"
+    yield "    employer2  employer account of 北京新创科技有限公司, its qualification waiting for the admin (EM-1)"
+    yield "  employer portal  http://127.0.0.1:5000/employer/login (user employer; employer2 cannot invite yet)"
     yield from _upload_links()
     yield from _verifications()
     yield "  graduates (built-in 学信网 stand-in)  http://127.0.0.1:5000/login"

@@ -4,6 +4,7 @@ from wxbackend.accounts.models import (  # noqa: F401
     ApiToken,
     Department,
     Employer,
+    EmployerQualification,
     Graduate,
     ImportBatch,
     LocalAccount,

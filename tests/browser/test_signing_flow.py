@@ -67,6 +67,38 @@ def _review_pass(browser: Any, base: str, username: str, name: str, kind_label: 
         context.close()
 
 
+def _licence_jpeg() -> bytes:
+    import io
+
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (1200, 850), (250, 246, 236))
+    ImageDraw.Draw(img).rectangle((30, 30, 1170, 820), outline=(160, 40, 30), width=8)
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+def _approve_qualification(browser: Any, base: str, username: str, name: str, shots: Path) -> None:
+    """The platform admin opens the waiting submission, sees the image, and approves it (EM-1)."""
+    context, page = _new_page(browser)
+    try:
+        page.goto(base + "/console/login")
+        page.fill("#username", username)
+        page.fill("#password", "secret-pass-1")
+        page.click("button[type=submit]")
+        page.wait_for_url(base + "/console/")
+        page.click("#nav-qualifications")
+        page.locator("#qualification-rows tbody tr", has_text=name).locator("a").click()
+        page.wait_for_url(re.compile(r".*/console/employers/qualifications/\d+$"))
+        page.wait_for_function("() => document.querySelector('#license img').naturalWidth > 0")
+        page.screenshot(path=str(shots / "console-qualification.png"), full_page=True)
+        page.click("#approve")
+        page.wait_for_url(base + "/console/employers/qualifications")
+    finally:
+        context.close()
+
+
 def _wait_for_pdf(page: Any, url: str) -> bytes:
     """The PDF renders in a background job after the school's pass: poll with the page's session."""
     deadline = time.monotonic() + 60
@@ -89,6 +121,7 @@ def test_on_1_on_8_ot_1_ot_3_sign_download_and_terminate_in_the_browser(
     major = make_major(dept, code="080901", name="计算机科学与技术")
     dept_user = make_user("department", school_id=school.id, department_id=dept.id, display_name="计院王老师")
     school_user = make_user("school", school_id=school.id, display_name="就业中心李老师")
+    admin = make_user("admin", display_name="平台管理员")
     graduate = make_graduate(major, name="陈诚", student_no="2022001", confirmed_at=timeutil.now())
     token, _row = tokens.issue(graduate)
     db.session.commit()
@@ -129,6 +162,21 @@ def test_on_1_on_8_ot_1_ot_3_sign_download_and_terminate_in_the_browser(
     page.wait_for_url(base + "/employer/")
     assert page.inner_text("#employer-name") == "北京学信咨询服务有限公司"
     assert page.inner_text("#employer-credit-code") == EMPLOYER_CODE
+
+    # EM-1: nobody can be invited before the platform admin approves the 营业执照, name and code
+    assert page.locator("#start-invite").count() == 0
+    page.click("#to-qualification")
+    page.wait_for_url(base + "/employer/qualification")
+    assert page.inner_text("#qualification-status") == "待审核"
+    assert page.input_value("#credit_code") == EMPLOYER_CODE
+    page.set_input_files("#license", files=[{"name": "营业执照.jpg", "mimeType": "image/jpeg",
+                                             "buffer": _licence_jpeg()}])
+    page.click("#submit-qualification")
+    page.wait_for_selector("#qualification-pending")
+    page.screenshot(path=str(screenshot_dir / "employer-qualification.png"), full_page=True)
+    _approve_qualification(browser, base, admin.username, "北京学信咨询服务有限公司", screenshot_dir)
+    page.reload()
+    assert page.inner_text("#qualification-status") == "审核通过"
 
     # 2. log out and in again through the portal login
     page.click("#logout")

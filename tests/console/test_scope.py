@@ -42,6 +42,8 @@ ID_ROUTES = {
     "console.receiving_office_delete": "receiving_office",
     "console.reporting_export": "report_batch",
     "console.violation_detail": "violation",
+    "console.qualification_detail": "qualification",
+    "console.qualification_license": "qualification",
     "console.dispatch_batch": "dispatch_batch",
     "console.dispatch_export": "dispatch_batch",
     "console.dispatch_cancel": "archive_dispatch",
@@ -104,6 +106,15 @@ def _setup(org, make_graduate):  # type: ignore[no-untyped-def]
 
     violation = violations.file_report(other, {"kinds": ["forced_signing"], "description": "越权测试举报"})
     db.session.commit()
+    # an employer's 单位资质 submission: the platform admin's only (EM-1)
+    from wxbackend.accounts.models import Employer, EmployerQualification
+
+    employer = Employer(name="越权测试单位", credit_code="91110105MA01ABCD13")
+    db.session.add(employer)
+    db.session.flush()
+    submission = EmployerQualification(employer_id=employer.id, name=employer.name, credit_code=employer.credit_code)
+    db.session.add(submission)
+    db.session.commit()
     # the other department's graduate's archive is numbered for dispatch (only the school role sees it)
     from tests.transfers.conftest import ARCHIVE
     from wxbackend.transfers import dispatch
@@ -117,7 +128,7 @@ def _setup(org, make_graduate):  # type: ignore[no-untyped-def]
                         "file": proof.id, "department": org.dept_b.id, "major": org.major_b.id,
                         "account": org.dept_b_user.id, "school": org.school.id,
                         "receiving_office": office.id, "report_batch": report_batch.id,
-                        "violation": violation.id,
+                        "violation": violation.id, "qualification": submission.id,
                         "dispatch_batch": issued.batch.id, "archive_dispatch": archive_dispatch}
 
 
@@ -158,6 +169,7 @@ def test_department_reviewer_gets_404_or_403_for_other_departments_graduates_eve
     assert db.session.get(ArchiveDispatch, ids["archive_dispatch"], populate_existing=True).state == "prepared"
     db.session.expire_all()
     assert other.deleted_at is None and other.name == "乙院学生"
+    from wxbackend.accounts.models import EmployerQualification
     from wxbackend.review.models import ReviewEvent, ReviewItem
 
     item = db.session.get(ReviewItem, ids["review_item"])
@@ -165,6 +177,7 @@ def test_department_reviewer_gets_404_or_403_for_other_departments_graduates_eve
     assert db.session.scalar(db.select(db.func.count(ReviewEvent.id)).where(ReviewEvent.item_id == item.id)) == 1
     assert db.session.scalar(db.select(db.func.count(AuditEvent.id)).where(
         AuditEvent.actor_id == org.dept_a_user.id, AuditEvent.object_type == "graduate")) == 0
+    assert db.session.get(EmployerQualification, ids["qualification"]).status == "pending"
     # the same reviewer does reach their own department's graduate
     assert client.get(f"/console/graduates/{own.id}").status_code == 200
 

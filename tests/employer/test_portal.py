@@ -643,7 +643,7 @@ def test_employer_updates_contacts_not_identity(client, csrf_off, portal, world,
     graduate, _api = graduate_api()
     sent = invite(user, graduate)
     page = client.get("/employer/account").get_data(as_text=True)
-    assert "单位名称和统一社会信用代码是单位的身份" in page
+    assert "单位名称和统一社会信用代码须与营业执照一致" in page  # changed only through EM-1 review
     resp = client.post("/employer/account/profile", data={**PROFILE, "name": "冒名单位",
                                                           "credit_code": "91110108749352307A"})
     assert resp.status_code == 302

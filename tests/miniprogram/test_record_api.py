@@ -140,7 +140,8 @@ def people(app: Any, clock: Any) -> dict[str, Any]:
     major = Major(school_id=school.id, department_id=dept.id, code="080901", name="计算机科学与技术")
     employer = Employer(name="北京示例科技有限公司", credit_code=credit_code(11), unit_nature="31", industry="34",
                         address_region="110102", address_detail="西直门外大街18号楼3层5单元301",
-                        contact_name="李经理", contact_phone="010-11111111", contact_mobile="13111111111")
+                        contact_name="李经理", contact_phone="010-11111111", contact_mobile="13111111111",
+                        qualification_status="approved")
     db.session.add_all([major, employer])
     db.session.flush()
     users = {

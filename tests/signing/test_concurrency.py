@@ -84,7 +84,7 @@ def _employers(n: int) -> list[User]:
     for i in range(n):
         employer = Employer(name=f"并发测试单位{i}", credit_code=credit_code(700000 + i), unit_nature="31",
                             industry="34", address_region="110102", contact_name="联系人",
-                            contact_mobile="13111111111")
+                            contact_mobile="13111111111", qualification_status="approved")
         db.session.add(employer)
         db.session.flush()
         user = User(username=f"race-employer-{i}", password_hash="!", display_name=employer.name, role="employer",

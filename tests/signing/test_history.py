@@ -14,9 +14,11 @@ from typing import Any
 
 from sqlalchemy import insert as sa_insert
 from sqlalchemy import select
+from sqlalchemy import text as sql
 
 from jobs.expiry import expire_invitations
 from tests.conftest import IS_PG
+from tests.factories import credit_code
 from tests.signing.conftest import TERMS
 from wxbackend.accounts.actors import actor_for
 from wxbackend.core import timeutil
@@ -317,7 +319,13 @@ def test_rv_6_the_migration_gives_existing_records_their_events(
     try:
         school = make_school()
         graduate = make_graduate(major=make_major(department=make_department(school=school)))
-        employer = make_employer()
+        # a Core INSERT too: the ORM would write columns later migrations add (qualification_status)
+        db.session.execute(sql("INSERT INTO employer (name, credit_code, created_at) VALUES (:n, :c, :t)"),
+                           {"n": "学信咨询服务有限公司", "c": credit_code(990001), "t": t0})
+        employer_id = db.session.scalar(sql("SELECT id FROM employer WHERE credit_code = :c"),
+                                        {"c": credit_code(990001)})
+        db.session.commit()
+        employer = SimpleNamespace(id=employer_id, name="学信咨询服务有限公司", credit_code=credit_code(990001))
         user = make_user(role="employer", employer_id=employer.id, display_name="招聘专员")
 
         def agreement(status: str, **kw: Any) -> Any:

@@ -97,8 +97,63 @@ class Employer(Base):
     contact_mobile: Mapped[str | None] = mapped_column(String(11))
     contact_email: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=timeutil.now)
+    #: EM-1: pending (待审核, never approved yet) | approved (name and code checked against the
+    #: 营业执照) | rejected (the last submission was sent back). Only ``approved`` may invite.
+    qualification_status: Mapped[str] = mapped_column(String(10), default="pending", server_default="pending")
 
-    __table_args__ = (CheckConstraint("length(credit_code) = 18", name="credit_code_18"),)
+    __table_args__ = (
+        CheckConstraint("length(credit_code) = 18", name="credit_code_18"),
+        CheckConstraint("qualification_status IN ('pending','approved','rejected')", name="qualification_known"),
+    )
+
+    @property
+    def qualified(self) -> bool:
+        return self.qualification_status == "approved"
+
+    @property
+    def qualification_label(self) -> str:
+        return QUALIFICATION_LABELS[self.qualification_status]
+
+
+QUALIFICATION_LABELS = {"pending": "待审核", "approved": "审核通过", "rejected": "审核未通过"}
+SUBMISSION_LABELS = {"pending": "待审核", "approved": "已通过", "rejected": "已退回"}
+
+
+class EmployerQualification(Base):
+    """One submission of an employer's qualification for review (EM-1): the 单位名称 and
+    统一社会信用代码 it asks for, with the 营业执照 image attached (``attachment`` kind
+    ``employer_qualification``). The first one makes a new employer qualified; a later one asks to
+    change the name or code, which take effect only when it is approved.
+    """
+
+    __tablename__ = "employer_qualification"
+    __audit_type__ = "employer_qualification"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employer_id: Mapped[int] = mapped_column(ForeignKey("employer.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    credit_code: Mapped[str] = mapped_column(String(18))
+    #: pending | approved | rejected
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    submitted_at: Mapped[datetime] = mapped_column(default=timeutil.now, index=True)
+    submitted_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column()
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    #: Why it was sent back (shown to the employer).
+    reason: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (
+        CheckConstraint("status IN ('pending','approved','rejected')", name="status_known"),
+        CheckConstraint("length(credit_code) = 18", name="credit_code_18"),
+        CheckConstraint("(status = 'pending') = (decided_at IS NULL)", name="decided_when_not_pending"),
+        # one submission waits at a time: a second click or a second tab cannot queue another
+        Index("uq_employer_qualification_pending", "employer_id", unique=True,
+              sqlite_where=text("status = 'pending'"), postgresql_where=text("status = 'pending'")),
+    )
+
+    @property
+    def status_label(self) -> str:
+        return SUBMISSION_LABELS[self.status]
 
 
 @functools.cache

@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from stdnum.cn import ric
-from stdnum.exceptions import ValidationError
+from stdnum.cn import ric, uscc
+from stdnum.exceptions import InvalidChecksum, InvalidLength, ValidationError
 
 from wxbackend.core.codes import code_list, resolve_region
 
@@ -222,6 +222,26 @@ GRADUATE_COLUMNS = ("exam_no", "name", "id_number", "education", "gender", "ethn
                     "training_mode", "sponsor_unit", "origin_region", "enrol_ym", "graduate_ym", "student_no",
                     "department_id", "major_id", "schooling_years", "archive_at_school", "hukou_at_school",
                     "email", "phone")
+
+
+MSG_CREDIT_CHECKSUM = "统一社会信用代码无效（校验位不符）"
+
+
+def normalise_credit_code(value: Any) -> str:
+    return _text(value).upper().replace(" ", "")
+
+
+def credit_code_error(code: str) -> str | None:
+    """Why *code* is not a valid 统一社会信用代码 (GB 32100), or None (ON-1)."""
+    try:
+        uscc.validate(code)
+    except InvalidLength:
+        return "统一社会信用代码应为18位"
+    except InvalidChecksum:
+        return MSG_CREDIT_CHECKSUM
+    except ValidationError:
+        return "统一社会信用代码含有无效字符"
+    return None
 
 
 def mask_id_number(value: str | None) -> str:

@@ -128,6 +128,7 @@ from wxbackend.console import (  # noqa: E402,F401
     confirmations,
     departments,
     dispatch,
+    employers,
     graduates,
     imports,
     notices,

@@ -14,6 +14,7 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from wxbackend.accounts import qualification
 from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.models import Graduate, User
 from wxbackend.accounts.validation import mask_id_number
@@ -183,7 +184,16 @@ def _render_form(user: User, graduate: Graduate, token: str, values: dict[str, A
 @employer_required
 @lookup_limit()
 def invite():  # type: ignore[no-untyped-def]
-    """发起签约邀请: step 1 finds the graduate, step 2 sends the invitation (§4.1.1, ON-1, ON-2, ON-6)."""
+    """发起签约邀请: step 1 finds the graduate, step 2 sends the invitation (§4.1.1, ON-1, ON-2, ON-6).
+
+    An employer whose qualification is not approved yet (EM-1) finds nobody: it is sent to the
+    qualification page before any lookup, so new accounts cannot probe 身份证号 either.
+    """
+    employer = employer_user().employer
+    assert employer is not None
+    if not employer.qualified:
+        flash(qualification.MSG_NOT_QUALIFIED[employer.qualification_status], "warning")
+        return redirect(url_for("employer.qualification"))
     if request.method == "GET":
         again = request.args.get("again", type=int)
         return _invite_again(employer_user(), again) if again else _render_find({}, {})

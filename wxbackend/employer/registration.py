@@ -13,8 +13,6 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from stdnum.cn import uscc
-from stdnum.exceptions import InvalidChecksum, InvalidLength, ValidationError
 
 from wxbackend.accounts import passwords
 from wxbackend.accounts import services as accounts
@@ -22,6 +20,7 @@ from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.models import Employer, User
 from wxbackend.accounts.passwords import PASSWORD_MIN as PASSWORD_MIN  # re-exported for the views
 from wxbackend.accounts.passwords import USERNAME, password_errors
+from wxbackend.accounts.validation import MSG_CREDIT_CHECKSUM, credit_code_error
 from wxbackend.core import audit
 from wxbackend.core.audit import Actor
 from wxbackend.core.codes import code_list, region_name, resolve_region
@@ -32,7 +31,7 @@ MOBILE = re.compile(r"^1[3-9]\d{9}$")
 LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 
-MSG_CHECKSUM = "统一社会信用代码无效（校验位不符）"
+MSG_CHECKSUM = MSG_CREDIT_CHECKSUM
 MSG_CODE_TAKEN = "该统一社会信用代码已注册，请使用已有账号登录，或联系本单位已注册的联系人"
 MSG_USERNAME_TAKEN = "该用户名已被使用，请换一个"
 
@@ -61,19 +60,6 @@ FIELDS = (
 )
 EMPLOYER_KEYS = ("unit_nature", "industry", "address_region", "address_detail", "contact_name",
                  "contact_phone", "contact_mobile", "contact_email")
-
-
-def credit_code_error(code: str) -> str | None:
-    """Why *code* is not a valid 统一社会信用代码, or None (ON-1)."""
-    try:
-        uscc.validate(code)
-    except InvalidLength:
-        return "统一社会信用代码应为18位"
-    except InvalidChecksum:
-        return MSG_CHECKSUM
-    except ValidationError:
-        return "统一社会信用代码含有无效字符"
-    return None
 
 
 def _clean_fields(form: Any, fields: tuple[Field, ...]) -> tuple[dict[str, Any], dict[str, str]]:

@@ -161,7 +161,7 @@ def register():  # type: ignore[no-untyped-def]
         db.session.rollback()
         return _render_register(shown, err.fields, err.message, err.status)
     once.done(key, url_for("employer.home"))
-    flash(f"注册成功：{user.display_name}。现在可以向毕业生发起签约邀请。", "success")
+    flash(f"注册成功：{user.display_name}。请在“单位资质”页上传营业执照，平台审核通过后即可发起签约邀请。", "success")
     return _sign_in(user, "auth.employer_login")
 
 
@@ -337,4 +337,4 @@ def account_password():  # type: ignore[no-untyped-def]
     return redirect(url_for("employer.account"))
 
 
-from wxbackend.employer import agreements  # noqa: E402,F401
+from wxbackend.employer import agreements, qualification  # noqa: E402,F401

@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from stdnum.cn import uscc
 
-from wxbackend.accounts import deadlines
+from wxbackend.accounts import deadlines, qualification
 from wxbackend.accounts.actors import actor_for
 from wxbackend.accounts.models import Employer, Graduate, School, User
 from wxbackend.accounts.scope import scope_filter
@@ -128,6 +128,7 @@ def _employer_of(user: User) -> Employer:
 def invite(user: User, graduate: Graduate, response_days: Any, terms: Any) -> OnlineAgreement:
     """Send a 签约邀请 (§4.1.1). Being signed elsewhere does not stop it (ON-5)."""
     employer = _employer_of(user)
+    qualification.require_qualified(employer)  # EM-1
     if not uscc.is_valid(employer.credit_code):  # ON-1: registration checks it; guard old rows too
         raise ApiError("invalid_credit_code", "单位统一社会信用代码无效（校验位不符），不能发起签约邀请",
                        {"credit_code": "统一社会信用代码无效"}, status=403)
