@@ -11,3 +11,11 @@ def import_graduates(batch_id: int) -> None:
     from wxbackend.accounts.imports import run_batch
 
     run_batch(batch_id)
+
+
+@job("imports", timeout=300, retries=0)
+def recover_stale_imports() -> dict[str, int]:
+    """Resume (or fail, after three starts) imports whose worker died mid-file (scheduled every tick)."""
+    from wxbackend.accounts.imports import recover_stale
+
+    return recover_stale()

@@ -112,6 +112,20 @@ def configure_db(app: APIFlask) -> None:
         engine_options.update(pool_size=10, max_overflow=20)
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options)
     db.init_app(app)
+
+    @app.teardown_appcontext
+    def _end_session(_exc: BaseException | None) -> None:
+        # runs before Flask-SQLAlchemy's own teardown: a session whose connection the database
+        # dropped (a restart) is invalidated instead of raising from its rollback after the response
+        try:
+            db.session.remove()
+        except Exception:
+            app.logger.warning("the database dropped the session's connection; invalidated")
+            try:
+                db.session.invalidate()
+            finally:
+                db.session.registry.clear()
+
     # every model module, so metadata and relationships are complete
     from wxbackend import models  # noqa: F401
 

@@ -20,6 +20,7 @@ from wxbackend.accounts.models import (  # noqa: F401
 from wxbackend.confirmation.models import DestinationConfirmation, ViolationReport  # noqa: F401
 from wxbackend.core.audit import AuditEvent  # noqa: F401
 from wxbackend.core.db import Base
+from wxbackend.core.jobs import JobOutbox  # noqa: F401
 from wxbackend.core.once import FormSubmission  # noqa: F401
 from wxbackend.destinations.models import DestinationClaim, OtherDestination  # noqa: F401
 from wxbackend.files.models import Attachment, StoredFile  # noqa: F401

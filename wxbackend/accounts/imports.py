@@ -18,12 +18,12 @@ import warnings
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from itertools import islice
 from typing import Any
 
 from flask import current_app, has_request_context, request
-from sqlalchemy import and_, bindparam, insert, select, update
+from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from stdnum.cn import ric
 
@@ -351,6 +351,8 @@ def start_import(actor: Actor, user: User, filename: str, content: bytes,
         created(batch)
     if total <= inline_max:
         batch.state = "running"
+        batch.attempts = 1
+        batch.heartbeat_at = timeutil.now()
         db.session.commit()
         _guarded(batch.id, actor, lambda: _process(batch, actor, table.columns, rows))
         return Started(batch, True)
@@ -363,17 +365,74 @@ def start_import(actor: Actor, user: User, filename: str, content: bytes,
 
 
 def run_batch(batch_id: int) -> None:
-    """The job body: import a queued batch; do nothing if it is already finished."""
-    batch = db.session.get(ImportBatch, batch_id)
-    if batch is None or batch.state in ("done", "failed"):
-        return
-    batch.state = "running"
-    batch.processed_rows = batch.created_count = batch.updated_count = batch.error_count = 0
-    batch.errors = None
+    """The job body: import a queued batch, or resume one whose earlier run was cut off.
+
+    The batch is claimed with an UPDATE of a ``queued`` row, so of two copies of the job (a
+    retried enqueue, a relayed one) one imports and the other returns. A batch with progress
+    (committed chunk by chunk) resumes after its last committed row; the rows before it are
+    read again only to rebuild the duplicate check.
+    """
+    now = timeutil.now()
+    claimed = db.session.execute(
+        update(ImportBatch).where(ImportBatch.id == batch_id, ImportBatch.state == "queued")
+        .values(state="running", heartbeat_at=now, attempts=ImportBatch.attempts + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]
     db.session.commit()
+    if not claimed:
+        return  # finished, or running elsewhere (recover_stale notices if that run died)
+    batch = db.session.get(ImportBatch, batch_id, populate_existing=True)
+    assert batch is not None
+    if batch.processed_rows == 0:
+        batch.created_count = batch.updated_count = batch.error_count = 0
+        batch.errors = None
+        db.session.commit()
     uploader = db.session.get(User, batch.uploaded_by)
     actor = actor_for(uploader) if uploader else audit.SYSTEM
     _guarded(batch_id, actor, lambda: _read_and_process(batch, actor))
+
+
+#: A running batch whose job has not committed progress for this long lost its worker.
+STALE_AFTER_SECONDS = 600
+#: Starts of the job on one batch before a cut-off import is failed instead of resumed.
+MAX_ATTEMPTS = 3
+
+
+def recover_stale(stale_after: int = STALE_AFTER_SECONDS) -> dict[str, int]:
+    """Find imports left ``running`` by a killed worker (or ``queued`` with no job) and resume or fail them.
+
+    Resuming puts the batch back to ``queued`` and enqueues the job, which continues after the
+    last committed chunk; after :data:`MAX_ATTEMPTS` starts the batch fails with the reason, the
+    rows already imported kept. Returns {"resumed": n, "failed": n}.
+    """
+    from wxbackend.core.jobs import enqueue
+
+    cutoff = timeutil.now() - timedelta(seconds=stale_after)
+    beat = func.coalesce(ImportBatch.heartbeat_at, ImportBatch.created_at)
+    rows = db.session.scalars(
+        select(ImportBatch).where(ImportBatch.state.in_(("queued", "running")), beat < cutoff)
+        .order_by(ImportBatch.id).with_for_update(skip_locked=True)).all()
+    out = {"resumed": 0, "failed": 0}
+    for batch in rows:
+        if batch.state == "running" and batch.attempts >= MAX_ATTEMPTS:
+            reason = (f"导入任务中断了{batch.attempts}次，已停止；已导入的{batch.processed_rows}行保留，"
+                      "请重新上传该文件（已导入的行不会重复）或联系平台管理员")
+            batch.state = "failed"
+            batch.failure = reason
+            batch.finished_at = timeutil.now()
+            audit.record(audit.SYSTEM, "import.failed", batch, reason=reason, filename=batch.filename)
+            out["failed"] += 1
+            continue
+        audit.record(audit.SYSTEM, "import.resumed", batch, after_rows=batch.processed_rows,
+                     was=batch.state, attempts=batch.attempts)
+        batch.state = "queued"
+        batch.heartbeat_at = timeutil.now()
+        enqueue("jobs.imports.import_graduates", batch.id)
+        out["resumed"] += 1
+    db.session.commit()
+    if any(out.values()):
+        log.warning("stale imports: %s", out)
+    return out
 
 
 def _read_and_process(batch: ImportBatch, actor: Actor) -> None:
@@ -390,7 +449,7 @@ def _read_and_process(batch: ImportBatch, actor: Actor) -> None:
         raise ImportRefused("表格中没有数据行（只有表头）")
     batch.total_rows = len(rows)
     db.session.commit()
-    _process(batch, actor, table.columns, rows)
+    _process(batch, actor, table.columns, rows, resume=True)
 
 
 def _guarded(batch_id: int, actor: Actor, work: Any) -> None:
@@ -424,15 +483,25 @@ def _fail(batch_id: int, actor: Actor, message: str) -> None:
 
 
 def _process(batch: ImportBatch, actor: Actor, columns: dict[str, int],
-             rows: list[tuple[int, tuple[Any, ...]]]) -> None:
-    """Validate and upsert *rows* chunk by chunk, committing progress after each."""
+             rows: list[tuple[int, tuple[Any, ...]]], resume: bool = False) -> None:
+    """Validate and upsert *rows* chunk by chunk, committing progress after each.
+
+    With *resume*, the rows a cut-off run already committed (``processed_rows``) are only checked
+    again for the duplicate check, and the counts go on from the batch's.
+    """
     batch_id, school_id = batch.id, batch.school_id
     orgs = OrgIndex.for_school(school_id)
     table = Table(batch.file_kind, columns, 0, None, iter(()))
     first_seen: dict[str, int] = {}
     errors: list[dict[str, object]] = []
     created = updated = processed = 0
-    for start in range(0, len(rows), CHUNK_ROWS):
+    if resume and batch.processed_rows:
+        processed = min(batch.processed_rows, len(rows))
+        for number, values in rows[:processed]:
+            _check_row(number, row_raw(table, values), orgs, first_seen)
+        created, updated = batch.created_count, batch.updated_count
+        errors = list(batch.errors or [])
+    for start in range(processed, len(rows), CHUNK_ROWS):
         chunk = rows[start:start + CHUNK_ROWS]
         good: list[tuple[int, dict[str, Any]]] = []
         for number, values in chunk:
@@ -451,6 +520,7 @@ def _process(batch: ImportBatch, actor: Actor, columns: dict[str, int],
         batch.created_count = created
         batch.updated_count = updated
         batch.error_count = len(errors)
+        batch.heartbeat_at = timeutil.now()
         if errors and len(errors) != len(batch.errors or []):
             batch.errors = list(errors)
         db.session.commit()

@@ -437,6 +437,11 @@ class ImportBatch(Base):
     failure: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=timeutil.now)
     finished_at: Mapped[datetime | None]
+    #: When the job running it last committed progress; a running batch that stops beating is
+    #: found by ``recover_stale`` (its worker was killed) and resumed or failed.
+    heartbeat_at: Mapped[datetime | None]
+    #: How many times the job has started on it (a resumed batch counts again).
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (
         CheckConstraint("state IN ('queued','running','done','failed')", name="state_known"),

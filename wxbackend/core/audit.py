@@ -99,6 +99,7 @@ ACTION_LABELS: dict[str, str] = {
     "graduate.contact_sync": "从学信网同步手机号码、电子邮箱",
     "import.finished": "导入完成",
     "import.failed": "导入失败",
+    "import.resumed": "导入中断后继续",
     # schools, accounts, employers
     "school.create": "新增学校",
     "school.update": "修改学校信息",

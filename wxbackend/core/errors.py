@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Flask, Request, current_app, jsonify, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 
@@ -78,6 +79,8 @@ HTTP_CODES = {
     500: ("server_error", "服务器内部错误，请稍后再试"),
 }
 
+
+MSG_DATABASE_UNAVAILABLE = "数据库暂时无法访问，请稍后再试"
 
 #: Browser page title and explanation per status (the API uses ``HTTP_CODES``).
 PAGE_TEXTS = {
@@ -236,6 +239,24 @@ def init_app(app: Flask) -> None:
             code, message = HTTP_CODES[500]
             return json_error(500, code, message)
         return error_page(500)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def _database_unavailable(err: Exception):  # type: ignore[no-untyped-def]
+        # PostgreSQL restarting, failing over or refusing connections (or SQLite busy): a clean 503
+        # the client may retry; the pool's pre-ping replaces the dead connections once it is back
+        app.logger.warning("database unavailable on %s %s: %s", request.method, request.path,
+                           str(err).splitlines()[0][:200])
+        try:
+            from wxbackend.core.db import db
+
+            db.session.rollback()
+        except Exception:  # the connection is gone: drop it without the rollback it cannot take
+            db.session.invalidate()
+        headers = {"Retry-After": "5", "Cache-Control": "no-store"}
+        if wants_json(request):
+            return json_error(503, "database_unavailable", MSG_DATABASE_UNAVAILABLE, headers=headers)
+        return error_page(503, MSG_DATABASE_UNAVAILABLE + "。", headers=headers)
 
     if hasattr(app, "error_processor"):
 

@@ -21,16 +21,40 @@ import importlib
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
-from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy import Integer, String, delete, event, insert, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from wxbackend.core import timeutil
+from wxbackend.core.db import Base, JSONType
 
 log = logging.getLogger(__name__)
+
+
+class JobOutbox(Base):
+    """A job written in the transaction that asked for it, deleted once Redis has it (``rq`` mode).
+
+    If Redis does not answer at the commit, the row stays, and the scheduler's next tick
+    (:func:`relay_outbox`) enqueues it when Redis is back: a committed change never loses its job.
+    """
+
+    __tablename__ = "job_outbox"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    #: The job's dotted path in ``jobs/``.
+    path: Mapped[str] = mapped_column(String(200))
+    args: Mapped[list[Any]] = mapped_column(JSONType)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+
 
 #: Every queue, named once. Workers listen to all of them in this order.
 QUEUES = ("default", "imports", "images", "pdf", "messages", "expiry")
@@ -119,9 +143,9 @@ def enqueue(ref: JobRef, *args: Any, session: Session | None = None, once: bool 
 
     sess = session or db.session()
     pending = sess.info.setdefault("pending_jobs", [])
-    if once and (ref, args) in pending:
+    if once and any(p[0] == ref and p[1] == args for p in pending):
         return
-    pending.append((ref, args))
+    pending.append((ref, args, None))
 
 
 def enqueue_now(ref: JobRef, *args: Any) -> Any:
@@ -217,18 +241,96 @@ def init_app(app: Flask) -> None:
     if not getattr(sess_cls, "_wx_jobs_hooked", False):
         sess_cls._wx_jobs_hooked = True
 
+        def current_runner() -> JobRunner:
+            return current_app.extensions["wx_jobs"] if has_app_context() else runner  # type: ignore[no-any-return]
+
+        @event.listens_for(sess_cls, "before_commit")
+        def _before_commit(session: Session) -> None:
+            # rq mode: the jobs are rows of this very transaction (the outbox), so a commit whose
+            # enqueue then fails keeps them; in-process modes have no Redis to lose them to
+            pending = session.info.get("pending_jobs")
+            if not pending or current_runner().mode != "rq":
+                return
+            now = timeutil.now()
+            rows = []
+            for i, (ref, args, outbox_id) in enumerate(pending):
+                if outbox_id is None:
+                    outbox_id = uuid.uuid4().hex
+                    pending[i] = (ref, args, outbox_id)
+                    rows.append({"id": outbox_id, "path": _path(ref), "args": list(args), "created_at": now,
+                                 "attempts": 0})
+            if rows:
+                session.execute(insert(JobOutbox), rows)
+
         @event.listens_for(sess_cls, "after_commit")
         def _after_commit(session: Session) -> None:
             pending = session.info.pop("pending_jobs", [])
             if not pending:
                 return
-            jobs_runner = current_app.extensions["wx_jobs"] if has_app_context() else runner
-            for func, args in pending:
+            jobs_runner = current_runner()
+            sent: list[str] = []
+            for func, args, outbox_id in pending:
                 try:
                     jobs_runner.dispatch(func, args)
-                except Exception:  # the change is committed; a lost enqueue must not fail it
-                    log.exception("could not enqueue %s%r", func, args)
+                except Exception:  # the change is committed; its job waits in the outbox for Redis
+                    log.exception("could not enqueue %s%r; kept in the job outbox until Redis answers",
+                                  func, args)
+                    continue
+                if outbox_id is not None:
+                    sent.append(outbox_id)
+            if sent:
+                try:
+                    with session.get_bind().begin() as conn:
+                        conn.execute(delete(JobOutbox).where(JobOutbox.id.in_(sent)))
+                except Exception:  # left over, the relay sends it once more: jobs are safe to run twice
+                    log.exception("could not clear %d sent jobs from the outbox", len(sent))
 
         @event.listens_for(sess_cls, "after_rollback")
         def _after_rollback(session: Session) -> None:
             session.info.pop("pending_jobs", None)
+
+
+def _path(ref: JobRef) -> str:
+    return ref if isinstance(ref, str) else resolve(ref).spec.path  # type: ignore[attr-defined]
+
+
+#: How old an outbox row must be before the relay sends it: younger ones are still being sent by
+#: the commit that wrote them.
+RELAY_AFTER = timedelta(seconds=30)
+
+
+def relay_outbox(app: Flask, older_than: timedelta = RELAY_AFTER, limit: int = 1000) -> int:
+    """Enqueue the jobs left in the outbox by commits that could not reach Redis; how many were sent.
+
+    Run by the scheduler on every tick. It stops at the first failure (Redis is still away) and
+    counts the attempt on that row. A row is taken with SKIP LOCKED on PostgreSQL, so two relays
+    never send the same one.
+    """
+    from wxbackend.core.db import db
+
+    with app.app_context():
+        runner = app.extensions["wx_jobs"]
+        if runner.mode != "rq":
+            return 0
+        cutoff = timeutil.now() - older_than
+        rows = db.session.scalars(
+            select(JobOutbox).where(JobOutbox.created_at <= cutoff).order_by(JobOutbox.created_at)
+            .limit(limit).with_for_update(skip_locked=True)).all()
+        sent = 0
+        try:
+            for row in rows:
+                try:
+                    runner.dispatch(row.path, tuple(row.args))
+                except Exception as err:
+                    row.attempts += 1
+                    row.last_error = f"{type(err).__name__}: {err}"[:300]
+                    log.warning("job outbox: Redis still refuses %s (%s)", row.path, row.last_error)
+                    break
+                db.session.delete(row)
+                sent += 1
+            db.session.commit()
+        finally:
+            db.session.remove()
+        if sent:
+            log.info("job outbox: enqueued %d job(s) kept while Redis was away", sent)
+        return sent

@@ -62,6 +62,9 @@ def init_app(app: Flask) -> None:
     settings = app.config["SETTINGS"]
     app.config.setdefault("RATELIMIT_STORAGE_URI", settings.REDIS_URL or "memory://")
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "wx-limit")
+    # Redis away: count in this process's memory meanwhile instead of failing the request
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     limiter.init_app(app)
 
     @app.errorhandler(RateLimitExceeded)

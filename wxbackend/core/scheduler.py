@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from wxbackend.core.jobs import enqueue_now
+from wxbackend.core.jobs import enqueue_now, relay_outbox
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +34,7 @@ SCHEDULE = (
     Periodic("jobs.messages.send_messages"),  # SMS is always on; it sends only the enabled channels' rows
     Periodic("jobs.housekeeping.purge_form_keys"),
     Periodic("jobs.housekeeping.purge_sessions"),
+    Periodic("jobs.imports.recover_stale_imports"),
 )
 
 
@@ -41,6 +42,7 @@ def tick(app: Any, redis: Any = None, interval: int = 60) -> bool:
     """Enqueue the periodic jobs once per interval; False when another scheduler already did."""
     if redis is not None and not redis.set("wx:scheduler:expiry", "1", nx=True, ex=max(1, interval - 1)):
         return False
+    relay_outbox(app)  # jobs whose enqueue failed at their commit, now that Redis answers again
     with app.app_context():
         settings = app.config["SETTINGS"]
         for periodic in SCHEDULE:
