@@ -12,7 +12,7 @@ TEST_PG ?= postgresql://postgres@127.0.0.1:5432/wx_test
 TEST_REDIS ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
 
-.PHONY: run reset-demo test test-pg test-sqlite test-miniprogram lint-imports install install-run system-deps \
+.PHONY: prod run reset-demo test test-pg test-sqlite test-miniprogram lint-imports install install-run system-deps \
 	run-deps services lint bench clean
 
 $(RUN_STAMP): pyproject.toml
@@ -49,6 +49,21 @@ run: install-run run-deps
 	@echo "Serving on http://127.0.0.1:5000 (console: /console/login, API: /api/v1/docs)"
 	SCHEDULER=1 $(BIN)/flask --app wxbackend run --host 127.0.0.1 --port 5000
 
+# The production recipe on this machine: gunicorn, `python -m jobs.worker` and `python -m jobs.scheduler`
+# under honcho (deploy/Procfile), against the local PostgreSQL and Redis, with the demo data.
+PROD_DB ?= postgresql://postgres@127.0.0.1:5432/wx_prod
+PROD_REDIS ?= redis://127.0.0.1:6379/1
+PROD_BIND ?= 127.0.0.1:8000
+PROD_ENV = DATABASE_URL=$(PROD_DB) REDIS_URL=$(PROD_REDIS) JOBS_MODE=rq BIND=$(PROD_BIND) \
+	PUBLIC_URL=http://$(PROD_BIND) WX_INSTANCE=$(CURDIR)/instance/prod STORAGE_DIR=$(CURDIR)/instance/prod/files
+
+prod: install-run run-deps services
+	$(PROD_ENV) $(BIN)/python deploy/createdb.py
+	$(PROD_ENV) $(BIN)/flask --app wxbackend db-upgrade
+	$(PROD_ENV) $(BIN)/flask --app wxbackend demo-data
+	@echo "Serving on http://$(PROD_BIND) (gunicorn, RQ worker and scheduler; /healthz)"
+	$(PROD_ENV) PATH=$(abspath $(BIN)):$$PATH $(BIN)/honcho -f deploy/Procfile -d $(CURDIR) start
+
 # Start the embedded default again from nothing: drop the SQLite database and stored files, then `make run`.
 reset-demo:
 	rm -rf instance/wx.sqlite3 instance/wx.sqlite3-* instance/files
@@ -84,7 +99,7 @@ lint-imports: install
 	$(BIN)/lint-imports
 
 lint: install
-	$(BIN)/ruff check wxbackend jobs tests bench
+	$(BIN)/ruff check wxbackend jobs tests bench deploy
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

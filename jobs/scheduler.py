@@ -10,7 +10,7 @@ import logging
 import sys
 
 from wxbackend.config import Settings
-from wxbackend.core import jobs
+from wxbackend.core import jobs, requestid
 from wxbackend.core.scheduler import loop, tick
 
 __all__ = ["loop", "main", "tick"]
@@ -25,7 +25,7 @@ def main() -> int:
     if not settings.REDIS_URL:
         print("REDIS_URL is not set: run the web process with SCHEDULER=1 instead", file=sys.stderr)
         return 2
-    logging.basicConfig(level=logging.INFO)
+    requestid.configure_logging(logging.INFO)
     app = jobs.worker_app()
     log.info("scheduling the periodic jobs every %ss", settings.EXPIRY_INTERVAL)
     loop(app, settings.EXPIRY_INTERVAL, Redis.from_url(settings.REDIS_URL))

@@ -6,13 +6,14 @@ The worker builds the app once (importing WeasyPrint and friends a single time p
 
 from __future__ import annotations
 
+import logging
 import sys
 
 from redis import Redis
 from rq import Queue, Worker
 
 from wxbackend.config import Settings
-from wxbackend.core import jobs
+from wxbackend.core import jobs, requestid
 
 
 def main() -> int:
@@ -20,6 +21,7 @@ def main() -> int:
     if not settings.REDIS_URL:
         print("REDIS_URL is not set: jobs run in-process, no worker needed", file=sys.stderr)
         return 2
+    requestid.configure_logging(logging.INFO)
     connection = Redis.from_url(settings.REDIS_URL)
     jobs.worker_app()  # build once in the parent; each forked work horse inherits it
     worker = Worker([Queue(name, connection=connection) for name in jobs.QUEUES], connection=connection)

@@ -79,7 +79,10 @@ def configure(app: APIFlask, settings: Settings, test_config: dict[str, Any] | N
     once.init_app(app)
     if test_config:
         app.config.update(test_config)
-    logging.basicConfig(level=logging.INFO)
+    from wxbackend.core import requestid
+
+    requestid.configure_logging(logging.INFO)
+    requestid.init_app(app)  # first: every later hook and log line knows the request's id
 
 
 def trust_proxies(app: APIFlask, settings: Settings) -> None:

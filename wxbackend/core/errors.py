@@ -17,6 +17,8 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from wxbackend.core import requestid
+
 
 class ApiError(Exception):
     """A refusal the client can act on; ``code`` is stable, ``message`` is for people."""
@@ -146,7 +148,7 @@ def error_page(status: int, message: str | None = None, title: str | None = None
     html = render_template(
         "errors/error.html", status=status, title=title or ("请使用对应的账号" if wrong_portal else default_title),
         message=visitor.elsewhere if wrong_portal else (message or default_text), visitor=visitor,
-        wrong_portal=wrong_portal)
+        wrong_portal=wrong_portal, request_id=requestid.current())
     return html, status, {"Cache-Control": "no-store", **(headers or {})}
 
 
