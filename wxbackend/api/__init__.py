@@ -16,6 +16,9 @@ def _security_scheme(state) -> None:  # type: ignore[no-untyped-def]
     schemes.setdefault("BearerAuth", {"type": "http", "scheme": "bearer",
                                       "description": "POST /api/v1/auth/wx-login 等接口返回的 token"})
     state.app.config["SECURITY_SCHEMES"] = schemes
+    from wxbackend.api import spec
+
+    spec.init_app(state.app)  # downloads, uploads and the statuses every operation may answer
 
 
 from wxbackend.api import (  # noqa: E402,F401

@@ -24,6 +24,7 @@ from wxbackend.api.schemas import (
     TerminationOut,
     error_responses,
 )
+from wxbackend.api.spec import binary
 from wxbackend.auth.tokens import token_required
 from wxbackend.core import timeutil
 from wxbackend.core.codes import code_list
@@ -96,6 +97,7 @@ def agreement_decline(agreement_id: int, data: dict[str, Any]) -> dict[str, Any]
 
 
 @bp.get("/agreements/<int:agreement_id>/pdf")
+@binary("application/pdf", description="电子就业协议书 PDF")
 @bp.doc(summary="下载电子就业协议书（PDF）", tags=TAG, security="BearerAuth", responses=ERRORS,
         description="签约完成后可预览、下载（ON-8）。生成中返回 409 pdf_pending，稍后重试。")
 @token_required

@@ -53,7 +53,9 @@ def token_response(graduate: Graduate) -> dict[str, Any]:
 @bp.doc(summary="小程序登录：wx.login code 换取令牌", tags=["登录"],
         description="微信已绑定毕业生时直接返回 token；否则返回 bind_required 与 10 分钟有效的 bind_ticket，"
                     "用内置账号（/auth/bind）或网页版绑定码（/auth/bind-code）完成绑定（L-8）。",
-        responses=error_responses(_400="code 无效或已使用（wx_code_invalid）", _502="微信服务不可用"))
+        responses=error_responses(_400="code 无效或已使用（wx_code_invalid）",
+                                  _502="微信服务不可用（wechat_unavailable）",
+                                  _503="小程序登录暂未开通（wechat_not_configured）"))
 def wx_login(data: dict[str, Any]) -> dict[str, Any]:
     session = wechat.code_to_session(data["code"])
     graduate = service.graduate_for_openid(session.openid)

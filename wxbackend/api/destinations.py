@@ -20,11 +20,13 @@ from wxbackend.api import bp
 from wxbackend.api.schemas import (
     DestinationHomeOut,
     KindsOut,
+    RecordCreateIn,
     RecordIn,
     RecordOut,
     StoredFileOut,
     error_responses,
 )
+from wxbackend.api.spec import binary, multipart
 from wxbackend.auth.tokens import token_required
 from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError, NotFound
@@ -98,7 +100,7 @@ def destination_kinds() -> dict[str, Any]:
 
 
 @bp.post("/destination/records")
-@bp.input(RecordIn, arg_name="data")
+@bp.input(RecordCreateIn, arg_name="data")
 @bp.output(RecordOut, status_code=201)
 @bp.doc(summary="登记其他毕业去向（保存，可同时提交）", tags=TAG, security="BearerAuth",
         description="选择子类型并填写字段（OD-1）。保存时只校验已填字段的格式；submit=true 时同时提交审核"
@@ -183,6 +185,7 @@ def _transition(record_id: int, action: Callable[[Graduate, OtherDestination], A
 
 
 @bp.post("/destination/records/<int:record_id>/proofs")
+@multipart()
 @bp.output(StoredFileOut, status_code=201)
 @bp.doc(summary="上传证明材料图片（multipart，字段 file）", tags=TAG, security="BearerAuth",
         description="JPG、PNG、HEIC；单张不超过 15 MB、8000 万像素。自动按拍摄方向旋转并去除位置等元数据；"
@@ -217,6 +220,7 @@ def proof_delete(record_id: int, file_id: int) -> tuple[str, int]:
 
 
 @bp.get("/files/<int:file_id>")
+@binary("image/jpeg", "image/png", description="图片")
 @bp.doc(summary="查看本人上传的图片", tags=TAG, security="BearerAuth",
         responses=error_responses(_404="不存在或不是本人的文件", _401="未登录"))
 @token_required

@@ -81,7 +81,11 @@ def modules() -> dict[str, Any]:
                     "审核结果、解约申请、信息被修改等提醒（MS-1）。未配置时返回空列表。"
                     "reminders_enabled：平台已收到本人至少同意一个模板（微信的订阅消息事件）；"
                     "following_official_account：本人关注了公众号（可收到模板消息）。",
-        responses=UNAUTHORIZED)
+        responses={**UNAUTHORIZED, 200: {"description": "订阅消息模板", "content": {"application/json": {"schema": {
+            "type": "object", "properties": {
+                "template_ids": {"type": "array", "items": {"type": "string"}},
+                "kinds": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+                "reminders_enabled": {"type": "boolean"}, "following_official_account": {"type": "boolean"}}}}}}})
 @token_required
 def message_templates() -> dict[str, Any]:
     from flask import current_app

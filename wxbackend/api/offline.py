@@ -20,6 +20,7 @@ from wxbackend.accounts.modules import require_module
 from wxbackend.api import bp
 from wxbackend.api.destinations import file_payload, refuse_oversized_request
 from wxbackend.api.schemas import (
+    OfflineCreateIn,
     OfflineFormOut,
     OfflineIn,
     OfflineOut,
@@ -28,6 +29,7 @@ from wxbackend.api.schemas import (
     StoredFileOut,
     error_responses,
 )
+from wxbackend.api.spec import binary, multipart
 from wxbackend.auth.tokens import token_required
 from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError, Conflict
@@ -84,7 +86,7 @@ def offline_form() -> dict[str, Any]:
 
 
 @bp.post("/offline-agreements")
-@bp.input(OfflineIn, arg_name="data")
+@bp.input(OfflineCreateIn, arg_name="data")
 @bp.output(OfflineOut, status_code=201)
 @bp.doc(summary="保存电子就业协议书申请 / 已签协议登记（草稿）", tags=TAG, security="BearerAuth", responses=ERRORS,
         description="mode 为 eagreement（向学校申请电子就业协议书线下签约）或 paper（已签协议信息登记）。"
@@ -171,6 +173,7 @@ def offline_withdraw(record_id: int) -> dict[str, Any]:
 
 
 @bp.get("/offline-agreements/<int:record_id>/pdf")
+@binary("application/pdf", description="电子就业协议书 PDF（打印盖章用）")
 @bp.doc(summary="下载电子就业协议书（打印盖章用）", tags=TAG, security="BearerAuth", responses=ERRORS,
         description="协议审核通过后可下载（FS-3）；每页三个角印有本协议和页码的二维码（FS-10）。"
                     "生成中返回 409 pdf_pending。")
@@ -181,6 +184,7 @@ def offline_pdf(record_id: int) -> Any:
 
 
 @bp.get("/offline-agreements/<int:record_id>/signed-pdf")
+@binary("application/pdf", description="签约完成的协议书 PDF")
 @bp.doc(summary="下载签约完成的协议书（含签约过程记录）", tags=TAG, security="BearerAuth", responses=ERRORS)
 @token_required
 def offline_signed_pdf(record_id: int) -> Any:
@@ -201,6 +205,7 @@ def pdf_response(record: OfflineAgreement, signed: bool) -> Any:
 
 
 @bp.post("/offline-agreements/<int:record_id>/pages")
+@multipart()
 @bp.output(StoredFileOut, status_code=201)
 @bp.doc(summary="上传一张盖章后的协议书图片 / 已签协议图片（multipart，字段 file）", tags=TAG,
         security="BearerAuth", responses=ERRORS,
@@ -291,6 +296,7 @@ def offline_termination_update(termination_id: int, data: dict[str, Any]) -> dic
 
 
 @bp.post("/offline-terminations/<int:termination_id>/files")
+@multipart(description="单位盖章的解约函图片")
 @bp.output(StoredFileOut, status_code=201)
 @bp.doc(summary="上传单位盖章的解约函（multipart，字段 file）", tags=TAG, security="BearerAuth", responses=ERRORS)
 @token_required

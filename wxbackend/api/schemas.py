@@ -6,7 +6,7 @@ from typing import Any
 
 from apiflask import Schema
 from apiflask.fields import Boolean, DateTime, Dict, Integer, List, Nested, Raw, String
-from apiflask.validators import Length
+from apiflask.validators import Length, OneOf
 
 # --- errors -------------------------------------------------------------------------------
 
@@ -335,6 +335,10 @@ class RecordIn(Schema):
     submit = Boolean(load_default=False, metadata={"description": "保存后立即提交审核"})
 
 
+class RecordCreateIn(RecordIn):
+    subkind = String(required=True, validate=Length(1, 32), metadata={"description": "子类型，见 /destination/kinds"})
+
+
 class FileSchema(Schema):
     id = Integer(required=True)
     url = String(required=True, metadata={"description": "GET 该地址（带令牌）查看图片"})
@@ -407,6 +411,11 @@ class OfflineIn(Schema):
     fields = Dict(keys=String(), load_default=dict,
                   metadata={"description": "字段键 → 值（见 /offline-agreements/form）"})
     submit = Boolean(load_default=False, metadata={"description": "保存后立即提交审核"})
+
+
+class OfflineCreateIn(OfflineIn):
+    mode = String(required=True, validate=OneOf(["eagreement", "paper"]),
+                  metadata={"description": "eagreement（向学校申请电子就业协议书）/ paper（已签协议信息登记）"})
 
 
 class PageSchema(FileSchema):

@@ -25,6 +25,7 @@ from wxbackend.api.schemas import (
     TransferRegistrationIn,
     error_responses,
 )
+from wxbackend.api.spec import multipart
 from wxbackend.auth.tokens import token_required
 from wxbackend.core.db import db
 from wxbackend.core.errors import NotFound
@@ -148,6 +149,7 @@ def transfer_cancel(module: str, record_id: int) -> dict[str, Any]:
 
 
 @bp.post("/transfers/<module>/registrations/<int:record_id>/images")
+@multipart()
 @bp.output(StoredFileOut, status_code=201)
 @bp.doc(summary="上传一张图片（multipart，字段 file；选填，最多3张）", tags=TAG, security="BearerAuth",
         responses=ERRORS)

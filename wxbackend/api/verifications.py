@@ -14,6 +14,7 @@ from flask import g
 
 from wxbackend.api import bp
 from wxbackend.api.schemas import VerificationIn, VerificationOut, VerificationsOut, error_responses
+from wxbackend.api.spec import binary
 from wxbackend.auth.tokens import token_required
 from wxbackend.core.db import db
 from wxbackend.verification import documents, payload, services
@@ -58,6 +59,7 @@ def verification_close(verification_id: int) -> dict[str, Any]:
 
 
 @bp.get("/verifications/<int:verification_id>/pdf")
+@binary("application/pdf", description="去向登记信息表 PDF")
 @bp.doc(summary="下载去向登记信息表（PDF，含核验二维码）", tags=TAG, security="BearerAuth", responses=ERRORS)
 @token_required
 def verification_pdf(verification_id: int) -> Any:
