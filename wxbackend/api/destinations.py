@@ -100,13 +100,13 @@ def destination_kinds() -> dict[str, Any]:
 
 
 @bp.post("/destination/records")
+@token_required  # before the body is validated: without a token, 401 and nothing about the body
 @bp.input(RecordCreateIn, arg_name="data")
 @bp.output(RecordOut, status_code=201)
 @bp.doc(summary="登记其他毕业去向（保存，可同时提交）", tags=TAG, security="BearerAuth",
         description="选择子类型并填写字段（OD-1）。保存时只校验已填字段的格式；submit=true 时同时提交审核"
                     "（需填完必填项并已上传证明材料——通常先保存、上传图片，再调用 /submit）。",
         responses=RECORD_ERRORS)
-@token_required
 def record_create(data: dict[str, Any]) -> tuple[dict[str, Any], int]:
     graduate: Graduate = g.graduate
     record = services.create(graduate, data.get("subkind"), data.get("fields"))

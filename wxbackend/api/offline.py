@@ -86,12 +86,12 @@ def offline_form() -> dict[str, Any]:
 
 
 @bp.post("/offline-agreements")
+@token_required  # before the body is validated: without a token, 401 and nothing about the body
 @bp.input(OfflineCreateIn, arg_name="data")
 @bp.output(OfflineOut, status_code=201)
 @bp.doc(summary="保存电子就业协议书申请 / 已签协议登记（草稿）", tags=TAG, security="BearerAuth", responses=ERRORS,
         description="mode 为 eagreement（向学校申请电子就业协议书线下签约）或 paper（已签协议信息登记）。"
                     "保存时只校验已填写的项（FS-1）；submit 为 true 时随即提交审核，校验全部必填项。")
-@token_required
 def offline_create(data: dict[str, Any]) -> tuple[dict[str, Any], int]:
     graduate = _graduate()
     if data.get("submit"):  # check the whole form before anything is saved: a refusal leaves no stray draft

@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import current_app, g, request
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from wxbackend.accounts.models import ApiToken, Graduate
 from wxbackend.core import timeutil
@@ -55,9 +56,12 @@ def authenticate() -> Graduate:
     token = bearer()
     if token is None:
         raise Unauthorized("请先登录：缺少 Authorization: Bearer 令牌")
+    # the graduate's school, department and major come in the same statement: nearly every
+    # endpoint reads them (the basic info, the module switches, the scope of a record)
     row = db.session.execute(
         select(ApiToken, Graduate).join(Graduate, Graduate.id == ApiToken.graduate_id)
         .where(ApiToken.token_hash == _hash(token))
+        .options(joinedload(Graduate.school), joinedload(Graduate.department), joinedload(Graduate.major))
     ).first()
     if row is None:
         raise Unauthorized("登录令牌无效，请重新登录", code="token_invalid")

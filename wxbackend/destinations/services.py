@@ -44,8 +44,10 @@ CLAIM_LABELS = {
 # --- D-1: the one current destination ---------------------------------------------------
 
 
-def current_claim(graduate_id: int) -> DestinationClaim | None:
-    return db.session.get(DestinationClaim, graduate_id, populate_existing=True)
+def current_claim(graduate_id: int, fresh: bool = True) -> DestinationClaim | None:
+    """The graduate's current destination (D-1). *fresh* reads the row again even when this session
+    holds it (every write path does); a read-only page that read it a moment ago may pass False."""
+    return db.session.get(DestinationClaim, graduate_id, populate_existing=fresh)
 
 
 def claim_refusal(claim: DestinationClaim) -> Conflict:

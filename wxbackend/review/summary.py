@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from wxbackend.core.audit import ROLE_LABELS
 from wxbackend.core.db import db
@@ -27,15 +27,17 @@ def review_state(kind: str, subject_ids: list[int]) -> dict[int, dict[str, Any]]
     last_events: dict[int, ReviewEvent] = {}
     last_decisions: dict[int, ReviewEvent] = {}
     if item_ids:
-        for e in db.session.scalars(select(ReviewEvent).where(ReviewEvent.id.in_(
-                select(func.max(ReviewEvent.id)).where(ReviewEvent.item_id.in_(item_ids))
-                .group_by(ReviewEvent.item_id)))):
-            last_events[e.item_id] = e
-        for e in db.session.scalars(select(ReviewEvent).where(ReviewEvent.id.in_(
-                select(func.max(ReviewEvent.id))
-                .where(ReviewEvent.item_id.in_(item_ids), ReviewEvent.action.in_(DECISIONS))
-                .group_by(ReviewEvent.item_id)))):
-            last_decisions[e.item_id] = e
+        # one statement for both: each item's last event and its last decision (often the same row)
+        last_ids = (select(func.max(ReviewEvent.id)).where(ReviewEvent.item_id.in_(item_ids))
+                    .group_by(ReviewEvent.item_id))
+        decision_ids = (select(func.max(ReviewEvent.id))
+                        .where(ReviewEvent.item_id.in_(item_ids), ReviewEvent.action.in_(DECISIONS))
+                        .group_by(ReviewEvent.item_id))
+        for e in db.session.scalars(select(ReviewEvent).where(
+                or_(ReviewEvent.id.in_(last_ids), ReviewEvent.id.in_(decision_ids))).order_by(ReviewEvent.id)):
+            last_events[e.item_id] = e  # ascending: the last one seen is the item's last event
+            if e.action in DECISIONS:
+                last_decisions[e.item_id] = e
     out: dict[int, dict[str, Any]] = {}
     for subject_id, item in items.items():
         last = last_events.get(item.id)

@@ -22,6 +22,7 @@ from wxbackend.signing import forms, offline
 from wxbackend.signing.models import (
     OFFLINE_TERMINATION_OPEN,
     PARTY_LABELS,
+    TERMINATION_OPEN,
     OfflineAgreement,
     OfflineTermination,
     OnlineAgreement,
@@ -37,18 +38,29 @@ def status_text(row_status: str, label: str, stage: str | None) -> str:
     return label
 
 
-def agreement_entries(graduate: Graduate, only: int | None = None) -> list[dict[str, Any]]:
+def _agreement_rows(graduate: Graduate, only: int | None = None) -> list[OnlineAgreement]:
     stmt = select(OnlineAgreement).where(OnlineAgreement.graduate_id == graduate.id)
     if only is not None:
         stmt = stmt.where(OnlineAgreement.id == only)
-    rows = list(db.session.scalars(stmt.order_by(OnlineAgreement.id.desc())))
+    return list(db.session.scalars(stmt.order_by(OnlineAgreement.id.desc())))
+
+
+def agreement_entries(graduate: Graduate, only: int | None = None, terminations: list[Any] | None = None,
+                      rows: list[OnlineAgreement] | None = None) -> list[dict[str, Any]]:
+    """The graduate's invitations and agreements. The home passes *rows* and *terminations*
+    (``_termination_rows``) it has read already, so each table is read once."""
+    if rows is None:
+        rows = _agreement_rows(graduate, only)
     if not rows:
         return []
     ids = [r.id for r in rows]
     states = review_state(KIND, ids)
-    open_requests = {t.agreement_id: t for t in db.session.scalars(select(TerminationRequest).where(
-        TerminationRequest.agreement_id.in_(ids), TerminationRequest.status.in_(("waiting", "reviewing"))))}
-    claim = current_claim(graduate.id)
+    if terminations is not None:
+        open_requests = {t.agreement_id: t for t, _u, _n in terminations if t.status in TERMINATION_OPEN}
+    else:
+        open_requests = {t.agreement_id: t for t in db.session.scalars(select(TerminationRequest).where(
+            TerminationRequest.agreement_id.in_(ids), TerminationRequest.status.in_(TERMINATION_OPEN)))}
+    claim = current_claim(graduate.id, fresh=False)  # the home read it a moment ago
     claim_kind, claim_id = (claim.kind, claim.subject_id) if claim else (None, None)
     now = timeutil.now()
     position = forms.field("position").field
@@ -104,8 +116,8 @@ def agreement_entries(graduate: Graduate, only: int | None = None) -> list[dict[
     return out
 
 
-def termination_entries(graduate: Graduate, only: int | None = None,
-                        agreement_id: int | None = None) -> list[dict[str, Any]]:
+def _termination_rows(graduate: Graduate, only: int | None = None, agreement_id: int | None = None) -> list[Any]:
+    """(TerminationRequest, unit_name, agreement_no) of the graduate's online agreements, newest first."""
     stmt = select(TerminationRequest, OnlineAgreement.unit_name, OnlineAgreement.agreement_no).join(
         OnlineAgreement, OnlineAgreement.id == TerminationRequest.agreement_id).where(
         TerminationRequest.graduate_id == graduate.id)
@@ -113,7 +125,13 @@ def termination_entries(graduate: Graduate, only: int | None = None,
         stmt = stmt.where(TerminationRequest.id == only)
     if agreement_id is not None:
         stmt = stmt.where(TerminationRequest.agreement_id == agreement_id)
-    rows = db.session.execute(stmt.order_by(TerminationRequest.id.desc())).all()
+    return list(db.session.execute(stmt.order_by(TerminationRequest.id.desc())).all())
+
+
+def termination_entries(graduate: Graduate, only: int | None = None, agreement_id: int | None = None,
+                        rows: list[Any] | None = None) -> list[dict[str, Any]]:
+    if rows is None:
+        rows = _termination_rows(graduate, only, agreement_id)
     if not rows:
         return []
     states = review_state(TERMINATION_KIND, [t.id for t, _u, _n in rows])
@@ -298,9 +316,16 @@ def offline_termination_entries(graduate: Graduate, only: int | None = None,
 
 
 def signing_records(graduate: Graduate) -> list[dict[str, Any]]:
+    """The signing module's part of the 登记记录 list, each table read once.
+
+    Terminations hang off agreements: without an online agreement there is no online termination
+    to look up, without an offline one no offline termination.
+    """
     offline = offline_entries(graduate)
-    # Offline terminations hang off offline agreements: without one there is nothing to look up.
-    return (agreement_entries(graduate) + termination_entries(graduate) + offline
+    agreements = _agreement_rows(graduate)
+    terminations = _termination_rows(graduate) if agreements else []
+    online = agreement_entries(graduate, terminations=terminations, rows=agreements)
+    return (online + termination_entries(graduate, rows=terminations) + offline
             + (offline_termination_entries(graduate) if offline else []))
 
 
