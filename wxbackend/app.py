@@ -125,7 +125,9 @@ def configure_db(app: APIFlask) -> None:
         except Exception:
             app.logger.warning("the database dropped the session's connection; invalidated")
             try:
-                db.session.invalidate()
+                db.session().invalidate()  # the Session itself: the scoped proxy has no invalidate
+            except Exception:  # nothing more to save: the registry forgets it below
+                app.logger.exception("invalidating the dropped session failed")
             finally:
                 db.session.registry.clear()
 

@@ -96,3 +96,20 @@ def test_requests_fail_cleanly_while_postgresql_restarts_and_recover_without_an_
     for _ in range(5):
         assert client.get("/api/v1/me", headers=headers).status_code == 200
     assert seen[-1][0] == 200
+
+
+def test_a_connection_dropped_during_a_request_is_discarded_at_teardown_without_raising(
+        app: Any, client: Any, outage: Outage) -> None:
+    """The database drops the session's connection after the view's last query (a restart at that
+    moment): the response stands, and tearing the session down neither raises nor leaks the connection."""
+
+    @app.get("/_test/dropped")
+    def _dropped():  # type: ignore[no-untyped-def]
+        pid = db.session.scalar(text("SELECT pg_backend_pid()"))
+        with outage.admin.connect() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        return "ok"
+
+    resp = client.get("/_test/dropped")
+    assert resp.status_code == 200 and resp.get_data(as_text=True) == "ok"
+    assert client.get("/healthz").status_code == 200  # the pool serves the next request

@@ -254,7 +254,10 @@ def init_app(app: Flask) -> None:
 
             db.session.rollback()
         except Exception:  # the connection is gone: drop it without the rollback it cannot take
-            db.session.invalidate()
+            try:
+                db.session().invalidate()
+            except Exception:
+                app.logger.exception("invalidating the dropped session failed")
         headers = {"Retry-After": "5", "Cache-Control": "no-store"}
         if wants_json(request):
             return json_error(503, "database_unavailable", MSG_DATABASE_UNAVAILABLE, headers=headers)
