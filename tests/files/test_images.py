@@ -249,3 +249,19 @@ def test_truncated_jpeg_is_refused_after_a_pdf_was_rendered_in_the_process() -> 
     with pytest.raises(ApiError) as err:
         validate_and_normalise(data[: len(data) // 2], "cut.jpg")
     assert err.value.code == "corrupt_image"
+
+
+@pytest.mark.parametrize("seed,limit", [(4, 300 * 1024), (5, 180 * 1024), (6, 420 * 1024)])
+def test_fs_5_the_quality_search_finds_what_trying_every_quality_finds(seed: int, limit: int) -> None:
+    """FS-5: the interpolating search (two to four encodes) picks the highest quality that fits,
+    the same as encoding every quality from the floor up; with or without a first guess."""
+    from wxbackend.files.images import _best_quality, _encode
+
+    frame = photo_like(1600, 1200, seed=seed)
+    fits = [q for q in range(30, 93) if len(_encode(frame, q, None)) <= limit]
+    expected = max(fits) if fits else None
+    for hint in (None, (60, 400 * 1024), (85, 150 * 1024)):
+        seen: list[tuple[int, int]] = []
+        found = _best_quality(frame, limit, 30, 92, None, hint, seen)
+        assert (found[0] if found else None) == expected, (hint, seen)
+        assert len(seen) <= 7, seen

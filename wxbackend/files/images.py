@@ -155,22 +155,56 @@ def _fit(size: tuple[int, int], long_side: int) -> tuple[int, int]:
     return max(1, round(w * scale)), max(1, round(h * scale))
 
 
-def _best_quality(img: Image.Image, limit: int, lo: int, hi: int, icc: bytes | None) -> tuple[int, bytes] | None:
-    """Highest quality in [lo, hi] whose encoding fits *limit*; None when even *lo* does not."""
-    data = _encode(img, lo, icc)
-    if len(data) > limit:  # one encode settles a hopeless size; move on to a smaller one
-        return None
-    best: tuple[int, bytes] | None = (lo, data)
-    lo += 1
-    while lo <= hi:
-        q = (lo + hi) // 2
-        data = _encode(img, q, icc)
+#: How JPEG size grows with quality here, as d ln(size) / d quality: the first guess's slope.
+SIZE_SLOPE = 0.025
+
+
+def _best_quality(img: Image.Image, limit: int, lo: int, hi: int, icc: bytes | None,
+                  hint: tuple[int, int] | None = None,
+                  seen: list[tuple[int, int]] | None = None) -> tuple[int, bytes] | None:
+    """Highest quality in [lo, hi] whose encoding fits *limit*; None when even *lo* does not.
+
+    An interpolation search: JPEG size grows about exponentially with quality, so the next quality
+    tried is where a straight line through the two nearest known (quality, log size) points meets
+    the limit — two or three encodes where halving the range takes six. *hint* is a (quality, size)
+    believed near this frame's curve (the previous, larger frame's, scaled by area) for the first guess;
+    every (quality, size) encoded is appended to *seen*.
+    """
+    import math
+
+    below: tuple[int, int, bytes] | None = None  # (quality, size, data) known to fit
+    above: tuple[int, int] | None = None  # (quality, size) known not to fit
+    if hint is not None:
+        q0, s0 = hint
+        guess = round(q0 + math.log(limit * 0.97 / max(s0, 1)) / SIZE_SLOPE)
+    else:
+        guess = lo  # nothing known: the floor first, one encode settles a hopeless size
+    guess = min(hi, max(lo, guess))
+    while True:
+        data = _encode(img, guess, icc)
+        if seen is not None:
+            seen.append((guess, len(data)))
         if len(data) <= limit:
-            best = (q, data)
-            lo = q + 1
+            below = (guess, len(data), data)
         else:
-            hi = q - 1
-    return best
+            above = (guess, len(data))
+            if guess == lo:
+                return None  # even the floor does not fit
+        low_q = below[0] if below else lo - 1
+        high_q = above[0] if above else hi + 1
+        if high_q - low_q <= 1:
+            break
+        if below is not None and above is not None:
+            (ql, sl), (qh, sh) = below[:2], above
+            t = (math.log(limit) - math.log(sl)) / max(math.log(sh) - math.log(sl), 1e-9)
+            guess = ql + round(t * (qh - ql))
+        elif below is not None:  # everything tried fits: step up along the usual slope
+            guess = below[0] + max(1, round(math.log(limit * 0.99 / below[1]) / SIZE_SLOPE))
+        else:
+            assert above is not None
+            guess = above[0] - max(1, round(math.log(above[1] / (limit * 0.97)) / SIZE_SLOPE))
+        guess = min(high_q - 1, max(low_q + 1, guess))
+    return None if below is None else (below[0], below[2])
 
 
 def _long_side_plan(src_long: int, min_long_side: int) -> list[tuple[int, int]]:
@@ -219,16 +253,23 @@ def compress_to_limit(
             )
         return frames[long_side]
 
-    last: Compressed | None = None
+    last: tuple[Image.Image, int] | None = None  # the last frame tried and its floor: the fallback
+    hint: tuple[int, int] | None = None  # (quality, size) of the last encode, scaled to the next frame
     for long_side, floor in _long_side_plan(max(base.size), min_long_side):
         frame = at_long_side(long_side)
-        found = _best_quality(frame, limit, floor, 92, icc)
+        if hint is not None and last is not None:
+            area = (frame.width * frame.height) / (last[0].width * last[0].height)
+            hint = (hint[0], round(hint[1] * area))
+        seen: list[tuple[int, int]] = []
+        found = _best_quality(frame, limit, floor, 92, icc, hint, seen)
         if found is not None:
             q, data = found
             optimised = _encode(frame, q, icc, optimize=True)  # Huffman optimisation only shrinks
             if len(optimised) <= len(data):
                 data = optimised
             return Compressed(data, frame.width, frame.height, q)
-        last = Compressed(_encode(frame, floor, icc, optimize=True), frame.width, frame.height, floor)
-    assert last is not None
-    return last  # pragma: no cover - a 160 px JPEG at quality 10 is far below any sane limit
+        last = (frame, floor)
+        hint = min(seen)  # the lowest quality tried here: the one nearest to fitting
+    assert last is not None  # pragma: no cover - a 160 px JPEG at quality 10 is far below any sane limit
+    frame, floor = last
+    return Compressed(_encode(frame, floor, icc, optimize=True), frame.width, frame.height, floor)
