@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from datetime import timedelta
@@ -9,7 +10,7 @@ from functools import wraps
 from typing import Any
 
 from flask import current_app, g, request
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload
 
 from wxbackend.accounts.models import ApiToken, Graduate
@@ -51,18 +52,21 @@ def bearer() -> str | None:
     return value.strip()
 
 
+@functools.cache
+def _token_query() -> Any:
+    """The token and its graduate, built once (every API request sends it). The graduate's school,
+    department and major come in the same statement: nearly every endpoint reads them."""
+    return (select(ApiToken, Graduate).join(Graduate, Graduate.id == ApiToken.graduate_id)
+            .where(ApiToken.token_hash == bindparam("token_hash"))
+            .options(joinedload(Graduate.school), joinedload(Graduate.department), joinedload(Graduate.major)))
+
+
 def authenticate() -> Graduate:
     """The graduate behind the request's bearer token, or a 401 that says why."""
     token = bearer()
     if token is None:
         raise Unauthorized("请先登录：缺少 Authorization: Bearer 令牌")
-    # the graduate's school, department and major come in the same statement: nearly every
-    # endpoint reads them (the basic info, the module switches, the scope of a record)
-    row = db.session.execute(
-        select(ApiToken, Graduate).join(Graduate, Graduate.id == ApiToken.graduate_id)
-        .where(ApiToken.token_hash == _hash(token))
-        .options(joinedload(Graduate.school), joinedload(Graduate.department), joinedload(Graduate.major))
-    ).first()
+    row = db.session.execute(_token_query(), {"token_hash": _hash(token)}).first()
     if row is None:
         raise Unauthorized("登录令牌无效，请重新登录", code="token_invalid")
     api_token, graduate = row
