@@ -11,14 +11,13 @@ from wxbackend.core.jobs import job
 
 @job("expiry", timeout=600, retries=1)
 def expire_invitations() -> int:
-    """One UPDATE over every waiting invitation past its deadline; returns how many expired."""
+    """Two transactions: expire what is due (one UPDATE), then write its messages and timeline events
+    (``fan_out_pending``, which also retries a run whose fan-out failed); returns how many expired."""
     from wxbackend.core.db import db
-    from wxbackend.signing.services import expire_due
+    from wxbackend.signing.services import expire_due, fan_out_pending
 
     count = expire_due()
-    if count:
-        from wxbackend.notify import queue_sender
-
-        queue_sender()  # the INSERT … SELECT wrote the messages without going through notify_graduate()
+    db.session.commit()
+    fan_out_pending()
     db.session.commit()
     return count

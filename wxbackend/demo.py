@@ -322,6 +322,8 @@ def _signing(school: School, graduates: list[Graduate]) -> None:
             db.session.commit()
     services.expire_due(timeutil.now())
     db.session.commit()
+    services.fan_out_pending()
+    db.session.commit()
 
 
 def _offline(school: School, graduates: list[Graduate]) -> None:

@@ -247,13 +247,15 @@ def test_ms_1_bindings_are_looked_up_once_per_batch(app, fake_server, make_gradu
 def test_ms_1_expiry_rows_written_by_insert_select_are_wechat_rows(graduate_api, employer_user, invite,  # noqa: F811
                                                                    drain_jobs, frozen_now) -> None:
     """MS-1, ON-3: the expiry job's INSERT … SELECT leaves channel to its default, wechat, to the graduate."""
-    from wxbackend.signing.services import expire_due
+    from wxbackend.signing.services import expire_due, fan_out_pending
 
     frozen_now(datetime(2026, 6, 1, 9, 0, tzinfo=timeutil.SHANGHAI))
     graduate, _api = graduate_api()
     row = invite(employer_user(), graduate, days=1)
     frozen_now(row.deadline + timedelta(minutes=1))
     assert expire_due() == 1
+    db.session.commit()
+    assert fan_out_pending() == 1
     db.session.commit()
     (expired,) = _rows("invitation_expired")
     assert (expired.channel, expired.graduate_id, expired.phone) == ("wechat", graduate.id, None)

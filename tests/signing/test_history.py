@@ -13,7 +13,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import insert as sa_insert
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy import text as sql
 
 from jobs.expiry import expire_invitations
@@ -27,7 +27,8 @@ from wxbackend.core.db import db
 from wxbackend.review import engine, history
 from wxbackend.review.history import RecordEvent, TimelineEvent
 from wxbackend.signing import services
-from wxbackend.signing.models import OnlineAgreement, TerminationRequest
+from wxbackend.notify.models import NotificationOutbox
+from wxbackend.signing.models import InvitationExpiry, OnlineAgreement, TerminationRequest
 
 
 def _events(action: str | None = None, **where: Any) -> list[RecordEvent]:
@@ -51,8 +52,9 @@ def _audits(action: str, object_id: int | None = None) -> list[AuditEvent]:
 
 def test_on_3_the_expiry_job_writes_one_expire_event_per_expired_invitation(
         world, grad, employer_user, invite, frozen_now, count_queries) -> None:
-    """ON-3, RV-6: the bulk job's statement(s) write an expire event for each invitation it expired — and none
-    for one answered in time (the stale-guard) or one still within its period; a second run writes nothing."""
+    """ON-3, RV-6: the job expires in one UPDATE (and notes its run), then fans the run out: one expire event
+    and one message for each invitation it expired — none for one answered in time (the stale-guard) or one
+    still within its period; a fan-out run again, or a second run of the job, writes nothing twice."""
     frozen_now(datetime(2026, 6, 1, 9, 0, tzinfo=timeutil.SHANGHAI))
     due = [invite(employer_user(), grad(), days=1) for _ in range(3)]
     graduate = grad()
@@ -66,24 +68,40 @@ def test_on_3_the_expiry_job_writes_one_expire_event_per_expired_invitation(
     with count_queries() as run:
         assert services.expire_due() == 3
     db.session.commit()
-    # PostgreSQL: one statement (UPDATE … RETURNING feeding both INSERTs); SQLite: UPDATE, then two INSERT … SELECT.
-    assert run.count == (1 if IS_PG else 3), run.statements
+    # the UPDATE and the run's row: nothing per invitation yet
+    assert run.count == 2, run.statements
+    assert not _events("expire")
+    expiry = db.session.scalars(select(InvitationExpiry)).one()
+    assert (expiry.at, expiry.count, expiry.fanned_out_at) == (moment, 3, None)
+
+    frozen_now(moment + timedelta(seconds=2))
+    with count_queries() as fan:
+        assert services.fan_out_pending() == 3
+    db.session.commit()
+    # the pending runs; PostgreSQL: one statement writes messages and events; SQLite: two INSERT … SELECT; the mark
+    assert fan.count == (3 if IS_PG else 4), fan.statements
     expired = _events("expire")
     assert sorted(e.subject_id for e in expired) == sorted(r.id for r in due)
     for e in expired:
         assert (e.kind, e.actor_type, e.actor_id, e.actor_name, e.role) == (
             services.KIND, "system", None, "系统", "system")
-        assert e.at == moment and e.data == {}
+        assert e.at == moment and e.data == {}  # the instant it expired, not the fan-out's
         row = db.session.get(OnlineAgreement, e.subject_id)
         assert (e.graduate_id, e.school_id, row.expired_at) == (row.graduate_id, row.school_id, moment)
     assert not _events("expire", subject_id=answered.id) and not _events("expire", subject_id=later.id)
     timeline = history.timeline(services.KIND, due[0].id)
     assert [(e.action, e.action_label, e.role_label) for e in timeline] == [
         ("invite", "发出签约邀请", "用人单位"), ("expire", "签约邀请已失效", "系统")]
+    db.session.expire_all()
+    assert db.session.get(InvitationExpiry, expiry.id).fanned_out_at == moment + timedelta(seconds=2)
 
+    assert services.fan_out(expiry) == 0  # a retry of a run already fanned out
+    db.session.commit()
     frozen_now(moment + timedelta(minutes=1))
     assert expire_invitations() == 0  # the job entry point: nothing left to expire, nothing written
     assert len(_events("expire")) == 3
+    assert db.session.scalar(select(func.count()).select_from(NotificationOutbox)
+                             .where(NotificationOutbox.kind == "invitation_expired")) == 3
 
 
 def test_on_3_an_invitation_expired_when_the_employer_invites_again_has_its_expire_event(
@@ -278,7 +296,8 @@ def test_on_9_a_failed_agreement_and_a_declined_invitation_have_their_events(
 
 def test_on_3_an_overdue_invitation_reads_expired_on_the_employer_page_before_the_job_runs(
         client, csrf_off, grad, employer_user, invite, frozen_now) -> None:
-    """ON-3: the effective state is computed on read; the job's event replaces the computed line."""
+    """ON-3: the effective state is computed on read, and from the stamped row until the job's fan-out has
+    written its event, which then replaces the computed line."""
     frozen_now(datetime(2026, 6, 1, 9, 0, tzinfo=timeutil.SHANGHAI))
     user = employer_user()
     row = invite(user, grad(), days=1)
@@ -290,9 +309,14 @@ def test_on_3_an_overdue_invitation_reads_expired_on_the_employer_page_before_th
     assert before[1][1] == timeutil.fmt(row.deadline)
     services.expire_due()
     db.session.commit()
+    stamped = _portal_entries(client.get(f"/employer/agreements/{row.id}").get_data(as_text=True),
+                              "progress-timeline")
+    assert [(w, t) for _tone, _at, w, t in stamped] == [(w, t) for _tone, _at, w, t in before]
+    assert stamped[1][1] == timeutil.fmt(row.deadline + timedelta(hours=1))  # when the job ran
+    services.fan_out_pending()
+    db.session.commit()
     after = _portal_entries(client.get(f"/employer/agreements/{row.id}").get_data(as_text=True), "progress-timeline")
-    assert [(w, t) for _tone, _at, w, t in after] == [(w, t) for _tone, _at, w, t in before]
-    assert after[1][1] == timeutil.fmt(row.deadline + timedelta(hours=1))  # when the job ran
+    assert after == stamped
     _shown(after, history.timeline(services.KIND, row.id))
 
 

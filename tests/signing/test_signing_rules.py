@@ -204,6 +204,8 @@ def test_on_3_expire_due_marks_expired_and_notifies_once(
     frozen_now(run_at)
     assert services.expire_due() == 3
     db.session.commit()
+    assert services.fan_out_pending() == 3  # the job's second transaction: the messages
+    db.session.commit()
     for row in (due1, due2, due3):
         fresh = _reload(row)
         assert fresh.status == "expired" and fresh.status_label == "已失效"
@@ -219,6 +221,7 @@ def test_on_3_expire_due_marks_expired_and_notifies_once(
     frozen_now(run_at + timedelta(hours=1))
     assert services.expire_due() == 0
     db.session.commit()
+    assert services.fan_out_pending() == 0
     assert count_rows(NotificationOutbox, NotificationOutbox.kind == "invitation_expired") == 3
     assert _reload(due1).expired_at == run_at
 
@@ -236,6 +239,8 @@ def test_on_3_expire_due_with_explicit_now(grad: Callable[..., Any], employer_us
     assert services.expire_due(T0_DEADLINE + timedelta(seconds=1)) == 1
     db.session.commit()
     assert _reload(row).status == "expired"
+    services.fan_out_pending()
+    db.session.commit()
     assert len(_outbox(graduate.id, "invitation_expired")) == 1
 
 

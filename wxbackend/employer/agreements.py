@@ -330,13 +330,17 @@ def _entries(kind: str, events: list[TimelineEvent]) -> list[TimelineEntry]:
 def agreement_timeline(row: OnlineAgreement, graduate: Graduate) -> list[TimelineEntry]:
     """邀约, the graduate's answer, each review step (with reasons) and the outcome, oldest first.
 
-    Read from the one history stream; an invitation past its deadline that the expiry job has not
-    reached yet already reads 已失效 (ON-3: the effective state is computed on read).
+    Read from the one history stream; an invitation past its deadline whose expire event is not written
+    yet (the expiry job has not reached it, or has marked it and not fanned out its run yet) already
+    reads 已失效 (ON-3: the effective state is computed on read).
     """
-    out = _entries(services.KIND, history.timeline(services.KIND, row.id))
-    if row.status == "waiting" and row.is_overdue(timeutil.now()):
+    events = history.timeline(services.KIND, row.id)
+    out = _entries(services.KIND, events)
+    if row.effective_status(timeutil.now()) == "expired" and not any(
+            e.source == "record" and e.action == "expire" for e in events):
         text, tone = RECORD_TEXTS[(services.KIND, "expire")]
-        out.append(TimelineEntry(timeutil.fmt(row.deadline), ROLE_LABELS["system"], text, kind=tone))
+        out.append(TimelineEntry(timeutil.fmt(row.expired_at or row.deadline), ROLE_LABELS["system"], text,
+                                 kind=tone))
     return out
 
 

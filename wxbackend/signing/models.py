@@ -118,6 +118,9 @@ class OnlineAgreement(Base):
         # The expiry job's scan: only waiting rows, by deadline.
         Index("ix_online_agreement_waiting_deadline", "deadline",
               sqlite_where=text("status = 'waiting'"), postgresql_where=text("status = 'waiting'")),
+        # The fan-out of an expiry batch finds its rows by the instant it stamped.
+        Index("ix_online_agreement_expired_at", "expired_at",
+              sqlite_where=text("status = 'expired'"), postgresql_where=text("status = 'expired'")),
     )
 
     @property
@@ -147,6 +150,31 @@ class OnlineAgreement(Base):
         if status == "expired":
             return or_(cls.status == "expired", and_(cls.status == "waiting", cls.deadline <= now))
         return cls.status == status
+
+
+class InvitationExpiry(Base):
+    """One run of the expiry (ON-3): the instant it stamped on the invitations, how many, and whether
+    their messages and ``expire`` record events were written yet (the fan-out).
+
+    Expiring is one UPDATE; what follows from it (a message to every graduate, an event in every
+    timeline) is derived from this row afterwards, in a transaction of its own, so the invitations
+    are marked 已失效 as fast as a bare UPDATE marks them, and a fan-out that fails is retried by
+    the next run (``fanned_out_at`` is still empty) without writing anything twice.
+    """
+
+    __tablename__ = "invitation_expiry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The ``expired_at`` the run stamped on its rows.
+    at: Mapped[datetime]
+    count: Mapped[int] = mapped_column(Integer)
+    fanned_out_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        # The runs still to fan out: a handful at most, found without reading the history.
+        Index("ix_invitation_expiry_pending", "id", sqlite_where=text("fanned_out_at IS NULL"),
+              postgresql_where=text("fanned_out_at IS NULL")),
+    )
 
 
 class TerminationRequest(Base):

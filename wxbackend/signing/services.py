@@ -28,7 +28,7 @@ from wxbackend.core.db import db
 from wxbackend.core.errors import ApiError, Conflict, Forbidden, NotFound
 from wxbackend.core.jobs import enqueue
 from wxbackend.destinations import services as destinations
-from wxbackend.notify import NotificationOutbox, notify_graduate
+from wxbackend.notify import NotificationOutbox, notify_graduate, queue_sender
 from wxbackend.review import engine as review
 from wxbackend.review import history
 from wxbackend.review.engine import Outcome
@@ -36,6 +36,7 @@ from wxbackend.signing import forms
 from wxbackend.signing.models import (
     STATUS_LABELS,
     AgreementSerial,
+    InvitationExpiry,
     OnlineAgreement,
     TerminationRequest,
 )
@@ -150,7 +151,8 @@ def invite(user: User, graduate: Graduate, response_days: Any, terms: Any) -> On
         raise ApiError("invalid_fields", "签约信息有误，请按提示修改", errors)
     assert days is not None and clean is not None
     now = timeutil.now()
-    _expire(and_(OnlineAgreement.employer_id == employer.id, OnlineAgreement.graduate_id == graduate.id), now)
+    _expire(and_(OnlineAgreement.employer_id == employer.id, OnlineAgreement.graduate_id == graduate.id), now,
+            fan_out_now=True)
     pending = _waiting_invitation(employer.id, graduate.id)
     if pending is not None:
         raise _already_invited(pending)
@@ -332,64 +334,101 @@ def _answer_conflict(row: OnlineAgreement) -> Conflict:
 # --- ON-3: the expiry job ----------------------------------------------------------------------
 
 
-def _expire(where: Any, now: datetime) -> int:
-    """Mark waiting invitations past their deadline as 已失效, queue one message and write one expire event each.
+def _expire(where: Any, now: datetime, *, fan_out_now: bool) -> int:
+    """Mark waiting invitations past their deadline as 已失效 (ON-3) and note the run; returns how many.
 
-    The UPDATE re-checks ``status = 'waiting'`` row by row, so an answer committed meanwhile is
-    never overwritten (the stale-guard). On PostgreSQL the UPDATE … RETURNING feeds the INSERTs of
-    the notifications and of the history events in one statement; SQLite cannot put an UPDATE in a
-    WITH, so there each INSERT … SELECT finds exactly the rows this run stamped (``expired_at = now``).
+    One UPDATE, which re-checks ``status = 'waiting'`` row by row, so an answer committed meanwhile
+    is never overwritten (the stale-guard), and one ``InvitationExpiry`` row for the run. The message
+    to each graduate and each invitation's ``expire`` record event are derived from that row by
+    ``fan_out`` — in this transaction with *fan_out_now* (a few rows expired on the way), otherwise
+    in the next one (the scheduled job), so marking half a million invitations costs what a bare
+    UPDATE costs and the messages follow within seconds.
     """
-    stamp = (update(OnlineAgreement)
-             .where(where, OnlineAgreement.status == "waiting", OnlineAgreement.deadline <= now)
-             .values(status="expired", expired_at=now, updated_at=now, version=OnlineAgreement.version + 1))
-    columns = ["created_at", "graduate_id", "kind", "title", "body", "data", "attempts", "status"]
-    event_columns = ["at", "kind", "subject_id", "graduate_id", "school_id", "actor_type", "actor_name", "role",
-                     "action", "data", "channel"]
-
-    def message(graduate_id: Any, unit_name: Any, payload: Any) -> Any:
-        return select(literal(now, type_=NotificationOutbox.created_at.type), graduate_id,
-                      literal("invitation_expired"), literal("签约邀请已失效"),
-                      unit_name.concat("的签约邀请已超过应约截止时间，已失效。"), payload, literal(0),
-                      literal("pending"))
-
-    def event(agreement_id: Any, graduate_id: Any, school_id: Any, payload: Any) -> Any:
-        """The system's ``expire`` record event of each expired invitation (RV-6)."""
-        system = audit.SYSTEM
-        return select(literal(now, type_=history.RecordEvent.at.type), literal(KIND), agreement_id, graduate_id,
-                      school_id, literal(system.actor_type), literal(system.name), literal(system.role),
-                      literal("expire"), payload, literal("system"))
-
-    if db.engine.dialect.name == "postgresql":
-        expired = stamp.returning(OnlineAgreement.id, OnlineAgreement.graduate_id, OnlineAgreement.school_id,
-                                  OnlineAgreement.unit_name).cte("expired")
-        queued = insert(NotificationOutbox).from_select(
-            columns, message(expired.c.graduate_id, expired.c.unit_name,
-                             func.jsonb_build_object("agreement_id", expired.c.id))
-        ).returning(NotificationOutbox.id).cte("queued")
-        recorded = insert(history.RecordEvent).from_select(
-            event_columns, event(expired.c.id, expired.c.graduate_id, expired.c.school_id, func.jsonb_build_object())
-        ).returning(history.RecordEvent.id).cte("recorded")
-        # psycopg reports no row count for a WITH … INSERT; the statement counts its own rows.
-        # ``recorded`` is not read: add_cte puts it in the WITH, where PostgreSQL runs it to completion.
-        return db.session.scalar(select(func.count()).select_from(queued).add_cte(recorded)) or 0
-    result = db.session.execute(stamp.execution_options(synchronize_session=False))
+    result = db.session.execute(
+        update(OnlineAgreement)
+        .where(where, OnlineAgreement.status == "waiting", OnlineAgreement.deadline <= now)
+        .values(status="expired", expired_at=now, updated_at=now, version=OnlineAgreement.version + 1)
+        .execution_options(synchronize_session=False)
+    )
     count = result.rowcount or 0  # type: ignore[attr-defined]
     if count:
-        stamped = (where, OnlineAgreement.status == "expired", OnlineAgreement.expired_at == now)
-        db.session.execute(insert(NotificationOutbox).from_select(
-            columns, message(OnlineAgreement.graduate_id, OnlineAgreement.unit_name,
-                             func.json_object("agreement_id", OnlineAgreement.id))
-            .where(*stamped)))
-        db.session.execute(insert(history.RecordEvent).from_select(
-            event_columns, event(OnlineAgreement.id, OnlineAgreement.graduate_id, OnlineAgreement.school_id,
-                                 func.json_object()).where(*stamped)))
+        run = InvitationExpiry(at=now, count=count)
+        db.session.add(run)
+        db.session.flush()
+        if fan_out_now:
+            fan_out(run)
     return count
 
 
 def expire_due(now: datetime | None = None) -> int:
-    """The scheduled job's body: every waiting invitation past its deadline, in one UPDATE."""
-    return _expire(true(), now or timeutil.now())
+    """The scheduled job's first transaction: every waiting invitation past its deadline, in one UPDATE.
+
+    Its messages and events are written by ``fan_out_pending`` once this has committed."""
+    return _expire(true(), now or timeutil.now(), fan_out_now=False)
+
+
+def fan_out_pending() -> int:
+    """Fan out every expiry run not fanned out yet (the job's second transaction, and the retry of a
+    run whose fan-out failed); returns how many messages it queued. Concurrent callers skip the runs
+    another has locked."""
+    runs = db.session.scalars(
+        select(InvitationExpiry).where(InvitationExpiry.fanned_out_at.is_(None))
+        .order_by(InvitationExpiry.id).with_for_update(skip_locked=True)
+    ).all()
+    return sum(fan_out(run) for run in runs)
+
+
+def fan_out(run: InvitationExpiry) -> int:
+    """One message and one system ``expire`` record event (RV-6) for each invitation *run* expired.
+
+    Set-based: INSERT … SELECT from the invitations stamped with the run's instant. An invitation
+    that already has its expire event is skipped, so a run fanned out again (a retry after a failure,
+    or two runs under one frozen clock) writes nothing twice. On PostgreSQL both INSERTs are one
+    statement fed by one scan; SQLite cannot put an INSERT in a WITH, so there they are two.
+    """
+    now = timeutil.now()
+    system = audit.SYSTEM
+    a = OnlineAgreement.__table__.alias("a")
+    done = (select(history.RecordEvent.id)
+            .where(history.RecordEvent.kind == KIND, history.RecordEvent.subject_id == a.c.id,
+                   history.RecordEvent.action == "expire"))
+    due = (a.c.status == "expired", a.c.expired_at == run.at, ~done.exists())
+    columns = ["created_at", "graduate_id", "kind", "title", "body", "data", "attempts", "status"]
+    event_columns = ["at", "kind", "subject_id", "graduate_id", "school_id", "actor_type", "actor_name", "role",
+                     "action", "data", "channel"]
+
+    def message(source: Any, payload: Any) -> Any:
+        return select(literal(now, type_=NotificationOutbox.created_at.type), source.c.graduate_id,
+                      literal("invitation_expired"), literal("签约邀请已失效"),
+                      source.c.unit_name.concat("的签约邀请已超过应约截止时间，已失效。"), payload, literal(0),
+                      literal("pending"))
+
+    def event(source: Any, payload: Any) -> Any:
+        return select(literal(run.at, type_=history.RecordEvent.at.type), literal(KIND), source.c.id,
+                      source.c.graduate_id, source.c.school_id, literal(system.actor_type), literal(system.name),
+                      literal(system.role), literal("expire"), payload, literal("system"))
+
+    if db.engine.dialect.name == "postgresql":
+        rows = select(a.c.id, a.c.graduate_id, a.c.school_id, a.c.unit_name).where(*due).cte("due")
+        queued = insert(NotificationOutbox).from_select(
+            columns, message(rows, func.jsonb_build_object("agreement_id", rows.c.id))
+        ).returning(NotificationOutbox.id).cte("queued")
+        recorded = insert(history.RecordEvent).from_select(
+            event_columns, event(rows, func.jsonb_build_object())
+        ).returning(history.RecordEvent.id).cte("recorded")
+        # ``recorded`` is not read: add_cte puts it in the WITH, where PostgreSQL runs it to completion.
+        sent = db.session.scalar(select(func.count()).select_from(queued).add_cte(recorded)) or 0
+    else:
+        sent = db.session.execute(insert(NotificationOutbox).from_select(
+            columns, message(a, func.json_object("agreement_id", a.c.id)).where(*due))
+        ).rowcount or 0  # type: ignore[attr-defined]
+        db.session.execute(insert(history.RecordEvent).from_select(
+            event_columns, event(a, func.json_object()).where(*due)))
+    db.session.execute(update(InvitationExpiry).where(InvitationExpiry.id == run.id)
+                       .values(fanned_out_at=now).execution_options(synchronize_session=False))
+    if sent:
+        queue_sender()  # the INSERT … SELECT wrote the messages without going through notify_graduate()
+    return sent
 
 
 # --- ON-8, ON-9, ON-10: review outcomes -----------------------------------------------------
