@@ -29,6 +29,7 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Settings | N
         instance_path=str(Path(os.environ.get("WX_INSTANCE", ROOT / "instance")).resolve()),
     )
     urls.bound_ids(app)  # before any route: an id beyond BIGINT is a 404
+    urls.static_urls(app)
     configure(app, settings, test_config)
     trust_proxies(app, settings)
     configure_db(app)
@@ -106,15 +107,19 @@ def _instance_secret(instance: Path) -> str:
 
 
 def configure_db(app: APIFlask) -> None:
-    from wxbackend.core.db import db
+    from wxbackend.core.db import db, ping_when_idle
 
-    engine_options: dict[str, Any] = {"pool_pre_ping": True}
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+    sqlite = app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+    engine_options: dict[str, Any] = {}
+    if sqlite:
         engine_options["connect_args"] = {"check_same_thread": False, "timeout": 30}
     else:
         engine_options.update(pool_size=10, max_overflow=20)
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options)
     db.init_app(app)
+    if not sqlite and not app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping"):
+        with app.app_context():
+            ping_when_idle(db.engine)  # not at every checkout: a round trip less per request
 
     @app.teardown_appcontext
     def _end_session(_exc: BaseException | None) -> None:

@@ -127,3 +127,17 @@ def test_notice_times_are_in_shanghai(client, app) -> None:
     n.created_at = datetime(2023, 1, 9, 16, 54, 26, tzinfo=SHANGHAI)
     db.session.commit()
     assert "2023-01-09 16:54:26" in client.get(f"/notices/{n.id}").get_data(as_text=True)
+
+
+def test_an_anonymous_visit_of_the_public_pages_writes_no_session(app) -> None:
+    """The home page and the notices have no form: a visitor without a cookie is given none (no session,
+    no CSRF token), so the busiest anonymous pages cost no session signing; the login page still has its
+    token and cookie."""
+    notice = _notice("公开的通知", minutes_ago=5)
+    anonymous = app.test_client(use_cookies=False)
+    for path in ("/", "/notices", f"/notices/{notice.id}"):
+        res = anonymous.get(path)
+        assert res.status_code == 200, path
+        assert "Set-Cookie" not in res.headers and 'name="csrf-token"' not in res.get_data(as_text=True), path
+    login = anonymous.get("/login")
+    assert 'name="csrf-token"' in login.get_data(as_text=True) and "session=" in login.headers["Set-Cookie"]

@@ -113,3 +113,23 @@ def test_a_connection_dropped_during_a_request_is_discarded_at_teardown_without_
     resp = client.get("/_test/dropped")
     assert resp.status_code == 200 and resp.get_data(as_text=True) == "ok"
     assert client.get("/healthz").status_code == 200  # the pool serves the next request
+
+
+def test_an_idle_connection_the_database_dropped_is_replaced_before_it_is_used(
+        app: Any, client: Any, outage: Outage, monkeypatch: Any) -> None:
+    """A pooled connection is pinged at checkout only after sitting idle (not on every request): one the
+    database dropped meanwhile is replaced before the request uses it; a busy one that died answers 503
+    once, and the pool connects afresh for the next request."""
+    from wxbackend.core import db as db_module
+
+    assert client.get("/").status_code == 200  # a connection now waits in the pool
+    outage.begin()
+    outage.end()  # every backend terminated: the pooled connection is dead
+    monkeypatch.setattr(db_module, "IDLE_PING_SECONDS", 0.0)  # it has sat idle long enough
+    assert client.get("/").status_code == 200  # pinged, replaced, served
+
+    monkeypatch.setattr(db_module, "IDLE_PING_SECONDS", 3600.0)  # handed out again at once: no ping
+    outage.begin()
+    outage.end()
+    assert client.get("/").status_code == 503
+    assert client.get("/").status_code == 200

@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import insert as sa_insert
 from sqlalchemy import func, select
+from sqlalchemy import insert as sa_insert
 from sqlalchemy import text as sql
 
 from jobs.expiry import expire_invitations
@@ -24,10 +24,10 @@ from wxbackend.accounts.actors import actor_for
 from wxbackend.core import timeutil
 from wxbackend.core.audit import AuditEvent
 from wxbackend.core.db import db
+from wxbackend.notify.models import NotificationOutbox
 from wxbackend.review import engine, history
 from wxbackend.review.history import RecordEvent, TimelineEvent
 from wxbackend.signing import services
-from wxbackend.notify.models import NotificationOutbox
 from wxbackend.signing.models import InvitationExpiry, OnlineAgreement, TerminationRequest
 
 

@@ -30,6 +30,20 @@ def client_ip() -> str:
 
 limiter = Limiter(key_func=client_ip, default_limits=[], headers_enabled=False)
 
+#: ``app.extensions`` key of the endpoints that carry no limit and skip the limiter's check (``unlimited``).
+UNLIMITED = "wx_ratelimit_unlimited"
+
+
+def unlimited(app: Flask, *endpoints: str) -> None:
+    """Name read-only public pages that have no limit: the limiter skips them instead of resolving, per
+    request, that no limit applies (a tenth of the public home's time)."""
+    app.extensions.setdefault(UNLIMITED, set()).update(endpoints)
+
+
+@limiter.request_filter
+def _is_unlimited() -> bool:
+    return request.endpoint in current_app.extensions.get(UNLIMITED, ())
+
 #: ``app.extensions`` key of the function that names the logged-in account (registered by the auth layer).
 ACCOUNT = "wx_ratelimit_account"
 

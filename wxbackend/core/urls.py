@@ -43,3 +43,28 @@ def bound_ids(app: Flask) -> None:
 
     No route takes the id of a BIGINT table (audit events, lookups), so one bound serves every route."""
     app.url_map.converters["int"] = BoundedIntConverter
+
+
+def static_urls(app: Flask) -> None:
+    """``static_url(filename)`` and ``fixed_url(endpoint, **values)`` in templates: ``url_for``, built once
+    per script root.
+
+    For links whose arguments are constants of the template (the assets every page links, the public
+    home's entries): building them through the URL map on every render cost more than the rest of
+    the public home's header. A link with a row's id keeps ``url_for`` (or prefixes a fixed one)."""
+    built: dict[tuple[Any, ...], str] = {}
+
+    def fixed_url(endpoint: str, **values: Any) -> str:
+        key = (request.script_root, endpoint, *sorted(values.items()))
+        url = built.get(key)
+        if url is None:
+            from flask import url_for
+
+            url = built[key] = url_for(endpoint, **values)
+        return url
+
+    def static_url(filename: str) -> str:
+        return fixed_url("static", filename=filename)
+
+    app.add_template_global(static_url, "static_url")
+    app.add_template_global(fixed_url, "fixed_url")
