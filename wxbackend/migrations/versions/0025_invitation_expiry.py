@@ -1,5 +1,4 @@
-"""invitation_expiry (one row per expiry run; its messages and events fanned out from it) and the
-partial index on online_agreement.expired_at the fan-out reads
+"""invitation_expiry: one row per expiry run, and the index on expired_at its fan-out reads
 
 Revision ID: 0025
 Revises: 0024
