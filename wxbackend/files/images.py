@@ -6,12 +6,13 @@
 2. ``compress_to_limit``: shrink a JPEG to at most 300 KB while keeping it legible —
    the long side stays at least 1600 px when the source was larger. ``Image.draft()``
    lets libjpeg downscale in the DCT domain while decoding (far cheaper than decoding
-   12 MP and resizing), then a binary search on quality finds the best quality that fits.
+   12 MP and resizing), then an interpolating search on quality finds the best quality that fits.
 """
 
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass
 
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
@@ -170,8 +171,6 @@ def _best_quality(img: Image.Image, limit: int, lo: int, hi: int, icc: bytes | N
     believed near this frame's curve (the previous, larger frame's, scaled by area) for the first guess;
     every (quality, size) encoded is appended to *seen*.
     """
-    import math
-
     below: tuple[int, int, bytes] | None = None  # (quality, size, data) known to fit
     above: tuple[int, int] | None = None  # (quality, size) known not to fit
     if hint is not None:
@@ -248,10 +247,13 @@ def compress_to_limit(
     def at_long_side(long_side: int) -> Image.Image:
         if long_side not in frames:
             target = _fit(base.size, long_side)
-            frames[long_side] = base if target == base.size else base.resize(
-                target, Image.Resampling.BICUBIC, reducing_gap=2.0
-            )
+            # A reduction by less than half (the draft's 2016 px to 1600) is bilinear: 28 ms where bicubic
+            # takes 45 ms, and the two differ less (38 dB PSNR) than the JPEG at these qualities differs
+            # from either. Larger reductions go through reduce() first, and keep bicubic's sharpness.
+            resample = Image.Resampling.BILINEAR if base.width < 2 * target[0] else Image.Resampling.BICUBIC
+            frames[long_side] = base if target == base.size else base.resize(target, resample, reducing_gap=2.0)
         return frames[long_side]
+
 
     last: tuple[Image.Image, int] | None = None  # the last frame tried and its floor: the fallback
     hint: tuple[int, int] | None = None  # (quality, size) of the last encode, scaled to the next frame
@@ -263,13 +265,12 @@ def compress_to_limit(
         seen: list[tuple[int, int]] = []
         found = _best_quality(frame, limit, floor, 92, icc, hint, seen)
         if found is not None:
+            # The search's own encode is the answer: re-encoding it with Huffman optimisation would take
+            # 4 % off its size (the quality is the same) for a second full encode, 12 of 130 ms.
             q, data = found
-            optimised = _encode(frame, q, icc, optimize=True)  # Huffman optimisation only shrinks
-            if len(optimised) <= len(data):
-                data = optimised
             return Compressed(data, frame.width, frame.height, q)
         last = (frame, floor)
         hint = min(seen)  # the lowest quality tried here: the one nearest to fitting
     assert last is not None  # pragma: no cover - a 160 px JPEG at quality 10 is far below any sane limit
     frame, floor = last
-    return Compressed(_encode(frame, floor, icc, optimize=True), frame.width, frame.height, floor)
+    return Compressed(_encode(frame, floor, icc), frame.width, frame.height, floor)
