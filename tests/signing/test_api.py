@@ -167,7 +167,9 @@ def test_employer_started_termination_is_listed_for_the_graduate(graduate_api, e
 
 
 def test_home_query_count_does_not_grow_with_invitations(graduate_api, employer_user, invite, count_queries):
-    """The 登记记录 list costs the same SQL for 1 invitation as for 6 (no N+1)."""
+    """The 登记记录 list costs the same SQL for 1 invitation as for 6 (no N+1), and with an other destination
+    and an accepted invitation in review too no more than 8 statements: the review states of every kind
+    are read once."""
     graduate, api = graduate_api()
     invite(employer_user(), graduate)
     with count_queries() as one:
@@ -177,6 +179,15 @@ def test_home_query_count_does_not_grow_with_invitations(graduate_api, employer_
     with count_queries() as six:
         api.home()
     assert six.count == one.count, six.statements
+    draft = api.post("/destination/records", {"subkind": "job_seeking", "fields": {}, "submit": True}).get_json()
+    api.post(f"/destination/records/{draft['id']}/withdraw")
+    accepted = invite(employer_user(), graduate)
+    assert api.post(f"/agreements/{accepted.id}/accept").status_code == 200
+    with count_queries() as mixed:
+        body = api.home()
+    kinds = {r["type"] for r in body["records"]}
+    assert {"other_destination", "online_agreement"} <= kinds
+    assert mixed.count <= 8, mixed.statements
 
 
 def test_deadline_passes_between_list_and_answer(graduate_api, employer_user, invite, frozen_now):

@@ -20,7 +20,7 @@ from wxbackend.destinations import catalogue
 from wxbackend.destinations.models import OPEN_STATUSES, STATUS_LABELS, OtherDestination
 from wxbackend.destinations.services import CLAIM_LABELS, KIND, current_claim
 from wxbackend.files.models import Attachment
-from wxbackend.review import history, lifecycle
+from wxbackend.review import history, lifecycle, summary
 from wxbackend.review.models import STAGE_LABELS, ReviewItem
 from wxbackend.review.summary import review_state
 
@@ -50,16 +50,16 @@ def status_text(status: str, stage: str | None) -> str:
 
 def other_destinations(graduate: Graduate, only: int | None = None) -> list[dict[str, Any]]:
     """The graduate's other-destination records as list entries (only record *only*, when given)."""
-    stmt = select(OtherDestination).where(OtherDestination.graduate_id == graduate.id)
+    # each record with its proof count, in one statement
+    proofs = (select(func.count()).where(Attachment.kind == KIND, Attachment.subject_id == OtherDestination.id)
+              .correlate(OtherDestination).scalar_subquery())
+    stmt = select(OtherDestination, proofs).where(OtherDestination.graduate_id == graduate.id)
     if only is not None:
         stmt = stmt.where(OtherDestination.id == only)
-    records = list(db.session.scalars(stmt.order_by(OtherDestination.id.desc())))
-    ids = [r.id for r in records]
-    states = review_state(KIND, ids)
-    proof_counts = dict(db.session.execute(
-        select(Attachment.subject_id, func.count()).where(Attachment.kind == KIND, Attachment.subject_id.in_(ids))
-        .group_by(Attachment.subject_id)
-    ).all()) if ids else {}
+    rows = db.session.execute(stmt.order_by(OtherDestination.id.desc())).all()
+    records = [r for r, _n in rows]
+    proof_counts = {r.id: n for r, n in rows}
+    states = review_state(KIND, [r.id for r in records])
     out = []
     for r in records:
         kind = catalogue.subkind(r.subkind)
@@ -130,8 +130,9 @@ def entries(graduate: Graduate, blocked: str | None) -> list[dict[str, Any]]:
 def records_of(graduate: Graduate) -> list[dict[str, Any]]:
     """Every record of the 登记记录 list, of every kind (every source), newest first."""
     records: list[dict[str, Any]] = []
-    for fn in SOURCES:
-        records.extend(fn(graduate))
+    with summary.for_graduate(graduate.id):  # every kind's review states from one read
+        for fn in SOURCES:
+            records.extend(fn(graduate))
     records.sort(key=lambda r: r["sort_at"].timestamp() if r["sort_at"] else 0.0, reverse=True)
     for r in records:
         r.pop("sort_at", None)
