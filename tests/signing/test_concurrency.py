@@ -353,6 +353,8 @@ def test_on_3_answer_racing_a_committed_job_is_refused(
     assert blocked and out == {"expired": 1, "accept": "not_waiting"}
     row = db.session.get(OnlineAgreement, aid)
     assert row is not None and row.status == "expired"
+    assert services.fan_out_pending() == 1  # the job's second transaction: the one message
+    db.session.commit()
     assert count_rows(NotificationOutbox, NotificationOutbox.kind == "invitation_expired") == 1
     assert count_rows(DestinationClaim, DestinationClaim.graduate_id == gid) == 0
 
