@@ -79,3 +79,18 @@ def test_sqlite_migrations_keep_foreign_keys_enforced_afterwards(app, tmp_path) 
         assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
         db.session.remove()
         db.engine.dispose()
+
+
+def test_links_built_once_read_as_url_for_builds_them_under_any_script_root(app) -> None:
+    """``fixed_url`` and ``id_url`` (the templates' cached links) give what ``url_for`` gives, also when the
+    platform is mounted under a path prefix, and each prefix keeps its own."""
+    from flask import render_template_string, url_for
+
+    template = ("{{ fixed_url('home.notice_list') }} {{ id_url('home.notice', notice_id=7) }} "
+                "{{ id_url('home.notice', notice_id=12345) }} {{ static_url('site.css') }}")
+    for root in ("", "/platform", ""):
+        with app.test_request_context("/", base_url=f"http://localhost{root}/"):
+            expected = (f"{url_for('home.notice_list')} {url_for('home.notice', notice_id=7)} "
+                        f"{url_for('home.notice', notice_id=12345)} {url_for('static', filename='site.css')}")
+            assert render_template_string(template) == expected
+            assert expected.startswith(f"{root}/notices {root}/notices/7 ")

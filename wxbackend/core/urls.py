@@ -66,5 +66,22 @@ def static_urls(app: Flask) -> None:
     def static_url(filename: str) -> str:
         return fixed_url("static", filename=filename)
 
+    shapes: dict[tuple[str, str, str], tuple[str, str]] = {}
+
+    def id_url(endpoint: str, **value: int) -> str:
+        """``url_for(endpoint, item_id=5)`` for a route with one ``<int:…>`` argument, from a shape built once:
+        a list of fifty rows links fifty items without fifty trips through the URL map."""
+        ((name, number),) = value.items()
+        key = (request.script_root, endpoint, name)
+        shape = shapes.get(key)
+        if shape is None:
+            from flask import url_for
+
+            head, sep, tail = url_for(endpoint, **{name: MAX_ID}).partition(str(MAX_ID))
+            assert sep, endpoint
+            shape = shapes[key] = (head, tail)
+        return f"{shape[0]}{int(number)}{shape[1]}"
+
     app.add_template_global(static_url, "static_url")
     app.add_template_global(fixed_url, "fixed_url")
+    app.add_template_global(id_url, "id_url")
