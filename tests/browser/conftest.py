@@ -17,10 +17,30 @@ OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
 pytestmark = pytest.mark.browser
 
 
+def _closing(app: Any) -> Any:
+    """*app* with every response read and closed before the server writes it.
+
+    Werkzeug's development server closes a response after draining the socket, and a browser that
+    dropped the connection meanwhile (Chromium cancels a favicon when the page navigates on) makes
+    that drain raise first: the static file stays open and its ResourceWarning fails a random test.
+    Test pages are small; reading them whole costs nothing."""
+
+    def wsgi(environ: Any, start_response: Any) -> Any:
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            close = getattr(body, "close", None)
+            if close is not None:
+                close()
+
+    return wsgi
+
+
 @pytest.fixture()
 def live_server(app: Any) -> Iterator[str]:
     """Serve *app* in a thread; yield its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _closing(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
