@@ -29,7 +29,7 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Settings | N
         instance_path=str(Path(os.environ.get("WX_INSTANCE", ROOT / "instance")).resolve()),
     )
     urls.bound_ids(app)  # before any route: an id beyond BIGINT is a 404
-    urls.static_urls(app)
+    urls.cached_links(app)
     configure(app, settings, test_config)
     trust_proxies(app, settings)
     configure_db(app)

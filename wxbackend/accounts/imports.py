@@ -15,6 +15,7 @@ import io
 import logging
 import re
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import islice
@@ -603,16 +604,15 @@ def _upsert_once(batch_id: int, school_id: int, actor: Actor,
     g = Graduate.__table__
     cols = [g.c[name] for name in GRADUATE_COLUMNS]
     ids = [v["id_number"] for _, v in good]
-    _custom_plans(True)
-    existing = {
-        r.id_number: r
-        for r in db.session.execute(
-            # one array parameter, not 500 placeholders: psycopg and the planner handle it in a fraction
-            select(g.c.id, *cols).where(g.c.school_id == school_id, bulk.in_(g.c.id_number, ids, String),
-                                        g.c.deleted_at.is_(None))
-        )
-    }
-    _custom_plans(False)
+    with _custom_plans():
+        existing = {
+            r.id_number: r
+            for r in db.session.execute(
+                # one array parameter, not 500 placeholders: psycopg and the planner handle it in a fraction
+                select(g.c.id, *cols).where(g.c.school_id == school_id, bulk.in_(g.c.id_number, ids, String),
+                                            g.c.deleted_at.is_(None))
+            )
+        }
     now = timeutil.now()
     inserts: list[dict[str, Any]] = []
     insert_rows: list[int] = []
@@ -636,12 +636,12 @@ def _upsert_once(batch_id: int, school_id: int, actor: Actor,
         # plain executemany (pipelined by psycopg) and one SELECT for the new ids: much
         # cheaper than INSERT .. RETURNING with thousands of placeholders
         db.session.execute(insert(g), inserts)
-        _custom_plans(True)
-        new_ids = dict(db.session.execute(
-            select(g.c.id_number, g.c.id).where(g.c.school_id == school_id, g.c.deleted_at.is_(None),
-                                                bulk.in_(g.c.id_number, [v["id_number"] for v in inserts], String))
-        ).all())
-        _custom_plans(False)
+        with _custom_plans():
+            new_ids = dict(db.session.execute(
+                select(g.c.id_number, g.c.id).where(g.c.school_id == school_id, g.c.deleted_at.is_(None),
+                                                    bulk.in_(g.c.id_number, [v["id_number"] for v in inserts],
+                                                             String))
+            ).all())
         for values, number in zip(inserts, insert_rows, strict=True):
             changes = {k: [None, values[k]] for k in GRADUATE_COLUMNS if values[k] is not None}
             new_id = new_ids[values["id_number"]]
@@ -662,15 +662,20 @@ def _upsert_once(batch_id: int, school_id: int, actor: Actor,
     return len(inserts), len(updates)
 
 
-def _custom_plans(on: bool) -> None:
-    """PostgreSQL: plan the chunk's lookups by 身份证号 for their own array (on), then back to the default.
+@contextmanager
+def _custom_plans() -> Iterator[None]:
+    """PostgreSQL: plan the block's lookups by 身份证号 for their own array, then back to the default.
 
     psycopg prepares a statement run five times, and PostgreSQL may then keep one generic plan for any
     array: it compares every row with the 500 numbers one by one, where a plan for this chunk's own
     array hashes them (a first import into a table not analyzed yet: 40 ms → 2 ms a lookup). The
     INSERTs between keep the default: planned once, executed 500 times."""
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(text(f"SET LOCAL plan_cache_mode = {'force_custom_plan' if on else 'auto'}"))
+    postgres = db.engine.dialect.name == "postgresql"
+    if postgres:
+        db.session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+    yield
+    if postgres:
+        db.session.execute(text("SET LOCAL plan_cache_mode = auto"))
 
 
 def _event(actor: Actor, action: str, graduate_id: int, school_id: int, now: datetime,

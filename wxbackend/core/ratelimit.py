@@ -44,6 +44,7 @@ def unlimited(app: Flask, *endpoints: str) -> None:
 def _is_unlimited() -> bool:
     return request.endpoint in current_app.extensions.get(UNLIMITED, ())
 
+
 #: ``app.extensions`` key of the function that names the logged-in account (registered by the auth layer).
 ACCOUNT = "wx_ratelimit_account"
 

@@ -254,7 +254,6 @@ def compress_to_limit(
             frames[long_side] = base if target == base.size else base.resize(target, resample, reducing_gap=2.0)
         return frames[long_side]
 
-
     last: tuple[Image.Image, int] | None = None  # the last frame tried and its floor: the fallback
     hint: tuple[int, int] | None = None  # (quality, size) of the last encode, scaled to the next frame
     for long_side, floor in _long_side_plan(max(base.size), min_long_side):

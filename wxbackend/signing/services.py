@@ -416,6 +416,7 @@ def fan_out(run: InvitationExpiry) -> int:
         recorded = insert(history.RecordEvent).from_select(
             event_columns, event(rows, func.jsonb_build_object())
         ).returning(history.RecordEvent.id).cte("recorded")
+        # psycopg reports no row count for a WITH … INSERT; the statement counts its own rows.
         # ``recorded`` is not read: add_cte puts it in the WITH, where PostgreSQL runs it to completion.
         sent = db.session.scalar(select(func.count()).select_from(queued).add_cte(recorded)) or 0
     else:
